@@ -1,0 +1,290 @@
+#include "cgi.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <linux/close_range.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace filehttpd {
+
+namespace {
+
+constexpr const char* k_default_path = "/usr/local/bin:/usr/bin:/bin";
+
+std::string header_to_env(std::string_view name) {
+  std::string out = "HTTP_";
+  for (char c : name) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool is_hop_by_hop(std::string_view name) {
+  static const char* const k_hop[] = {"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
+                                      "TE",         "Trailer",    "Upgrade"};
+  for (const char* h : k_hop)
+    if (iequals(name, h)) return true;
+  return false;
+}
+
+// Everything the child needs, prepared before vfork so the child allocates nothing.
+struct ExecPlan {
+  const char* program;
+  const char* cwd;
+  char* const* argv;
+  char* const* envp;
+  int stdin_fd;  // -1: /dev/null
+  int stdout_fd;
+  int err_fd;    // close-on-exec pipe that carries errno if exec fails
+};
+
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  std::uint64_t mask;
+};
+
+[[noreturn]] void exec_child(const ExecPlan* p) {
+  // Default disposition for every signal. Raw syscalls, because glibc keeps
+  // its own internal signals ignored across posix_spawn.
+  KernelSigaction dfl{SIG_DFL, 0, nullptr, 0};
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(std::uint64_t));
+  }
+  setpgid(0, 0);
+  int in = p->stdin_fd >= 0 ? p->stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int err = 0;
+  if (in < 0 || dup2(in, 0) < 0 || dup2(p->stdout_fd, 1) < 0) err = errno;
+  if (!err && p->cwd && chdir(p->cwd) != 0) err = errno;
+  if (!err) {
+    // Nothing above fd 2 survives exec; the error pipe closes itself on success.
+    syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+    std::uint64_t empty = 0;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, nullptr, sizeof empty);
+    execve(p->program, p->argv, p->envp);
+    err = errno;
+  }
+  ssize_t ignored = write(p->err_fd, &err, sizeof err);
+  (void)ignored;
+  _exit(127);
+}
+
+[[gnu::noinline]] pid_t vfork_exec(const ExecPlan* plan) {
+  pid_t pid = vfork();
+  if (pid == 0) exec_child(plan);
+  return pid;
+}
+
+}  // namespace
+
+void signal_group(pid_t pid, int sig) {
+  if (pid > 0) ::kill(-pid, sig);
+}
+
+int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
+  int out_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return errno;
+  unique_fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  unique_fd in_r, in_w;
+  if (spec.with_stdin) {
+    int in_pipe[2];
+    if (pipe2(in_pipe, O_CLOEXEC) != 0) return errno;
+    in_r.reset(in_pipe[0]);
+    in_w.reset(in_pipe[1]);
+  }
+
+  int err_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return errno;
+  unique_fd err_r(err_pipe[0]), err_w(err_pipe[1]);
+
+  std::vector<char*> envp;
+  envp.reserve(spec.env.size() + 1);
+  for (const std::string& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  char* argv[] = {const_cast<char*>(spec.program.c_str()), nullptr};
+
+  ExecPlan plan{spec.program.c_str(), spec.cwd.empty() ? nullptr : spec.cwd.c_str(), argv, envp.data(),
+                spec.with_stdin ? in_r.get() : -1, out_w.get(), err_w.get()};
+  pid_t pid = vfork_exec(&plan);
+  if (pid < 0) return errno;
+  err_w.reset();
+  out_w.reset();
+  in_r.reset();
+  // vfork returned, so the child has exec'd or failed: the pipe holds errno or EOF.
+  int child_err = 0;
+  ssize_t got;
+  do {
+    got = read(err_r.get(), &child_err, sizeof child_err);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof child_err)) {
+    waitpid(pid, nullptr, 0);
+    return child_err ? child_err : EIO;
+  }
+
+  long pidfd = syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) {
+    int err = errno;
+    signal_group(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return err;
+  }
+  fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  if (in_w) fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
+  out.pid = pid;
+  out.pidfd.reset(static_cast<int>(pidfd));
+  out.out = std::move(out_r);
+  out.in = std::move(in_w);
+  return 0;
+}
+
+std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer,
+                                       const Config& cfg, const std::string& root_path) {
+  std::vector<std::string> env;
+  env.reserve(24 + req.header_count);
+  auto add = [&env](std::string_view name, std::string_view value) {
+    std::string e(name);
+    e.push_back('=');
+    e.append(value);
+    env.push_back(std::move(e));
+  };
+  const char* path = std::getenv("PATH");
+  add("PATH", path && *path ? path : k_default_path);
+  if (const char* tz = std::getenv("TZ")) add("TZ", tz);
+  add("GATEWAY_INTERFACE", "CGI/1.1");
+  add("SERVER_PROTOCOL", req.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1");
+  add("SERVER_SOFTWARE", "filehttpd/" FILEHTTPD_VERSION);
+  std::string server_name = peer.server_addr;
+  if (const std::string* host = req.find("Host")) {
+    std::string_view h(*host);
+    if (!h.empty() && h.front() == '[') {
+      auto close = h.find(']');
+      server_name = std::string(h.substr(0, close == std::string_view::npos ? h.size() : close + 1));
+    } else {
+      server_name = std::string(h.substr(0, h.find(':')));
+    }
+  }
+  add("SERVER_NAME", server_name);
+  add("SERVER_PORT", std::to_string(peer.server_port));
+  add("REQUEST_METHOD", req.method_name);
+  add("REQUEST_URI", req.target);
+  add("SCRIPT_NAME", route.path);
+  add("SCRIPT_FILENAME", root_path + route.path);
+  if (!route.path_info.empty()) {
+    add("PATH_INFO", route.path_info);
+    add("PATH_TRANSLATED", root_path + route.path_info);
+  }
+  add("QUERY_STRING", route.query);
+  add("DOCUMENT_ROOT", root_path);
+  add("REMOTE_ADDR", peer.remote_addr);
+  add("REMOTE_PORT", std::to_string(peer.remote_port));
+  if (req.has_body()) {
+    if (req.has_content_length) add("CONTENT_LENGTH", std::to_string(req.content_length));
+    if (const std::string* ct = req.find("Content-Type")) add("CONTENT_TYPE", *ct);
+  }
+  for (std::size_t i = 0; i < req.header_count; ++i) {
+    const Header& h = req.headers[i];
+    if (h.name.find('_') != std::string::npos) continue;  // would alias another header
+    if (iequals(h.name, "Proxy") || iequals(h.name, "Authorization") || iequals(h.name, "Content-Length") ||
+        iequals(h.name, "Content-Type"))
+      continue;
+    std::string name = header_to_env(h.name);
+    // Repeated headers are joined with ", " as RFC 3875 allows.
+    bool merged = false;
+    for (std::string& e : env) {
+      if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=') {
+        e += ", " + h.value;
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) add(name, h.value);
+  }
+  (void)cfg;
+  return env;
+}
+
+CgiHeaderResult parse_cgi_headers(std::string_view data) {
+  CgiHeaderResult r;
+  std::size_t pos = 0;
+  bool status_seen = false;
+  while (true) {
+    std::size_t nl = data.find('\n', pos);
+    if (nl == std::string_view::npos) return r;  // need more
+    std::string_view line = data.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = nl + 1;
+    if (line.empty()) break;
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      r.state = CgiHeaderResult::State::invalid;
+      r.reason = "header line without a colon";
+      return r;
+    }
+    std::string_view name = line.substr(0, colon);
+    for (char c : name) {
+      if (c == ' ' || c == '\t') {
+        r.state = CgiHeaderResult::State::invalid;
+        r.reason = "white space in a header name";
+        return r;
+      }
+    }
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (iequals(name, "Status")) {
+      if (value.size() < 3 || !std::isdigit(static_cast<unsigned char>(value[0])) ||
+          !std::isdigit(static_cast<unsigned char>(value[1])) || !std::isdigit(static_cast<unsigned char>(value[2])) ||
+          (value.size() > 3 && value[3] != ' ') || value[0] < '1' || value[0] > '5') {
+        r.state = CgiHeaderResult::State::invalid;
+        r.reason = "malformed Status header";
+        return r;
+      }
+      r.status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+      status_seen = true;
+      continue;
+    }
+    if (iequals(name, "Location")) {
+      r.location = std::string(value);
+      continue;
+    }
+    if (iequals(name, "Content-Type")) r.has_content_type = true;
+    if (iequals(name, "Content-Length")) {
+      std::uint64_t n = 0;
+      if (value.empty()) {
+        r.state = CgiHeaderResult::State::invalid;
+        r.reason = "empty Content-Length";
+        return r;
+      }
+      for (char c : value) {
+        if (c < '0' || c > '9') {
+          r.state = CgiHeaderResult::State::invalid;
+          r.reason = "malformed Content-Length";
+          return r;
+        }
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      r.has_content_length = true;
+      r.content_length = n;
+      continue;
+    }
+    if (is_hop_by_hop(name)) continue;
+    r.headers.push_back({std::string(name), std::string(value)});
+  }
+  if (!r.location.empty() && !status_seen && r.location[0] != '/') r.status = 302;
+  r.header_bytes = pos;
+  r.state = CgiHeaderResult::State::done;
+  return r;
+}
+
+}  // namespace filehttpd

@@ -1,0 +1,67 @@
+#pragma once
+// CGI: RFC 3875 environment, spawning children cleanly, parsing script headers.
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.hpp"
+#include "http_parser.hpp"
+#include "router.hpp"
+#include "unique_fd.hpp"
+
+namespace filehttpd {
+
+struct CgiSpawn {
+  std::string program;           // absolute path of the script
+  std::string cwd;               // the script's directory
+  std::vector<std::string> env;  // NAME=value entries
+  bool with_stdin = false;       // a pipe for the body; otherwise /dev/null
+};
+
+struct CgiChildHandles {
+  pid_t pid = -1;
+  unique_fd pidfd;  // readable once the child has exited
+  unique_fd out;    // non-blocking read end of the child's stdout
+  unique_fd in;     // non-blocking write end of the child's stdin (or empty)
+};
+
+// Starts the child with vfork+execve: empty signal mask, default
+// dispositions, its own process group, only fds 0-2. Returns 0, or the errno
+// of a failed exec, which comes back through a close-on-exec pipe before
+// the caller has sent any byte.
+int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out);
+
+struct PeerInfo {
+  std::string remote_addr;
+  unsigned remote_port = 0;
+  std::string server_addr;
+  unsigned server_port = 0;
+};
+
+// Builds the RFC 3875 environment for req routed to route. Only PATH and TZ
+// come from the server's own environment.
+std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer,
+                                       const Config& cfg, const std::string& root_path);
+
+// Result of scanning CGI output for the end of its header block.
+struct CgiHeaderResult {
+  enum class State { need_more, done, invalid } state = State::need_more;
+  int status = 200;
+  std::string location;
+  bool has_content_type = false;
+  bool has_content_length = false;
+  std::uint64_t content_length = 0;
+  std::vector<Header> headers;  // pass-through headers (hop-by-hop removed)
+  std::size_t header_bytes = 0; // bytes of input taken by the block
+  std::string reason;           // why it is invalid
+};
+
+// Parses a CGI header block at the start of data (LF or CRLF line ends).
+CgiHeaderResult parse_cgi_headers(std::string_view data);
+
+// Sends sig to the process group of pid; ignores ESRCH.
+void signal_group(pid_t pid, int sig);
+
+}  // namespace filehttpd

@@ -1,0 +1,330 @@
+#include "cli.hpp"
+
+#include <getopt.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+namespace filehttpd {
+
+namespace {
+
+constexpr const char* k_usage =
+    "usage: filehttpd PORT DIR\n"
+    "       filehttpd [-c FILE] [--root DIR] [--listen SPEC]... [options]\n"
+    "       filehttpd -t -c FILE\n"
+    "Try 'filehttpd --help' for more.";
+
+enum OptId {
+  opt_root = 1000,
+  opt_listen,
+  opt_profile,
+  opt_listing,
+  opt_dotfiles,
+  opt_index,
+  opt_workers,
+  opt_shutdown_timeout,
+  opt_header_timeout,
+  opt_keepalive_timeout,
+  opt_send_timeout,
+  opt_header_bytes,
+  opt_uri_bytes,
+  opt_max_connections,
+  opt_max_body,
+  opt_cgi_timeout,
+  opt_no_cgi,
+  opt_access_log,
+  opt_log_level,
+  opt_log_target,
+  opt_user,
+  opt_group,
+  opt_daemon,
+  opt_pidfile,
+};
+
+const option k_options[] = {
+    {"config", required_argument, nullptr, 'c'},
+    {"test-config", no_argument, nullptr, 't'},
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, 'V'},
+    {"root", required_argument, nullptr, opt_root},
+    {"listen", required_argument, nullptr, opt_listen},
+    {"profile", required_argument, nullptr, opt_profile},
+    {"listing", no_argument, nullptr, opt_listing},
+    {"dotfiles", no_argument, nullptr, opt_dotfiles},
+    {"index", required_argument, nullptr, opt_index},
+    {"workers", required_argument, nullptr, opt_workers},
+    {"shutdown-timeout", required_argument, nullptr, opt_shutdown_timeout},
+    {"header-timeout", required_argument, nullptr, opt_header_timeout},
+    {"keepalive-timeout", required_argument, nullptr, opt_keepalive_timeout},
+    {"send-timeout", required_argument, nullptr, opt_send_timeout},
+    {"header-bytes", required_argument, nullptr, opt_header_bytes},
+    {"uri-bytes", required_argument, nullptr, opt_uri_bytes},
+    {"max-connections", required_argument, nullptr, opt_max_connections},
+    {"max-body", required_argument, nullptr, opt_max_body},
+    {"cgi-timeout", required_argument, nullptr, opt_cgi_timeout},
+    {"no-cgi", no_argument, nullptr, opt_no_cgi},
+    {"access-log", required_argument, nullptr, opt_access_log},
+    {"log-level", required_argument, nullptr, opt_log_level},
+    {"log-target", required_argument, nullptr, opt_log_target},
+    {"user", required_argument, nullptr, opt_user},
+    {"group", required_argument, nullptr, opt_group},
+    {"daemon", no_argument, nullptr, opt_daemon},
+    {"pidfile", required_argument, nullptr, opt_pidfile},
+    {nullptr, 0, nullptr, 0},
+};
+
+bool parse_port(const std::string& s, unsigned& port) {
+  if (s.empty() || s.size() > 5) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  port = static_cast<unsigned>(std::stoul(s));
+  return port >= 1 && port <= 65535;
+}
+
+bool parse_unsigned(const std::string& s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 18) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  out = std::stoull(s);
+  return true;
+}
+
+}  // namespace
+
+bool parse_duration(const std::string& text, millis& out) {
+  std::size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  std::uint64_t n = 0;
+  if (!parse_unsigned(text.substr(0, i), n)) return false;
+  std::string unit = text.substr(i);
+  if (unit.empty() || unit == "s") {
+    out = millis(n * 1000);
+  } else if (unit == "ms") {
+    out = millis(n);
+  } else if (unit == "m") {
+    out = millis(n * 60'000);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool parse_size(const std::string& text, std::uint64_t& out) {
+  std::size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  std::uint64_t n = 0;
+  if (!parse_unsigned(text.substr(0, i), n)) return false;
+  std::string unit = text.substr(i);
+  std::uint64_t mul = 1;
+  if (unit == "k" || unit == "K") mul = 1024;
+  else if (unit == "m" || unit == "M") mul = 1024 * 1024;
+  else if (unit == "g" || unit == "G") mul = 1024ull * 1024 * 1024;
+  else if (!unit.empty()) return false;
+  out = n * mul;
+  return true;
+}
+
+std::string help_text() {
+  return std::string(
+      "filehttpd " FILEHTTPD_VERSION " - a small HTTP/1.1 file and CGI server\n"
+      "\n"
+      "Classic profile (the ejudge contract):\n"
+      "  filehttpd PORT DIR          serve DIR on 127.0.0.1:PORT and [::1]:PORT\n"
+      "\n"
+      "HTTP profile:\n"
+      "  filehttpd --root DIR --listen SPEC [--listen SPEC]... [options]\n"
+      "\n"
+      "Options:\n"
+      "  -c, --config FILE           load settings from a TOML file (flags override it)\n"
+      "  -t, --test-config           check the configuration, print the outcome, exit\n"
+      "      --profile NAME          classic or http (default: http with --root/--listen)\n"
+      "      --root DIR              document root\n"
+      "      --listen SPEC           PORT, HOST:PORT, [V6]:PORT or unix:/path (repeatable)\n"
+      "      --index NAME            index file for directories (repeatable; default index.html)\n"
+      "      --listing               HTML listings for directories without an index\n"
+      "      --dotfiles              serve names starting with a dot\n"
+      "      --workers N             worker processes (default 1)\n"
+      "      --shutdown-timeout T    grace period for in-flight work on stop (default 5s)\n"
+      "      --header-timeout T      time allowed to send a request head (default 10s)\n"
+      "      --keepalive-timeout T   idle time between requests (default 30s)\n"
+      "      --send-timeout T        time without send progress (default 60s)\n"
+      "      --header-bytes N        request head size limit (default 32k)\n"
+      "      --uri-bytes N           request target size limit (default 8k)\n"
+      "      --max-connections N     connections per worker (default 10000)\n"
+      "      --max-body N            request body limit (default 16m)\n"
+      "      --cgi-timeout T         CGI silence limit (default 30s)\n"
+      "      --no-cgi                serve executables as plain files\n"
+      "      --access-log DEST       stderr, syslog, off or a file path\n"
+      "      --log-level LEVEL       trace, debug, info, warn, error, off\n"
+      "      --log-target DEST       stderr, syslog or a file path\n"
+      "      --user USER, --group GROUP   drop privileges after binding\n"
+      "      --daemon                detach and run in the background\n"
+      "      --pidfile FILE          write (and lock) the pid here\n"
+      "  -h, --help                  this text\n"
+      "  -V, --version               print the version\n"
+      "\n"
+      "Durations take ms, s or m suffixes (bare numbers are seconds);\n"
+      "sizes take k, m or g suffixes.\n");
+}
+
+std::string validate_config(const Config& cfg) {
+  if (cfg.root.empty()) return "no document root given (DIR, --root or root)";
+  if (cfg.listen.empty()) return "no listen address given (PORT, --listen or listen)";
+  if (cfg.workers < 1 || cfg.workers > 256) return "workers must be between 1 and 256";
+  if (cfg.limits.header_bytes < 1024 || cfg.limits.header_bytes > 1024 * 1024)
+    return "header_bytes must be between 1024 and 1048576";
+  if (cfg.limits.uri_bytes < 256 || cfg.limits.uri_bytes > cfg.limits.header_bytes)
+    return "uri_bytes must be between 256 and header_bytes";
+  if (cfg.limits.max_connections < 1) return "max_connections must be at least 1";
+  return "";
+}
+
+CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
+  CliOutcome out;
+  std::string config_file;
+  bool check_only = false;
+  bool profile_given = false;
+  bool http_flags = false;
+  // Flags are applied after the config file, so they win over its keys.
+  std::vector<std::function<std::string()>> apply;
+  bool index_reset = false;
+  bool listen_reset = false;
+
+  auto bad = [&](const std::string& msg) {
+    out.action = CliAction::usage_error;
+    out.message = "filehttpd: " + msg + "\n" + k_usage;
+    return out;
+  };
+
+  optind = 1;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":c:thV", k_options, nullptr)) != -1) {
+    std::string arg = optarg ? optarg : "";
+    std::string name = (optind > 0 && optind <= argc) ? argv[optind - 1] : "";
+    auto dur = [&](millis& target) {
+      apply.push_back([&target, arg, name]() -> std::string {
+        millis v;
+        if (!parse_duration(arg, v)) return name + ": not a duration: '" + arg + "'";
+        target = v;
+        return "";
+      });
+    };
+    auto size = [&](auto& target) {
+      apply.push_back([&target, arg, name]() -> std::string {
+        std::uint64_t v;
+        if (!parse_size(arg, v)) return name + ": not a size: '" + arg + "'";
+        target = static_cast<std::remove_reference_t<decltype(target)>>(v);
+        return "";
+      });
+    };
+    auto str = [&](std::string& target) { apply.push_back([&target, arg]() { target = arg; return std::string(); }); };
+    switch (c) {
+      case 'c': config_file = arg; break;
+      case 't': check_only = true; break;
+      case 'h': out.action = CliAction::help; return out;
+      case 'V': out.action = CliAction::version; return out;
+      case opt_root: str(cfg.root); http_flags = true; break;
+      case opt_listen:
+        http_flags = true;
+        apply.push_back([&cfg, arg, &listen_reset]() {
+          if (!listen_reset) cfg.listen.clear();
+          listen_reset = true;
+          cfg.listen.push_back(arg);
+          return std::string();
+        });
+        break;
+      case opt_profile:
+        profile_given = true;
+        if (arg != "classic" && arg != "http") return bad("--profile must be classic or http");
+        apply.push_back([&cfg, arg]() {
+          cfg.profile = arg == "classic" ? Profile::classic : Profile::http;
+          return std::string();
+        });
+        break;
+      case opt_listing: apply.push_back([&cfg]() { cfg.listing = true; return std::string(); }); break;
+      case opt_dotfiles: apply.push_back([&cfg]() { cfg.dotfiles = true; return std::string(); }); break;
+      case opt_index:
+        apply.push_back([&cfg, arg, &index_reset]() {
+          if (!index_reset) cfg.index_files.clear();
+          index_reset = true;
+          cfg.index_files.push_back(arg);
+          return std::string();
+        });
+        break;
+      case opt_workers: size(cfg.workers); break;
+      case opt_shutdown_timeout: dur(cfg.shutdown_timeout); break;
+      case opt_header_timeout: dur(cfg.limits.header_timeout); break;
+      case opt_keepalive_timeout: dur(cfg.limits.keepalive_timeout); break;
+      case opt_send_timeout: dur(cfg.limits.send_timeout); break;
+      case opt_header_bytes: size(cfg.limits.header_bytes); break;
+      case opt_uri_bytes: size(cfg.limits.uri_bytes); break;
+      case opt_max_connections: size(cfg.limits.max_connections); break;
+      case opt_max_body: size(cfg.limits.max_body); break;
+      case opt_cgi_timeout: dur(cfg.cgi.timeout); break;
+      case opt_no_cgi: apply.push_back([&cfg]() { cfg.cgi.enabled = false; return std::string(); }); break;
+      case opt_access_log: str(cfg.log.access); break;
+      case opt_log_level: str(cfg.log.level); break;
+      case opt_log_target: str(cfg.log.target); break;
+      case opt_user: str(cfg.user); break;
+      case opt_group: str(cfg.group); break;
+      case opt_daemon: apply.push_back([&cfg]() { cfg.daemon = true; return std::string(); }); break;
+      case opt_pidfile: str(cfg.pidfile); break;
+      case ':': return bad(std::string("option ") + argv[optind - 1] + " needs a value");
+      default: return bad(std::string("unknown option ") + argv[optind - 1]);
+    }
+  }
+
+  std::vector<std::string> positional(argv + optind, argv + argc);
+  if (!positional.empty() && positional.size() != 2) return bad("expected exactly two arguments: PORT DIR");
+
+  if (!config_file.empty()) {
+    cfg.profile = Profile::http;
+    std::string err = load_config_file(config_file, cfg);
+    if (!err.empty()) {
+      out.action = CliAction::config_error;
+      out.message = err;
+      return out;
+    }
+  } else if (http_flags) {
+    cfg.profile = Profile::http;
+  }
+
+  bool classic_ports = false;
+  if (positional.size() == 2) {
+    unsigned port = 0;
+    if (!parse_port(positional[0], port)) return bad("PORT must be a number from 1 to 65535: '" + positional[0] + "'");
+    if (!profile_given && config_file.empty()) cfg.profile = Profile::classic;
+    cfg.root = positional[1];
+    cfg.listen = {"127.0.0.1:" + positional[0], "[::1]:" + positional[0]};
+    classic_ports = true;
+  }
+
+  for (auto& f : apply) {
+    std::string err = f();
+    if (!err.empty()) return bad(err);
+  }
+  // In the classic form ::1 is bound only where the host has IPv6.
+  cfg.optional_v6_loopback = classic_ports;
+
+  if (check_only) {
+    out.action = CliAction::check_config;
+    if (config_file.empty()) return bad("-t needs -c FILE");
+  }
+  if (config_file.empty() && positional.empty() && !http_flags && !check_only) return bad("missing PORT DIR");
+  std::string err = validate_config(cfg);
+  if (!err.empty()) {
+    if (!config_file.empty()) {
+      out.action = CliAction::config_error;
+      out.message = config_file + ": " + err;
+      return out;
+    }
+    return bad(err);
+  }
+  return out;
+}
+
+}  // namespace filehttpd

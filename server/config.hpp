@@ -1,0 +1,79 @@
+#pragma once
+// Config: every setting of the server with its default, and the TOML loader.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace filehttpd {
+
+using millis = std::chrono::milliseconds;
+
+enum class Profile { classic, http };
+
+// Named defaults for every limit and timeout.
+inline constexpr std::size_t k_default_header_bytes = 32 * 1024;
+inline constexpr std::size_t k_default_uri_bytes = 8 * 1024;
+inline constexpr std::size_t k_default_max_connections = 10000;
+inline constexpr std::uint64_t k_default_max_body = 16ull * 1024 * 1024;
+inline constexpr millis k_default_header_timeout{10'000};
+inline constexpr millis k_default_keepalive_timeout{30'000};
+inline constexpr millis k_default_send_timeout{60'000};
+inline constexpr millis k_default_shutdown_timeout{5'000};
+inline constexpr millis k_default_cgi_timeout{30'000};
+inline constexpr unsigned k_default_cgi_max_concurrent = 64;
+// Time between SIGTERM and SIGKILL for a CGI process group.
+inline constexpr millis k_cgi_kill_delay{1'000};
+
+struct Limits {
+  std::size_t header_bytes = k_default_header_bytes;
+  std::size_t uri_bytes = k_default_uri_bytes;
+  std::size_t max_connections = k_default_max_connections;
+  std::uint64_t max_body = k_default_max_body;
+  millis header_timeout = k_default_header_timeout;
+  millis keepalive_timeout = k_default_keepalive_timeout;
+  millis send_timeout = k_default_send_timeout;
+  std::uint64_t max_requests = 0;  // 0: unbounded
+};
+
+struct CgiConfig {
+  bool enabled = true;
+  millis timeout = k_default_cgi_timeout;
+  unsigned max_concurrent = k_default_cgi_max_concurrent;
+  std::vector<std::string> paths;  // URL prefixes where scripts may run; empty: everywhere
+  std::uint64_t max_body = k_default_max_body;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string target = "stderr";  // stderr | syslog | a file path
+  std::string access = "stderr";  // stderr | syslog | off | a file path
+};
+
+struct Config {
+  Profile profile = Profile::classic;
+  std::vector<std::string> listen;
+  std::string root;
+  std::vector<std::string> index_files{"index.html"};
+  bool listing = false;
+  bool dotfiles = false;
+  Limits limits;
+  CgiConfig cgi;
+  unsigned workers = 1;
+  millis shutdown_timeout = k_default_shutdown_timeout;
+  std::string user;
+  std::string group;
+  bool daemon = false;
+  std::string pidfile;
+  LogConfig log;
+  std::string config_file;  // where this config came from, if anywhere
+  bool optional_v6_loopback = false;  // classic form: [::1] only where IPv6 exists
+};
+
+// Loads a TOML file over the defaults in cfg. Returns an empty string on
+// success, or one line "FILE:LINE:COL: message" naming the offending key.
+std::string load_config_file(const std::string& path, Config& cfg);
+
+}  // namespace filehttpd

@@ -1,0 +1,1155 @@
+#include "connection.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "http_date.hpp"
+#include "log.hpp"
+#include "mime.hpp"
+#include "path.hpp"
+#include "response.hpp"
+#include "static_file.hpp"
+
+namespace filehttpd {
+
+namespace {
+
+constexpr auto k_never = steady_clock::time_point::max();
+// Longest chain of CGI internal redirects (Location: /local).
+constexpr int k_max_internal_redirects = 4;
+// A finished CGI's pipe may stay open (a grandchild holds it) this long.
+constexpr std::chrono::milliseconds k_cgi_exit_linger{1000};
+// Bytes read and dropped while lingering before we give up.
+constexpr std::size_t k_linger_max_bytes = 1024 * 1024;
+// Largest single sendfile() call.
+constexpr std::uint64_t k_sendfile_max = 1u << 30;
+constexpr const char* k_multipart_boundary = "filehttpd-3f8a1c7e9b2d4605";
+
+std::string format_peer(const sockaddr_storage& ss) {
+  char buf[INET6_ADDRSTRLEN] = "-";
+  if (ss.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, buf, sizeof buf);
+  } else if (ss.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, buf, sizeof buf);
+  } else if (ss.ss_family == AF_UNIX) {
+    return "unix";
+  }
+  return buf;
+}
+
+unsigned peer_port(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+  return 0;
+}
+
+std::string clf_time() {
+  static std::time_t at = 0;
+  static std::string value;
+  std::time_t now = std::time(nullptr);
+  if (now != at) {
+    at = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[40];
+    std::size_t n = std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    value.assign(buf, n);
+  }
+  return value;
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[20];
+  int n = std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer, socklen_t peer_len)
+    : w_(worker),
+      fd_(std::move(fd)),
+      peer_(peer),
+      peer_len_(peer_len),
+      parser_(worker.cfg().limits.header_bytes, worker.cfg().limits.uri_bytes,
+              worker.cfg().profile == Profile::classic) {
+  deadline_ = w_.now() + w_.cfg().limits.header_timeout;
+  update_interest();
+}
+
+Connection::~Connection() = default;
+
+steady_clock::time_point Connection::deadline() const {
+  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_out_) return std::min(deadline_, cgi_deadline_);
+  return deadline_;
+}
+
+void Connection::set_state(State s) {
+  state_ = s;
+  update_interest();
+}
+
+std::uint32_t Connection::interest() const {
+  bool http = w_.cfg().profile == Profile::http;
+  switch (state_) {
+    case State::read_request:
+    case State::linger: return EPOLLIN;
+    case State::send: return want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
+    case State::cgi_head:
+    case State::relay: {
+      std::uint32_t ev = want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
+      if (body_active_) {
+        if (body_buf_.size() - body_off_ < k_body_buffer) ev |= EPOLLIN;
+      } else if (http) {
+        ev |= EPOLLRDHUP;  // notice a client that gives up on a CGI
+      }
+      return ev;
+    }
+    case State::closed: return 0;
+  }
+  return 0;
+}
+
+void Connection::update_interest() {
+  if (!fd_) return;
+  if (!w_.set_interest(fd_.get(), &sock_tag_, sock_interest_, interest())) {
+    spdlog::warn("epoll_ctl failed for a client socket: {}", std::strerror(errno));
+  }
+  if (cgi_out_) {
+    bool room = relay_.size() - relay_off_ < k_relay_buffer;
+    w_.set_interest(cgi_out_.get(), &cgi_out_tag_, cgi_out_interest_, (!cgi_eof_ && room) ? std::uint32_t{EPOLLIN} : 0u);
+  }
+  if (cgi_in_) {
+    bool pending = body_off_ < body_buf_.size();
+    w_.set_interest(cgi_in_.get(), &cgi_in_tag_, cgi_in_interest_, pending ? std::uint32_t{EPOLLOUT} : 0u);
+  }
+}
+
+const std::string& Connection::peer_string() {
+  if (peer_str_.empty()) peer_str_ = format_peer(peer_);
+  return peer_str_;
+}
+
+// ---------------------------------------------------------------- events
+
+void Connection::on_socket_event(std::uint32_t events) {
+  if (state_ == State::closed) return;
+  if (events & EPOLLERR) {
+    spdlog::debug("{}: connection error", peer_string());
+    close_now();
+    return;
+  }
+  if (events & EPOLLOUT) {
+    if (state_ == State::send) send_output();
+    else if (state_ == State::relay || state_ == State::cgi_head) relay_flush();
+    if (state_ == State::closed) return;
+  }
+  bool reading = state_ == State::read_request || state_ == State::linger || body_active_;
+  if ((events & (EPOLLIN | EPOLLHUP)) && reading) {
+    read_socket();
+    return;
+  }
+  if (events & (EPOLLHUP | EPOLLRDHUP)) {
+    if (state_ == State::cgi_head || state_ == State::relay) {
+      spdlog::info("{}: client went away during a CGI response", peer_string());
+    }
+    close_now();
+  }
+}
+
+void Connection::read_socket() {
+  char* buf = w_.scratch();
+  ssize_t n = recv(fd_.get(), buf, k_read_chunk, 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    spdlog::debug("{}: recv: {}", peer_string(), std::strerror(errno));
+    close_now();
+    return;
+  }
+  if (n == 0) {
+    if (body_active_) spdlog::info("{}: client closed during the request body", peer_string());
+    close_now();
+    return;
+  }
+  if (state_ == State::linger) {
+    body_sent_ += static_cast<std::size_t>(n);  // reused as a byte count while lingering
+    if (body_sent_ > k_linger_max_bytes) close_now();
+    return;
+  }
+  if (body_active_) {
+    in_.append(buf, static_cast<std::size_t>(n));
+    pump_body();
+    return;
+  }
+  feed_bytes(buf, static_cast<std::size_t>(n));
+}
+
+void Connection::feed_bytes(const char* data, std::size_t len) {
+  if (in_off_ < in_.size()) {
+    in_.append(data, len);
+    process_buffered();
+    return;
+  }
+  in_.clear();
+  in_off_ = 0;
+  std::size_t used = process(data, len);
+  if (state_ != State::closed && used < len) in_.append(data + used, len - used);
+}
+
+void Connection::process_buffered() {
+  std::size_t used = process(in_.data() + in_off_, in_.size() - in_off_);
+  if (state_ == State::closed) return;
+  in_off_ += used;
+  if (in_off_ >= in_.size()) {
+    in_.clear();
+    in_off_ = 0;
+  } else if (in_off_ > 0 && state_ == State::read_request) {
+    in_.erase(0, in_off_);
+    in_off_ = 0;
+  }
+}
+
+std::size_t Connection::process(const char* data, std::size_t len) {
+  in_process_ = true;
+  std::size_t off = 0;
+  while (state_ == State::read_request && off < len) {
+    std::size_t used = 0;
+    ParseEvent ev = parser_.feed(data + off, len - off, used);
+    off += used;
+    if (ev == ParseEvent::error) {
+      spdlog::info("{}: bad request ({}): {}", peer_string(), parser_.error_status(), parser_.error_reason());
+      request_line_ = "-";
+      keep_alive_ = false;
+      force_linger_ = true;
+      respond_error(parser_.error_status(), true);
+      break;
+    }
+    if (ev == ParseEvent::headers_done) {
+      head_timer_set_ = false;
+      handle_request();
+      continue;
+    }
+    if (ev == ParseEvent::need_more) {
+      if (parser_.body_bytes() > w_.cfg().limits.max_body) {
+        spdlog::info("{}: request body over the limit", peer_string());
+        close_now();
+        break;
+      }
+      if (!head_timer_set_ && parser_.in_message()) {
+        head_timer_set_ = true;
+        deadline_ = w_.now() + w_.cfg().limits.header_timeout;
+      }
+      break;
+    }
+    // message_done: a body we did not need has been read; go on.
+  }
+  in_process_ = false;
+  return off;
+}
+
+// ---------------------------------------------------------------- requests
+
+void Connection::handle_request() {
+  Request& req = parser_.request();
+  ++requests_;
+  status_ = 0;
+  body_sent_ = 0;
+  body_total_ = 0;
+  head_only_ = req.method == HTTP_HEAD;
+  force_linger_ = false;
+  if (access_log()) {
+    request_line_.assign(req.method_name);
+    request_line_ += ' ';
+    request_line_ += req.target;
+    request_line_ += req.version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1";
+  }
+  if (w_.cfg().profile == Profile::classic) handle_classic(req);
+  else handle_http(req);
+}
+
+void Connection::handle_classic(Request& req) {
+  keep_alive_ = false;
+  head_only_ = false;
+  Route r = w_.router().route(req);
+  switch (r.kind) {
+    case RouteKind::file: {
+      head_.clear();
+      append_status_line(head_, 200);
+      append_header(head_, "Content-Length", static_cast<unsigned long long>(r.st.st_size));
+      head_ += "\r\n";
+      status_ = 200;
+      chunks_.clear();
+      chunk_idx_ = 0;
+      add_mem(head_);
+      file_fd_ = std::move(r.fd);
+      add_file(0, static_cast<std::uint64_t>(r.st.st_size));
+      body_total_ = static_cast<std::uint64_t>(r.st.st_size);
+      begin_send();
+      return;
+    }
+    case RouteKind::cgi: start_cgi(req, r, 0); return;
+    default: respond_error(r.kind == RouteKind::error ? r.status : 404, true); return;
+  }
+}
+
+void Connection::handle_http(Request& req) {
+  const Config& cfg = w_.cfg();
+  keep_alive_ = req.keep_alive && !w_.draining() &&
+                (cfg.limits.max_requests == 0 || requests_ < cfg.limits.max_requests);
+  if (req.version_major != 1) {
+    respond_error(505, true);
+    return;
+  }
+  if (req.version_minor >= 1 && !req.find("Host")) {
+    respond_error(400, true);
+    return;
+  }
+  if (req.has_content_length && req.content_length > cfg.limits.max_body) {
+    force_linger_ = true;
+    respond_error(413, true);
+    return;
+  }
+  if (req.has_body() && req.find("Expect") && req.method != HTTP_POST && req.method != HTTP_PUT) {
+    // Bodies only matter to CGI; any other target gets its answer without 100.
+    force_linger_ = true;
+  }
+  dispatch_http(req, 0);
+}
+
+void Connection::dispatch_http(Request& req, int depth) {
+  bool get_or_head = req.method == HTTP_GET || req.method == HTTP_HEAD;
+  std::string_view key(req.target);
+  key = key.substr(0, key.find('?'));
+  if (get_or_head && depth == 0) {
+    if (auto hit = w_.cache().lookup(key, w_.now())) {
+      Route none;
+      respond_file(req, none, std::move(hit));
+      return;
+    }
+  }
+  Route r = w_.router().route(req);
+  switch (r.kind) {
+    case RouteKind::file: {
+      std::shared_ptr<const CachedFile> cached;
+      if (depth == 0) cached = w_.cache().refresh(key, r.fd.get(), r.st, r.path, w_.now());
+      respond_file(req, r, std::move(cached));
+      return;
+    }
+    case RouteKind::listing: respond_listing(req, r); return;
+    case RouteKind::cgi: start_cgi(req, r, depth); return;
+    case RouteKind::redirect: respond_redirect(r.status, r.location); return;
+    case RouteKind::error:
+      if (r.status == 400 || r.status >= 500) keep_alive_ = false;
+      respond_error(r.status, !keep_alive_, &r);
+      return;
+  }
+}
+
+void Connection::head_start(int status) {
+  status_ = status;
+  head_.clear();
+  append_status_line(head_, status, 1);
+  append_common_headers(head_);
+  chunks_.clear();
+  chunk_idx_ = 0;
+}
+
+void Connection::head_end(bool with_body_length, std::uint64_t length) {
+  if (with_body_length) append_header(head_, "Content-Length", static_cast<unsigned long long>(length));
+  const Request& req = parser_.request();
+  if (!keep_alive_) {
+    head_ += "Connection: close\r\n";
+  } else if (req.version_minor == 0) {
+    head_ += "Connection: keep-alive\r\n";
+  }
+  head_ += "\r\n";
+  add_mem(head_);
+}
+
+void Connection::add_mem(std::string_view data) {
+  if (data.empty()) return;
+  chunks_.push_back(Chunk{data.data(), 0, data.size()});
+}
+
+void Connection::add_file(off_t offset, std::uint64_t length) {
+  if (length == 0) return;
+  chunks_.push_back(Chunk{nullptr, offset, length});
+}
+
+void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached) {
+  Validators local;
+  const Validators* v;
+  const struct stat* st;
+  const std::string* ctype;
+  if (cached) {
+    v = &cached->validators;
+    st = &cached->st;
+    ctype = &cached->content_type;
+  } else {
+    local = make_validators(route.st);
+    v = &local;
+    st = &route.st;
+    ctype = &mime_type_for(route.path);
+    file_fd_ = std::move(route.fd);
+  }
+  int pre = evaluate_preconditions(req, *v);
+  if (pre == 412) {
+    respond_error(412, false);
+    return;
+  }
+  if (pre == 304) {
+    head_start(304);
+    append_header(head_, "ETag", v->etag);
+    append_header(head_, "Last-Modified", v->last_modified);
+    head_end(false, 0);
+    file_fd_.reset();
+    begin_send();
+    return;
+  }
+  const std::uint64_t size = static_cast<std::uint64_t>(st->st_size);
+  auto add_body = [&](std::uint64_t first, std::uint64_t len) {
+    body_total_ += len;
+    if (head_only_) return;
+    if (cached) add_mem(std::string_view(cached->body).substr(first, len));
+    else add_file(static_cast<off_t>(first), len);
+  };
+
+  const std::string* range = req.find("Range");
+  if (range && req.method == HTTP_GET && if_range_matches(req, *v)) {
+    RangeSet rs = parse_range(*range, size);
+    if (rs.kind == RangeKind::unsatisfiable) {
+      scratch_ = error_body(416);
+      head_start(416);
+      append_header(head_, "Content-Range", "bytes */" + std::to_string(size));
+      append_header(head_, "Content-Type", "text/html; charset=utf-8");
+      head_end(true, scratch_.size());
+      add_mem(scratch_);
+      body_total_ = scratch_.size();
+      file_fd_.reset();
+      begin_send();
+      return;
+    }
+    if (rs.kind == RangeKind::satisfiable && rs.ranges.size() == 1) {
+      const ByteRange& br = rs.ranges[0];
+      head_start(206);
+      append_header(head_, "Content-Type", *ctype);
+      append_header(head_, "Content-Range",
+                    "bytes " + std::to_string(br.first) + "-" + std::to_string(br.last) + "/" + std::to_string(size));
+      append_header(head_, "Last-Modified", v->last_modified);
+      append_header(head_, "ETag", v->etag);
+      append_header(head_, "Accept-Ranges", "bytes");
+      head_end(true, br.length());
+      cached_ = cached;
+      add_body(br.first, br.length());
+      begin_send();
+      return;
+    }
+    if (rs.kind == RangeKind::satisfiable) {
+      // multipart/byteranges: part heads are built first, so the views stay valid.
+      scratch_.clear();
+      std::vector<std::pair<std::size_t, std::size_t>> heads;
+      for (const ByteRange& br : rs.ranges) {
+        std::size_t start = scratch_.size();
+        scratch_ += "\r\n--";
+        scratch_ += k_multipart_boundary;
+        scratch_ += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
+                    std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
+        heads.emplace_back(start, scratch_.size() - start);
+      }
+      std::size_t tail = scratch_.size();
+      scratch_ += "\r\n--";
+      scratch_ += k_multipart_boundary;
+      scratch_ += "--\r\n";
+      std::uint64_t total = scratch_.size();
+      for (const ByteRange& br : rs.ranges) total += br.length();
+      head_start(206);
+      append_header(head_, "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
+      append_header(head_, "Last-Modified", v->last_modified);
+      append_header(head_, "ETag", v->etag);
+      append_header(head_, "Accept-Ranges", "bytes");
+      head_end(true, total);
+      cached_ = cached;
+      if (!head_only_) {
+        for (std::size_t i = 0; i < rs.ranges.size(); ++i) {
+          add_mem(std::string_view(scratch_).substr(heads[i].first, heads[i].second));
+          add_body(rs.ranges[i].first, rs.ranges[i].length());
+        }
+        add_mem(std::string_view(scratch_).substr(tail));
+      }
+      body_total_ = total;
+      begin_send();
+      return;
+    }
+  }
+
+  head_start(200);
+  append_header(head_, "Content-Type", *ctype);
+  append_header(head_, "Last-Modified", v->last_modified);
+  append_header(head_, "ETag", v->etag);
+  append_header(head_, "Accept-Ranges", "bytes");
+  head_end(true, size);
+  cached_ = std::move(cached);
+  if (cached_) {
+    body_total_ = size;
+    if (!head_only_) add_mem(cached_->body);
+  } else {
+    add_body(0, size);
+  }
+  if (head_only_) file_fd_.reset();
+  begin_send();
+}
+
+void Connection::respond_listing(const Request& req, Route& route) {
+  (void)req;
+  int dfd = dup(route.fd.get());
+  DIR* dir = dfd >= 0 ? fdopendir(dfd) : nullptr;
+  if (!dir) {
+    if (dfd >= 0) close(dfd);
+    respond_error(500, false);
+    return;
+  }
+  struct Entry {
+    std::string name;
+    bool is_dir;
+    off_t size;
+    std::time_t mtime;
+  };
+  std::vector<Entry> entries;
+  while (dirent* de = readdir(dir)) {
+    std::string name = de->d_name;
+    if (name == "." || name == "..") continue;
+    if (name[0] == '.' && !w_.cfg().dotfiles) continue;
+    struct stat st {};
+    if (fstatat(dirfd(dir), de->d_name, &st, 0) != 0) continue;
+    entries.push_back({name, S_ISDIR(st.st_mode), st.st_size, st.st_mtim.tv_sec});
+  }
+  closedir(dir);
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  std::string title = html_escape(route.path);
+  scratch_ = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
+             "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
+  if (route.path != "/") scratch_ += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
+  for (const Entry& e : entries) {
+    std::string shown = e.name + (e.is_dir ? "/" : "");
+    scratch_ += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
+                "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
+                format_http_date(e.mtime) + "</td></tr>\n";
+  }
+  scratch_ += "</table></body></html>\n";
+  head_start(200);
+  append_header(head_, "Content-Type", "text/html; charset=utf-8");
+  head_end(true, scratch_.size());
+  body_total_ = scratch_.size();
+  if (!head_only_) add_mem(scratch_);
+  begin_send();
+}
+
+void Connection::respond_redirect(int status, const std::string& location) {
+  scratch_ = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
+  head_start(status);
+  append_header(head_, "Location", location);
+  append_header(head_, "Content-Type", "text/html; charset=utf-8");
+  head_end(true, scratch_.size());
+  body_total_ = scratch_.size();
+  if (!head_only_) add_mem(scratch_);
+  begin_send();
+}
+
+void Connection::respond_error(int status, bool close, const Route* route) {
+  file_fd_.reset();
+  cached_.reset();
+  if (w_.cfg().profile == Profile::classic) {
+    keep_alive_ = false;
+    status_ = status;
+    head_ = classic_status_response(status);
+    chunks_.clear();
+    chunk_idx_ = 0;
+    add_mem(head_);
+    begin_send();
+    return;
+  }
+  if (close) keep_alive_ = false;
+  scratch_ = error_body(status);
+  head_start(status);
+  append_header(head_, "Content-Type", "text/html; charset=utf-8");
+  if (route && route->allow_get_head) append_header(head_, "Allow", "GET, HEAD");
+  if (status == 503) append_header(head_, "Retry-After", "1");
+  head_end(true, scratch_.size());
+  body_total_ = scratch_.size();
+  if (!head_only_) add_mem(scratch_);
+  begin_send();
+}
+
+// ---------------------------------------------------------------- sending
+
+void Connection::begin_send() {
+  want_write_ = false;
+  deadline_ = w_.now() + w_.cfg().limits.send_timeout;
+  state_ = State::send;
+  send_output();
+}
+
+void Connection::send_output() {
+  while (chunk_idx_ < chunks_.size()) {
+    Chunk& c = chunks_[chunk_idx_];
+    if (c.length == 0) {
+      ++chunk_idx_;
+      continue;
+    }
+    ssize_t n;
+    if (c.data) {
+      iovec iov[8];
+      int count = 0;
+      bool file_follows = false;
+      for (std::size_t i = chunk_idx_; i < chunks_.size() && count < 8; ++i) {
+        if (!chunks_[i].data) {
+          file_follows = true;
+          break;
+        }
+        iov[count].iov_base = const_cast<char*>(chunks_[i].data);
+        iov[count].iov_len = chunks_[i].length;
+        ++count;
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = static_cast<std::size_t>(count);
+      n = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT | (file_follows ? MSG_MORE : 0));
+      if (n > 0) {
+        std::uint64_t left = static_cast<std::uint64_t>(n);
+        while (left > 0 && chunk_idx_ < chunks_.size()) {
+          Chunk& d = chunks_[chunk_idx_];
+          std::uint64_t take = std::min(left, d.length);
+          d.data += take;
+          d.length -= take;
+          left -= take;
+          if (d.length == 0) ++chunk_idx_;
+        }
+      }
+    } else {
+      off_t off = c.offset;
+      n = sendfile(fd_.get(), file_fd_.get(), &off, std::min(c.length, k_sendfile_max));
+      if (n == 0) {
+        spdlog::warn("{}: file shrank while being sent", peer_string());
+        close_now();
+        return;
+      }
+      if (n > 0) {
+        c.offset = off;
+        c.length -= static_cast<std::uint64_t>(n);
+        if (c.length == 0) ++chunk_idx_;
+      }
+    }
+    if (n < 0) {
+      if (send_failed("send")) continue;
+      return;
+    }
+    body_sent_ += static_cast<std::uint64_t>(n);
+    deadline_ = w_.now() + w_.cfg().limits.send_timeout;
+  }
+  finish_response();
+}
+
+bool Connection::send_failed(const char* what) {
+  if (errno == EINTR) return true;
+  if (errno == EAGAIN) {
+    if (!want_write_) {
+      want_write_ = true;
+      deadline_ = w_.now() + w_.cfg().limits.send_timeout;
+    }
+    update_interest();
+    return false;
+  }
+  spdlog::info("{}: {} failed: {}", peer_string(), what, std::strerror(errno));
+  close_now();
+  return false;
+}
+
+void Connection::log_access() {
+  spdlog::logger* log = access_log();
+  if (!log) return;
+  const Request& req = parser_.request();
+  const std::string* referer = status_ && request_line_ != "-" ? req.find("Referer") : nullptr;
+  const std::string* agent = status_ && request_line_ != "-" ? req.find("User-Agent") : nullptr;
+  log->info("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\"", peer_string(), clf_time(), request_line_, status_,
+            body_total_, referer ? *referer : "-", agent ? *agent : "-");
+}
+
+void Connection::finish_response() {
+  log_access();
+  cached_.reset();
+  file_fd_.reset();
+  chunks_.clear();
+  chunk_idx_ = 0;
+  want_write_ = false;
+  if (!keep_alive_ || w_.draining()) {
+    if (force_linger_ || in_off_ < in_.size() || parser_.in_message()) start_linger();
+    else close_now();
+    return;
+  }
+  state_ = State::read_request;
+  deadline_ = w_.now() + w_.cfg().limits.keepalive_timeout;
+  head_timer_set_ = false;
+  update_interest();
+  if (!in_process_ && in_off_ < in_.size()) process_buffered();
+}
+
+void Connection::start_linger() {
+  if (w_.cfg().profile == Profile::classic && !force_linger_) {
+    close_now();
+    return;
+  }
+  shutdown(fd_.get(), SHUT_WR);
+  body_sent_ = 0;
+  deadline_ = w_.now() + k_linger_timeout;
+  set_state(State::linger);
+}
+
+void Connection::close_now() {
+  if (state_ == State::closed) return;
+  if (child_) stop_cgi();
+  close_cgi_out();
+  close_cgi_in();
+  sock_interest_ = 0;  // close() drops the fd from the epoll set
+  fd_.reset();
+  file_fd_.reset();
+  cached_.reset();
+  state_ = State::closed;
+  w_.connection_closed(this);
+}
+
+void Connection::force_close() { close_now(); }
+
+void Connection::on_drain() {
+  if (state_ != State::read_request) return;
+  bool idle = in_off_ >= in_.size() && !parser_.in_message();
+  if (idle && requests_ > 0) close_now();
+}
+
+void Connection::on_timer() {
+  if (state_ == State::closed) return;
+  steady_clock::time_point now = w_.now();
+  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_out_ && now >= cgi_deadline_) {
+    if (cgi_exited_) {
+      spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer_string());
+      close_cgi_out();
+      cgi_eof_ = true;
+      if (state_ == State::cgi_head) {
+        cgi_fail(502, "the script exited before finishing its headers");
+        return;
+      }
+      cgi_finish_output();
+      relay_flush();
+      return;
+    }
+    spdlog::warn("{}: CGI produced nothing for {} ms; stopping it", peer_string(), w_.cfg().cgi.timeout.count());
+    if (state_ == State::cgi_head && w_.cfg().profile == Profile::http) {
+      cgi_fail(504, "timeout");
+    } else {
+      close_now();
+    }
+    return;
+  }
+  if (now < deadline_) return;
+  switch (state_) {
+    case State::read_request:
+      spdlog::debug("{}: {} timeout", peer_string(), parser_.in_message() || requests_ == 0 ? "header" : "keep-alive");
+      close_now();
+      return;
+    case State::send:
+    case State::relay:
+    case State::cgi_head:
+      if (want_write_) {
+        spdlog::info("{}: no send progress for {} ms; closing", peer_string(), w_.cfg().limits.send_timeout.count());
+        close_now();
+      } else {
+        deadline_ = k_never;
+      }
+      return;
+    case State::linger: close_now(); return;
+    case State::closed: return;
+  }
+}
+
+// ---------------------------------------------------------------- CGI
+
+void Connection::start_cgi(Request& req, Route& route, int depth) {
+  const Config& cfg = w_.cfg();
+  bool http = cfg.profile == Profile::http;
+  if (w_.cgi_count() >= cfg.cgi.max_concurrent) {
+    spdlog::warn("{}: CGI limit ({}) reached", peer_string(), cfg.cgi.max_concurrent);
+    respond_error(503, !http);
+    return;
+  }
+  bool with_body = http && req.has_body() && depth == 0;
+  if (with_body && req.has_content_length && req.content_length > cfg.cgi.max_body) {
+    force_linger_ = true;
+    respond_error(413, true);
+    return;
+  }
+  PeerInfo peer;
+  peer.remote_addr = peer_string();
+  peer.remote_port = peer_port(peer_);
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof local;
+  if (getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+    peer.server_addr = format_peer(local);
+    peer.server_port = peer_port(local);
+  }
+  CgiSpawn spec;
+  spec.program = w_.router().root_path() + route.path;
+  spec.cwd = spec.program.substr(0, spec.program.rfind('/'));
+  if (spec.cwd.empty()) spec.cwd = "/";
+  spec.env = build_cgi_env(req, route, peer, cfg, w_.router().root_path());
+  spec.with_stdin = with_body;
+  CgiChildHandles h;
+  int err = spawn_cgi(spec, h);
+  if (err != 0) {
+    spdlog::warn("{}: cannot run {}: {}", peer_string(), spec.program, std::strerror(err));
+    respond_error(500, !http);
+    return;
+  }
+  child_ = w_.start_cgi(this, h.pid, std::move(h.pidfd));
+  cgi_out_ = std::move(h.out);
+  cgi_in_ = std::move(h.in);
+  cgi_eof_ = false;
+  cgi_exited_ = false;
+  relay_.clear();
+  relay_off_ = 0;
+  status_ = 200;
+  cgi_deadline_ = w_.now() + cfg.cgi.timeout;
+  deadline_ = k_never;
+  want_write_ = false;
+  body_buf_.clear();
+  body_off_ = 0;
+  body_done_ = !with_body;
+  body_active_ = with_body;
+  cgi_stdin_broken_ = false;
+
+  std::string_view base(route.path);
+  base = base.substr(base.rfind('/') + 1);
+  if (!http) {
+    keep_alive_ = false;
+    relay_mode_ = RelayMode::raw;
+    relay_ = "HTTP/1.1 200 OK\r\n";
+    set_state(State::relay);
+    relay_flush();
+    return;
+  }
+  int one = 1;
+  setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (base.starts_with("nph-")) {
+    keep_alive_ = false;
+    relay_mode_ = RelayMode::raw;
+    set_state(State::relay);
+  } else {
+    set_state(State::cgi_head);
+  }
+  if (with_body) {
+    if (const std::string* expect = req.find("Expect"); expect && strcasecmp(expect->c_str(), "100-continue") == 0) {
+      static const char k_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (send(fd_.get(), k_continue, sizeof k_continue - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
+        close_now();
+        return;
+      }
+    }
+    pump_body();
+  }
+}
+
+void Connection::pump_body() {
+  const Config& cfg = w_.cfg();
+  while (body_active_) {
+    std::size_t pending = body_buf_.size() - body_off_;
+    if (pending >= k_body_buffer) break;
+    std::size_t avail = in_.size() - in_off_;
+    if (avail == 0) break;
+    parser_.set_body_sink(cgi_stdin_broken_ ? nullptr : &body_buf_);
+    std::size_t used = 0;
+    ParseEvent ev = parser_.feed(in_.data() + in_off_, std::min(avail, k_body_buffer - pending), used);
+    parser_.set_body_sink(nullptr);
+    in_off_ += used;
+    if (ev == ParseEvent::error) {
+      spdlog::info("{}: bad request body: {}", peer_string(), parser_.error_reason());
+      close_now();
+      return;
+    }
+    if (parser_.body_bytes() > cfg.cgi.max_body) {
+      spdlog::info("{}: request body over cgi.max_body", peer_string());
+      if (state_ == State::cgi_head && relay_off_ == 0) {
+        stop_cgi();
+        relay_.clear();
+        force_linger_ = true;
+        respond_error(413, true);
+      } else {
+        close_now();
+      }
+      return;
+    }
+    if (ev == ParseEvent::message_done) {
+      body_active_ = false;
+      body_done_ = true;
+    }
+  }
+  if (in_off_ >= in_.size()) {
+    in_.clear();
+    in_off_ = 0;
+  }
+  cgi_write_body();
+}
+
+void Connection::cgi_write_body() {
+  while (cgi_in_ && body_off_ < body_buf_.size()) {
+    ssize_t n = write(cgi_in_.get(), body_buf_.data() + body_off_, body_buf_.size() - body_off_);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      // EPIPE: the script stopped reading; drop the rest of the body.
+      spdlog::debug("{}: CGI stdin closed early: {}", peer_string(), std::strerror(errno));
+      cgi_stdin_broken_ = true;
+      body_buf_.clear();
+      body_off_ = 0;
+      close_cgi_in();
+      break;
+    }
+    body_off_ += static_cast<std::size_t>(n);
+  }
+  if (body_off_ >= body_buf_.size()) {
+    body_buf_.clear();
+    body_off_ = 0;
+    if (body_done_) close_cgi_in();
+  }
+  if (state_ != State::closed) update_interest();
+}
+
+void Connection::on_cgi_in_event(std::uint32_t events) {
+  if (state_ == State::closed) return;
+  if (events & EPOLLERR) {
+    cgi_stdin_broken_ = true;
+    body_buf_.clear();
+    body_off_ = 0;
+    close_cgi_in();
+    update_interest();
+    return;
+  }
+  cgi_write_body();
+  if (body_active_ && state_ != State::closed) pump_body();
+}
+
+void Connection::on_cgi_out_event(std::uint32_t events) {
+  (void)events;
+  if (state_ == State::closed || !cgi_out_) return;
+  cgi_read();
+}
+
+void Connection::cgi_read() {
+  std::size_t pending = relay_.size() - relay_off_;
+  if (pending >= k_relay_buffer) {
+    update_interest();
+    return;
+  }
+  char* buf = w_.scratch();
+  std::size_t room = std::min(k_relay_buffer - pending, k_scratch_size);
+  ssize_t n = read(cgi_out_.get(), buf, room);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    n = 0;
+  }
+  if (n == 0) {
+    cgi_eof_ = true;
+    close_cgi_out();
+    if (state_ == State::cgi_head) {
+      cgi_fail(502, "the script ended before finishing its headers");
+      return;
+    }
+    cgi_finish_output();
+    relay_flush();
+    return;
+  }
+  if (!cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
+  std::size_t len = static_cast<std::size_t>(n);
+  if (state_ == State::cgi_head) {
+    relay_.append(buf, len);
+    if (!cgi_parse_head()) return;
+  } else if (head_only_ && relay_mode_ != RelayMode::raw) {
+    // HEAD: the script runs, its body is dropped.
+  } else if (relay_mode_ == RelayMode::parsed_chunked) {
+    relay_ += hex(len);
+    relay_ += "\r\n";
+    relay_.append(buf, len);
+    relay_ += "\r\n";
+  } else {
+    relay_.append(buf, len);
+  }
+  relay_flush();
+}
+
+bool Connection::cgi_parse_head() {
+  CgiHeaderResult r = parse_cgi_headers(relay_);
+  if (r.state == CgiHeaderResult::State::need_more) {
+    if (relay_.size() > k_cgi_header_limit) {
+      cgi_fail(502, "header block over 64 KiB");
+      return false;
+    }
+    return true;
+  }
+  if (r.state == CgiHeaderResult::State::invalid) {
+    cgi_fail(502, r.reason.c_str());
+    return false;
+  }
+  if (!r.location.empty() && r.location[0] == '/' && r.status == 200 && r.headers.empty()) {
+    // Local redirect: serve that path instead, as a GET.
+    stop_cgi();
+    relay_.clear();
+    Request& req = parser_.request();
+    req.target = r.location;
+    req.method = HTTP_GET;
+    req.method_name = "GET";
+    static int depth_guard = 0;
+    if (++depth_guard > k_max_internal_redirects) {
+      depth_guard = 0;
+      respond_error(500, false);
+      return false;
+    }
+    dispatch_http(req, depth_guard);
+    depth_guard = 0;
+    return false;
+  }
+  std::string body_start = relay_.substr(r.header_bytes);
+  relay_.clear();
+  relay_off_ = 0;
+  head_start(r.status);
+  for (const Header& h : r.headers) append_header(head_, h.name, h.value);
+  if (!r.location.empty()) append_header(head_, "Location", r.location);
+  bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  if (!r.has_content_type && !bodyless) {
+    spdlog::warn("{}: CGI {} sent no Content-Type", peer_string(), parser_.request().target);
+    append_header(head_, "Content-Type", "application/octet-stream");
+  }
+  const Request& req = parser_.request();
+  if (r.has_content_length) {
+    relay_mode_ = RelayMode::parsed_length;
+    append_header(head_, "Content-Length", static_cast<unsigned long long>(r.content_length));
+  } else if (bodyless) {
+    relay_mode_ = RelayMode::parsed_length;
+  } else if (head_only_) {
+    relay_mode_ = RelayMode::parsed_length;
+  } else if (req.version_minor >= 1) {
+    relay_mode_ = RelayMode::parsed_chunked;
+    head_ += "Transfer-Encoding: chunked\r\n";
+  } else {
+    relay_mode_ = RelayMode::parsed_close;
+    keep_alive_ = false;
+  }
+  if (!body_done_ && !keep_alive_) force_linger_ = true;
+  if (!keep_alive_) head_ += "Connection: close\r\n";
+  else if (req.version_minor == 0) head_ += "Connection: keep-alive\r\n";
+  head_ += "\r\n";
+  relay_ = head_;
+  chunks_.clear();
+  state_ = State::relay;
+  if (!body_start.empty() && !head_only_ && !bodyless) {
+    if (relay_mode_ == RelayMode::parsed_chunked) {
+      relay_ += hex(body_start.size());
+      relay_ += "\r\n";
+      relay_ += body_start;
+      relay_ += "\r\n";
+    } else {
+      relay_ += body_start;
+    }
+  }
+  return true;
+}
+
+void Connection::cgi_finish_output() {
+  if (relay_mode_ == RelayMode::parsed_chunked && !head_only_) relay_ += "0\r\n\r\n";
+}
+
+void Connection::relay_flush() {
+  while (relay_off_ < relay_.size()) {
+    ssize_t n = send(fd_.get(), relay_.data() + relay_off_, relay_.size() - relay_off_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (send_failed("CGI relay")) continue;
+      return;
+    }
+    relay_off_ += static_cast<std::size_t>(n);
+    body_sent_ += static_cast<std::uint64_t>(n);
+    deadline_ = want_write_ ? w_.now() + w_.cfg().limits.send_timeout : k_never;
+  }
+  relay_.clear();
+  relay_off_ = 0;
+  if (want_write_) {
+    want_write_ = false;
+    deadline_ = k_never;
+  }
+  if (cgi_eof_ && state_ == State::relay) {
+    body_total_ = body_sent_;
+    if (child_) {
+      child_->conn = nullptr;  // the worker reaps it when it exits
+      child_ = nullptr;
+    }
+    close_cgi_in();
+    body_active_ = false;
+    finish_response();
+    return;
+  }
+  update_interest();
+}
+
+void Connection::cgi_fail(int status, const char* why) {
+  spdlog::warn("{}: CGI {} failed ({}): {}", peer_string(), parser_.request().target, status, why);
+  stop_cgi();
+  relay_.clear();
+  relay_off_ = 0;
+  if (!body_done_) force_linger_ = true;
+  respond_error(status, !body_done_);
+}
+
+void Connection::on_cgi_exit(int wait_status) {
+  child_ = nullptr;
+  cgi_exited_ = true;
+  if (WIFSIGNALED(wait_status)) {
+    spdlog::info("{}: CGI {} killed by signal {}", peer_string(), parser_.request().target, WTERMSIG(wait_status));
+  }
+  if (cgi_out_) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
+  if (cgi_in_) {
+    body_buf_.clear();
+    body_off_ = 0;
+    cgi_stdin_broken_ = true;
+    close_cgi_in();
+  }
+}
+
+void Connection::stop_cgi() {
+  if (child_) {
+    w_.abandon_cgi(child_);
+    child_ = nullptr;
+  }
+  close_cgi_out();
+  close_cgi_in();
+  body_active_ = false;
+}
+
+void Connection::close_cgi_out() {
+  if (!cgi_out_) return;
+  cgi_out_interest_ = 0;
+  cgi_out_.reset();
+}
+
+void Connection::close_cgi_in() {
+  if (!cgi_in_) return;
+  cgi_in_interest_ = 0;
+  cgi_in_.reset();
+}
+
+}  // namespace filehttpd

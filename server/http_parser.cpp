@@ -1,0 +1,230 @@
+#include "http_parser.hpp"
+
+#include <strings.h>
+
+#include <cstring>
+
+namespace filehttpd {
+
+namespace {
+
+constexpr int k_pause = HPE_PAUSED;
+
+RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
+
+bool is_tchar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || std::strchr("!#$%&'*+-.^_`|~", c);
+}
+
+// Longest method token we wait for before handing bytes to llhttp.
+constexpr std::size_t k_max_method_probe = 32;
+
+}  // namespace
+
+const std::string* Request::find(std::string_view name) const {
+  for (std::size_t i = 0; i < header_count; ++i) {
+    const Header& h = headers[i];
+    if (h.name.size() == name.size() && strncasecmp(h.name.data(), name.data(), name.size()) == 0) return &h.value;
+  }
+  return nullptr;
+}
+
+void Request::clear() {
+  target.clear();
+  header_count = 0;
+  keep_alive = false;
+  chunked = false;
+  has_content_length = false;
+  content_length = 0;
+}
+
+RequestParser::RequestParser(std::size_t header_limit, std::size_t uri_limit, bool relative_targets)
+    : header_limit_(header_limit), uri_limit_(uri_limit), relative_targets_(relative_targets) {
+  llhttp_settings_init(&settings_);
+  settings_.on_message_begin = on_message_begin;
+  settings_.on_url = on_url;
+  settings_.on_header_field = on_header_field;
+  settings_.on_header_value = on_header_value;
+  settings_.on_header_field_complete = on_header_field_complete;
+  settings_.on_header_value_complete = on_header_value_complete;
+  settings_.on_headers_complete = on_headers_complete;
+  settings_.on_body = on_body;
+  settings_.on_message_complete = on_message_complete;
+  llhttp_init(&parser_, HTTP_REQUEST, &settings_);
+  parser_.data = this;
+}
+
+int RequestParser::on_message_begin(llhttp_t* p) {
+  auto& s = self(p);
+  s.req_.clear();
+  s.in_message_ = true;
+  s.headers_done_ = false;
+  s.head_bytes_ = 0;
+  s.field_open_ = false;
+  s.body_bytes_ = 0;
+  return 0;
+}
+
+int RequestParser::on_url(llhttp_t* p, const char* at, std::size_t len) {
+  auto& s = self(p);
+  if (s.req_.target.size() + len > s.uri_limit_) {
+    s.pending_status_ = 414;
+    s.error_reason_ = "request target too long";
+    return -1;
+  }
+  s.req_.target.append(at, len);
+  return s.count_head(len);
+}
+
+int RequestParser::count_head(std::size_t len) {
+  head_bytes_ += len;
+  if (head_bytes_ > header_limit_) {
+    pending_status_ = 431;
+    error_reason_ = "request header section too large";
+    return -1;
+  }
+  return 0;
+}
+
+int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t len) {
+  auto& s = self(p);
+  Request& r = s.req_;
+  if (!s.field_open_) {
+    if (r.headers.size() <= r.header_count) r.headers.emplace_back();
+    r.headers[r.header_count].name.clear();
+    r.headers[r.header_count].value.clear();
+    ++r.header_count;
+    s.field_open_ = true;
+  }
+  r.headers[r.header_count - 1].name.append(at, len);
+  // Two bytes of ": " and two of CRLF per line count too.
+  return s.count_head(len + 4);
+}
+
+int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t len) {
+  auto& s = self(p);
+  Header& h = s.req_.headers[s.req_.header_count - 1];
+  s.field_open_ = false;
+  h.value.append(at, len);
+  return s.count_head(len);
+}
+
+int RequestParser::on_header_field_complete(llhttp_t* p) {
+  auto& s = self(p);
+  const std::string& name = s.req_.headers[s.req_.header_count - 1].name;
+  if (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
+    // "Name : value" is forbidden (RFC 9112 section 5.1); llhttp lets it through.
+    s.pending_status_ = 400;
+    s.error_reason_ = "white space before a header colon";
+    return -1;
+  }
+  return 0;
+}
+
+int RequestParser::on_header_value_complete(llhttp_t* p) {
+  self(p).field_open_ = false;
+  return 0;
+}
+
+int RequestParser::on_headers_complete(llhttp_t* p) {
+  auto& s = self(p);
+  Request& r = s.req_;
+  r.method = static_cast<llhttp_method_t>(p->method);
+  r.method_name = llhttp_method_name(r.method);
+  r.version_major = p->http_major;
+  r.version_minor = p->http_minor;
+  r.keep_alive = llhttp_should_keep_alive(p) != 0;
+  r.chunked = (p->flags & F_CHUNKED) != 0;
+  r.has_content_length = (p->flags & F_CONTENT_LENGTH) != 0;
+  r.content_length = r.has_content_length ? p->content_length : 0;
+  s.headers_done_ = true;
+  s.paused_event_ = ParseEvent::headers_done;
+  return k_pause;
+}
+
+int RequestParser::on_body(llhttp_t* p, const char* at, std::size_t len) {
+  auto& s = self(p);
+  s.body_bytes_ += len;
+  if (s.body_sink_) s.body_sink_->append(at, len);
+  return 0;
+}
+
+int RequestParser::on_message_complete(llhttp_t* p) {
+  auto& s = self(p);
+  s.in_message_ = false;
+  s.paused_event_ = ParseEvent::message_done;
+  return k_pause;
+}
+
+ParseEvent RequestParser::fail(int status, std::string_view reason) {
+  error_status_ = status;
+  error_reason_ = std::string(reason);
+  return ParseEvent::error;
+}
+
+ParseEvent RequestParser::run(const char* data, std::size_t len, std::size_t& consumed) {
+  llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+  if (err == HPE_OK) {
+    consumed = len;
+  } else if (err == HPE_PAUSED) {
+    consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data);
+    llhttp_resume(&parser_);
+  } else {
+    consumed = len;
+    if (pending_status_) return fail(pending_status_, error_reason_);
+    std::string reason = llhttp_get_error_reason(&parser_) ? llhttp_get_error_reason(&parser_) : "";
+    switch (err) {
+      case HPE_INVALID_METHOD: {
+        // A well-formed but unknown method token is 501; garbage is 400.
+        std::size_t i = 0;
+        while (i < len && is_tchar(data[i])) ++i;
+        return fail(i > 0 && i < len && data[i] == ' ' ? 501 : 400, reason);
+      }
+      case HPE_INVALID_VERSION: return fail(505, reason);
+      default: return fail(400, reason);
+    }
+  }
+  if (err == HPE_PAUSED) return paused_event_;
+  return ParseEvent::need_more;
+}
+
+ParseEvent RequestParser::feed(const char* data, std::size_t len, std::size_t& consumed) {
+  consumed = 0;
+  if (error_status_) return ParseEvent::error;
+  if (!in_message_ && len > 0) {
+    // Hold the method token back until its SP arrives, so that llhttp (and
+    // our 400-or-501 choice) sees it whole however the bytes were split.
+    std::size_t skip = 0;
+    while (skip < len && (data[skip] == '\r' || data[skip] == '\n')) ++skip;
+    const char* sp = static_cast<const char*>(std::memchr(data + skip, ' ', len - skip));
+    bool token_so_far = true;
+    for (std::size_t i = skip; i < len && token_so_far && data + i != sp; ++i) token_so_far = is_tchar(data[i]);
+    if (!sp && token_so_far && len - skip < k_max_method_probe) return ParseEvent::need_more;
+    if (relative_targets_ && sp && token_so_far) {
+      // "GET name HTTP/1.1": give llhttp the '/' the classic contract leaves out.
+      std::size_t at = static_cast<std::size_t>(sp - data) + 1;
+      if (at == len) return ParseEvent::need_more;
+      if (data[at] != '/' && data[at] != '*' && data[at] != ' ' &&
+          std::string_view(data + at, len - at).substr(0, 7) != "http://") {
+        std::size_t used = 0;
+        ParseEvent ev = run(data, at, used);
+        if (ev == ParseEvent::error) {
+          consumed = used;
+          return ev;
+        }
+        ev = run("/", 1, used);
+        if (ev == ParseEvent::error) {
+          consumed = at;
+          return ev;
+        }
+        head_bytes_ -= 1;  // the '/' we added is not the client's
+        ev = run(data + at, len - at, used);
+        consumed = at + used;
+        return ev;
+      }
+    }
+  }
+  return run(data, len, consumed);
+}
+
+}  // namespace filehttpd

@@ -1,0 +1,37 @@
+#pragma once
+// Listen specs: PORT, HOST:PORT, [V6]:PORT, unix:/path; binding and inherited sockets.
+#include <string>
+#include <vector>
+
+#include "unique_fd.hpp"
+
+namespace filehttpd {
+
+// Backlog passed to listen().
+inline constexpr int k_listen_backlog = 4096;
+
+struct ListenSocket {
+  unique_fd fd;
+  std::string spec;  // the spec it came from
+  std::string name;  // the bound address, e.g. "127.0.0.1:8080"
+};
+
+struct ListenSpec {
+  enum class Kind { inet, unix_path } kind = Kind::inet;
+  std::string host;  // empty: every IPv4 address
+  std::string port;
+  std::string path;  // unix sockets
+};
+
+// Parses a listen spec. Returns "" or an error naming the spec.
+std::string parse_listen_spec(const std::string& spec, ListenSpec& out);
+
+// Binds every address spec resolves to and appends the sockets to out.
+// With optional, an address the host lacks (no IPv6) is skipped silently.
+// Returns "" or "cannot bind ADDRESS: reason".
+std::string bind_listen_spec(const std::string& spec, bool optional, std::vector<ListenSocket>& out);
+
+// Returns a printable local address of a listening socket.
+std::string socket_name(int fd);
+
+}  // namespace filehttpd

@@ -1,0 +1,34 @@
+// filehttpd: command line to Config, then the supervisor.
+#include <signal.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+
+#include <cstdio>
+
+#include "cli.hpp"
+#include "supervisor.hpp"
+
+int main(int argc, char** argv) {
+  // Block every signal before anything else exists; the supervisor sees them
+  // only through sigwaitinfo, and children inherit a fully blocked mask.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, nullptr);
+  // No inherited fd may leak into CGI children.
+  syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+
+  filehttpd::Config cfg;
+  filehttpd::CliOutcome out = filehttpd::parse_cli(argc, argv, cfg);
+  switch (out.action) {
+    case filehttpd::CliAction::help: std::fputs(filehttpd::help_text().c_str(), stdout); return 0;
+    case filehttpd::CliAction::version: std::puts("filehttpd " FILEHTTPD_VERSION); return 0;
+    case filehttpd::CliAction::usage_error: std::fprintf(stderr, "%s\n", out.message.c_str()); return 2;
+    case filehttpd::CliAction::config_error: std::fprintf(stderr, "filehttpd: %s\n", out.message.c_str()); return 1;
+    case filehttpd::CliAction::check_config:
+      std::printf("filehttpd: configuration file %s test is successful\n", cfg.config_file.c_str());
+      return 0;
+    case filehttpd::CliAction::run: break;
+  }
+  return filehttpd::run_supervisor(std::move(cfg));
+}

@@ -1,0 +1,78 @@
+#include "mime.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+namespace filehttpd {
+
+namespace {
+
+struct Table {
+  std::unordered_map<std::string, std::string> by_ext;
+  std::string fallback = "application/octet-stream";
+};
+
+std::string with_charset(const std::string& type) {
+  bool texty = type.rfind("text/", 0) == 0 || type == "application/javascript" || type == "application/json" ||
+               type == "application/xml" || type == "image/svg+xml";
+  return texty ? type + "; charset=utf-8" : type;
+}
+
+Table make_builtin() {
+  Table t;
+  static const std::pair<const char*, const char*> k_builtin[] = {
+      {"html", "text/html"},        {"htm", "text/html"},          {"css", "text/css"},
+      {"js", "text/javascript"},    {"mjs", "text/javascript"},    {"json", "application/json"},
+      {"txt", "text/plain"},        {"md", "text/markdown"},       {"csv", "text/csv"},
+      {"xml", "application/xml"},   {"svg", "image/svg+xml"},      {"png", "image/png"},
+      {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},        {"gif", "image/gif"},
+      {"webp", "image/webp"},       {"ico", "image/vnd.microsoft.icon"}, {"avif", "image/avif"},
+      {"pdf", "application/pdf"},   {"wasm", "application/wasm"},  {"woff", "font/woff"},
+      {"woff2", "font/woff2"},      {"ttf", "font/ttf"},           {"mp4", "video/mp4"},
+      {"webm", "video/webm"},       {"mp3", "audio/mpeg"},         {"ogg", "audio/ogg"},
+      {"zip", "application/zip"},   {"gz", "application/gzip"},    {"tar", "application/x-tar"},
+  };
+  for (auto& [ext, type] : k_builtin) t.by_ext[ext] = with_charset(type);
+  return t;
+}
+
+Table& table() {
+  static Table t = make_builtin();
+  return t;
+}
+
+}  // namespace
+
+std::size_t load_mime_types(const char* path) {
+  std::ifstream in(path);
+  if (!in) return 0;
+  std::size_t count = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    std::string type, ext;
+    if (!(words >> type)) continue;
+    while (words >> ext) {
+      // The built-in table wins for the common web types (e.g. js).
+      if (table().by_ext.emplace(ext, with_charset(type)).second) ++count;
+    }
+  }
+  return count;
+}
+
+const std::string& mime_type_for(std::string_view filename) {
+  auto slash = filename.rfind('/');
+  if (slash != std::string_view::npos) filename.remove_prefix(slash + 1);
+  auto dot = filename.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == filename.size()) return table().fallback;
+  std::string ext(filename.substr(dot + 1));
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto it = table().by_ext.find(ext);
+  return it == table().by_ext.end() ? table().fallback : it->second;
+}
+
+}  // namespace filehttpd

@@ -1,0 +1,16 @@
+#pragma once
+// MIME types by file extension: /etc/mime.types with a built-in fallback.
+#include <string>
+#include <string_view>
+
+namespace filehttpd {
+
+// Loads /etc/mime.types (or path) on top of the built-in table. Returns the
+// number of extensions read from the file (0 when it is missing).
+std::size_t load_mime_types(const char* path = "/etc/mime.types");
+
+// Returns the Content-Type for a file name; text types carry
+// "; charset=utf-8"; unknown extensions give application/octet-stream.
+const std::string& mime_type_for(std::string_view filename);
+
+}  // namespace filehttpd

@@ -1,0 +1,88 @@
+#include "response.hpp"
+
+#include <charconv>
+
+#include "http_date.hpp"
+
+namespace filehttpd {
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+void append_status_line(std::string& out, int status, int minor) {
+  out += minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char buf[8];
+  auto r = std::to_chars(buf, buf + sizeof buf, status);
+  out.append(buf, r.ptr);
+  out.push_back(' ');
+  out += reason_phrase(status);
+  out += "\r\n";
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+void append_header(std::string& out, std::string_view name, unsigned long long value) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, value);
+  append_header(out, name, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+}
+
+std::string classic_status_response(int status) {
+  std::string out;
+  append_status_line(out, status);
+  out += "Content-Length: 0\r\n\r\n";
+  return out;
+}
+
+std::string error_body(int status) {
+  std::string code = std::to_string(status);
+  std::string reason(reason_phrase(status));
+  return "<!DOCTYPE html>\n<html><head><title>" + code + " " + reason + "</title></head>\n<body><h1>" + code + " " +
+         reason + "</h1></body></html>\n";
+}
+
+void append_common_headers(std::string& out) {
+  append_header(out, "Date", cached_http_date());
+  out += "Server: filehttpd/" FILEHTTPD_VERSION "\r\n";
+}
+
+}  // namespace filehttpd

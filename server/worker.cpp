@@ -1,0 +1,275 @@
+#include "worker.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "cgi.hpp"
+#include "connection.hpp"
+#include "log.hpp"
+
+namespace filehttpd {
+
+namespace {
+constexpr int k_max_events = 256;
+}
+
+Worker::Worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, std::string root_path)
+    : cfg_(cfg), router_(cfg, root_fd, std::move(root_path)), listen_fds_(std::move(listen_fds)), stop_fd_(stop_fd) {
+  now_ = steady_clock::now();
+}
+
+Worker::~Worker() {
+  for (Connection* c : conns_) delete c;
+  for (Connection* c : graveyard_) delete c;
+}
+
+bool Worker::set_interest(int fd, EpollTag* tag, std::uint32_t& current, std::uint32_t want) {
+  if ((current & k_registered) && (current & ~k_registered) == want) return true;
+  epoll_event ev{};
+  ev.events = want;
+  ev.data.ptr = tag;
+  int op = (current & k_registered) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(epoll_.get(), op, fd, &ev) != 0) return false;
+  current = want | k_registered;
+  return true;
+}
+
+void Worker::forget(int fd, std::uint32_t& current) {
+  if (current & k_registered) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  current = 0;
+}
+
+CgiChild* Worker::start_cgi(Connection* conn, pid_t pid, unique_fd pidfd) {
+  children_.emplace_back();
+  CgiChild& c = children_.back();
+  c.pid = pid;
+  c.pidfd = std::move(pidfd);
+  c.tag.owner = &c;
+  c.conn = conn;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &c.tag;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.pidfd.get(), &ev) != 0) {
+    spdlog::error("cannot watch CGI pid {}: {}", pid, std::strerror(errno));
+  }
+  return &c;
+}
+
+void Worker::abandon_cgi(CgiChild* child) {
+  child->conn = nullptr;
+  if (child->exited || child->term_sent) return;
+  signal_group(child->pid, SIGTERM);
+  child->term_sent = true;
+  child->kill_at = now_ + k_cgi_kill_delay;
+}
+
+void Worker::connection_closed(Connection* conn) {
+  std::size_t slot = conn->slot_;
+  if (slot < conns_.size() && conns_[slot] == conn) {
+    conns_[slot] = conns_.back();
+    conns_[slot]->slot_ = slot;
+    conns_.pop_back();
+  }
+  graveyard_.push_back(conn);
+  if (accept_paused_ && !draining_ && now_ >= accept_resume_at_ && conns_.size() < cfg_.limits.max_connections)
+    pause_accepting(false);
+}
+
+void Worker::pause_accepting(bool paused) {
+  if (paused == accept_paused_) return;
+  accept_paused_ = paused;
+  for (std::size_t i = 0; i < listen_fds_.size(); ++i) {
+    if (paused) {
+      epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fds_[i], nullptr);
+    } else {
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+      ev.data.ptr = listen_tags_[i].get();
+      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listen_fds_[i], &ev);
+    }
+  }
+}
+
+void Worker::on_listener(EpollTag* tag) {
+  int lfd = static_cast<int>(reinterpret_cast<std::intptr_t>(tag->owner));
+  for (int i = 0; i < k_accepts_per_wakeup; ++i) {
+    if (conns_.size() >= cfg_.limits.max_connections) {
+      spdlog::warn("connection limit ({}) reached; pausing accepts", cfg_.limits.max_connections);
+      accept_resume_at_ = now_;
+      pause_accepting(true);
+      return;
+    }
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int fd = accept4(lfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        spdlog::warn("accept: {}; pausing accepts for {} ms", std::strerror(errno), k_accept_backoff.count());
+        accept_resume_at_ = now_ + k_accept_backoff;
+        pause_accepting(true);
+        return;
+      }
+      spdlog::warn("accept: {}", std::strerror(errno));
+      return;
+    }
+    auto* c = new Connection(*this, unique_fd(fd), ss, len);
+    if (c->state() == Connection::State::closed) continue;  // already in the graveyard
+    c->slot_ = conns_.size();
+    conns_.push_back(c);
+  }
+}
+
+void Worker::on_stop() {
+  if (draining_) return;
+  draining_ = true;
+  spdlog::debug("worker {} stopping", getpid());
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, stop_fd_, nullptr);
+  // Take what is already queued, then close: new connects are refused.
+  if (!accept_paused_) {
+    for (auto& tag : listen_tags_) on_listener(tag.get());
+  }
+  for (int fd : listen_fds_) close(fd);
+  listen_fds_.clear();
+  listen_tags_.clear();
+  accept_paused_ = false;
+  drain_deadline_ = now_ + cfg_.shutdown_timeout;
+  std::vector<Connection*> snapshot = conns_;
+  for (Connection* c : snapshot) c->on_drain();
+}
+
+void Worker::on_child_exit(CgiChild* child) {
+  int status = 0;
+  pid_t r = waitpid(child->pid, &status, WNOHANG);
+  if (r == 0) return;
+  child->exited = true;
+  child->wait_status = status;
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, child->pidfd.get(), nullptr);
+  // Members of its process group may outlive it (sleep 100 &).
+  if (::kill(-child->pid, 0) == 0) stale_groups_.push_back(child->pid);
+  if (child->conn) child->conn->on_cgi_exit(status);
+  children_.remove_if([child](const CgiChild& c) { return &c == child; });
+}
+
+void Worker::sweep() {
+  for (std::size_t i = conns_.size(); i-- > 0;) {
+    if (i >= conns_.size()) continue;
+    Connection* c = conns_[i];
+    if (now_ >= c->deadline()) c->on_timer();
+  }
+  for (CgiChild& c : children_) {
+    if (c.term_sent && !c.exited && now_ >= c.kill_at) {
+      signal_group(c.pid, SIGKILL);
+      c.kill_at = steady_clock::time_point::max();
+    }
+  }
+  if (accept_paused_ && !draining_ && now_ >= accept_resume_at_ && conns_.size() < cfg_.limits.max_connections)
+    pause_accepting(false);
+  if (draining_) {
+    if (!term_sent_ && now_ >= drain_deadline_) {
+      term_sent_ = true;
+      final_deadline_ = now_ + k_cgi_kill_delay;
+      for (CgiChild& c : children_) {
+        if (!c.exited && !c.term_sent) {
+          spdlog::info("stopping: CGI pid {} still running after the grace period; SIGTERM", c.pid);
+          signal_group(c.pid, SIGTERM);
+          c.term_sent = true;
+          c.kill_at = final_deadline_;
+        }
+      }
+      for (pid_t pg : stale_groups_) signal_group(pg, SIGTERM);
+    } else if (term_sent_ && now_ >= final_deadline_) {
+      for (CgiChild& c : children_) signal_group(c.pid, SIGKILL);
+      for (pid_t pg : stale_groups_) signal_group(pg, SIGKILL);
+      std::vector<Connection*> snapshot = conns_;
+      for (Connection* c : snapshot) c->force_close();
+      final_deadline_ = steady_clock::time_point::max();
+    }
+  }
+  stale_groups_.erase(std::remove_if(stale_groups_.begin(), stale_groups_.end(),
+                                     [](pid_t pg) { return ::kill(-pg, 0) != 0 && errno == ESRCH; }),
+                      stale_groups_.end());
+}
+
+int Worker::run() {
+  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_) {
+    spdlog::error("epoll_create1: {}", std::strerror(errno));
+    return 1;
+  }
+  for (int fd : listen_fds_) {
+    listen_tags_.push_back(std::make_unique<EpollTag>(
+        EpollTag{EpollTag::Kind::listener, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd))}));
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.ptr = listen_tags_.back().get();
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+      spdlog::error("cannot watch a listening socket: {}", std::strerror(errno));
+      return 1;
+    }
+  }
+  epoll_event sev{};
+  sev.events = EPOLLIN;
+  sev.data.ptr = &stop_tag_;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, stop_fd_, &sev) != 0) {
+    spdlog::error("cannot watch the stop pipe: {}", std::strerror(errno));
+    return 1;
+  }
+
+  epoll_event events[k_max_events];
+  now_ = steady_clock::now();
+  next_sweep_ = now_ + k_sweep_period;
+  while (true) {
+    bool timed = !conns_.empty() || !children_.empty() || draining_ || accept_paused_ || !stale_groups_.empty();
+    int timeout = -1;
+    if (timed) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep_ - now_).count();
+      timeout = static_cast<int>(std::clamp<long long>(wait, 0, k_sweep_period.count()));
+    }
+    int n = epoll_wait(epoll_.get(), events, k_max_events, timeout);
+    if (n < 0 && errno != EINTR) {
+      spdlog::error("epoll_wait: {}", std::strerror(errno));
+      return 1;
+    }
+    now_ = steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+      auto* tag = static_cast<EpollTag*>(events[i].data.ptr);
+      std::uint32_t ev = events[i].events;
+      switch (tag->kind) {
+        case EpollTag::Kind::listener:
+          if (!draining_) on_listener(tag);
+          break;
+        case EpollTag::Kind::stop: on_stop(); break;
+        case EpollTag::Kind::socket: static_cast<Connection*>(tag->owner)->on_socket_event(ev); break;
+        case EpollTag::Kind::cgi_out: static_cast<Connection*>(tag->owner)->on_cgi_out_event(ev); break;
+        case EpollTag::Kind::cgi_in: static_cast<Connection*>(tag->owner)->on_cgi_in_event(ev); break;
+        case EpollTag::Kind::cgi_pid: on_child_exit(static_cast<CgiChild*>(tag->owner)); break;
+      }
+    }
+    if (now_ >= next_sweep_) {
+      sweep();
+      next_sweep_ = now_ + k_sweep_period;
+    }
+    for (Connection* c : graveyard_) delete c;
+    graveyard_.clear();
+    if (draining_ && conns_.empty() && children_.empty()) break;
+  }
+  for (pid_t pg : stale_groups_) signal_group(pg, SIGKILL);
+  spdlog::debug("worker {} done", getpid());
+  return 0;
+}
+
+int run_worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, const std::string& root_path) {
+  Worker w(cfg, std::move(listen_fds), stop_fd, root_fd, root_path);
+  return w.run();
+}
+
+}  // namespace filehttpd

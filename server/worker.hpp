@@ -1,0 +1,118 @@
+#pragma once
+// Worker: one epoll loop over the listeners, the stop fd, every connection
+// and every CGI pipe and pidfd. Signals stay blocked; the stop pipe says stop.
+#include <sys/types.h>
+
+#include <chrono>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "file_cache.hpp"
+#include "router.hpp"
+#include "unique_fd.hpp"
+
+namespace filehttpd {
+
+class Connection;
+class Worker;
+
+// What an epoll event refers to; epoll_data.ptr points at one of these.
+struct EpollTag {
+  enum class Kind : unsigned char { listener, stop, socket, cgi_out, cgi_in, cgi_pid } kind;
+  void* owner;
+};
+
+// A CGI child. The worker owns it until it is reaped, even when the
+// connection that started it has gone.
+struct CgiChild {
+  pid_t pid = -1;
+  unique_fd pidfd;
+  EpollTag tag{EpollTag::Kind::cgi_pid, this};
+  Connection* conn = nullptr;  // nullptr once abandoned
+  bool exited = false;
+  int wait_status = 0;
+  steady_clock::time_point kill_at{};  // SIGKILL deadline after a SIGTERM
+  bool term_sent = false;
+};
+
+// Period of the timeout sweep.
+inline constexpr std::chrono::milliseconds k_sweep_period{200};
+// Pause before accepting again after EMFILE/ENFILE.
+inline constexpr std::chrono::milliseconds k_accept_backoff{250};
+// Accepts per listener wake-up, so one busy listener cannot starve the rest.
+inline constexpr int k_accepts_per_wakeup = 64;
+// The worker's shared read buffer (socket reads and CGI pipe reads).
+inline constexpr std::size_t k_scratch_size = 64 * 1024;
+// Marks an fd as present in the epoll set in an interest word.
+inline constexpr std::uint32_t k_registered = 1u << 31;
+
+class Worker {
+ public:
+  // Takes ownership of nothing: the fds stay open for the worker's life.
+  Worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, std::string root_path);
+  ~Worker();
+
+  // Runs until stopped and drained. Returns the process exit status.
+  int run();
+
+  const Config& cfg() const { return cfg_; }
+  const Router& router() const { return router_; }
+  FileCache& cache() { return cache_; }
+  steady_clock::time_point now() const { return now_; }
+  bool draining() const { return draining_; }
+  // Returns the shared buffer of k_scratch_size bytes; valid until the next call.
+  char* scratch() { return scratch_.get(); }
+
+  // Adds, changes or removes fd's interest; current is updated. Returns false on error.
+  bool set_interest(int fd, EpollTag* tag, std::uint32_t& current, std::uint32_t want);
+  // Stops watching fd (before it is closed).
+  void forget(int fd, std::uint32_t& current);
+
+  // Spawns a CGI and watches its pidfd. Returns the child or nullptr with err set.
+  CgiChild* start_cgi(Connection* conn, pid_t pid, unique_fd pidfd);
+  // The connection no longer wants the child: SIGTERM its group now, SIGKILL later.
+  void abandon_cgi(CgiChild* child);
+  // Returns the number of CGI children alive.
+  std::size_t cgi_count() const { return children_.size(); }
+
+  // Called by a connection when it has closed; it is freed after this batch.
+  void connection_closed(Connection* conn);
+
+ private:
+  void on_listener(EpollTag* tag);
+  void on_stop();
+  void on_child_exit(CgiChild* child);
+  void sweep();
+  void pause_accepting(bool paused);
+  void reap_all_now();
+
+  const Config& cfg_;
+  Router router_;
+  std::unique_ptr<char[]> scratch_{new char[k_scratch_size]};
+  FileCache cache_;
+  unique_fd epoll_;
+  std::vector<int> listen_fds_;
+  std::vector<std::unique_ptr<EpollTag>> listen_tags_;
+  bool accept_paused_ = false;
+  steady_clock::time_point accept_resume_at_{};
+  int stop_fd_;
+  EpollTag stop_tag_{EpollTag::Kind::stop, nullptr};
+  std::vector<Connection*> conns_;
+  std::vector<Connection*> graveyard_;
+  std::list<CgiChild> children_;
+  std::vector<pid_t> stale_groups_;  // CGI groups whose leader exited
+  steady_clock::time_point now_;
+  steady_clock::time_point next_sweep_;
+  bool draining_ = false;
+  steady_clock::time_point drain_deadline_{};
+  bool term_sent_ = false;
+  steady_clock::time_point final_deadline_{};
+};
+
+// Entry point of a worker process. Returns its exit status.
+int run_worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, const std::string& root_path);
+
+}  // namespace filehttpd

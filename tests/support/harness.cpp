@@ -1,0 +1,348 @@
+#include "harness.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace testing_support {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/filehttpd-test-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+  chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  // Make everything removable even after permission tests.
+  for (auto it = fs::recursive_directory_iterator(path_, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0755);
+  }
+  fs::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& rel, const std::string& content, unsigned mode) const {
+  fs::path p = fs::path(path_) / rel;
+  fs::create_directories(p.parent_path());
+  {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << content;
+  }
+  chmod(p.c_str(), mode);
+  return p.string();
+}
+
+std::string TempDir::mkdir(const std::string& rel) const {
+  fs::path p = fs::path(path_) / rel;
+  fs::create_directories(p);
+  chmod(p.c_str(), 0755);
+  return p.string();
+}
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+  if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return rc == 0 ? pid : -1;
+}
+
+int wait_with_timeout(pid_t pid, std::chrono::milliseconds timeout, bool& timed_out) {
+  auto end = clock_type::now() + timeout;
+  timed_out = false;
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return -1;
+    }
+    if (r < 0) return -1;
+    if (clock_type::now() >= end) {
+      timed_out = true;
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  RunResult r;
+  char out_t[] = "/tmp/filehttpd-out-XXXXXX";
+  char err_t[] = "/tmp/filehttpd-err-XXXXXX";
+  int out_fd = mkstemp(out_t);
+  int err_fd = mkstemp(err_t);
+  pid_t pid = spawn(argv, out_fd, err_fd);
+  close(out_fd);
+  close(err_fd);
+  if (pid > 0) {
+    bool timed_out = false;
+    r.exit_code = wait_with_timeout(pid, timeout, timed_out);
+    if (timed_out) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      r.exit_code = -1;
+    }
+  }
+  r.out = slurp(out_t);
+  r.err = slurp(err_t);
+  unlink(out_t);
+  unlink(err_t);
+  return r;
+}
+
+RunResult curl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"curl", "-s", "--max-time", "10"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+Server::Server(std::vector<std::string> args, std::vector<std::string> prefix) {
+  char err_t[] = "/tmp/filehttpd-srv-XXXXXX";
+  int err_fd = mkstemp(err_t);
+  chmod(err_t, 0666);
+  err_path_ = err_t;
+  std::vector<std::string> argv = prefix;
+  argv.push_back(FILEHTTPD_BIN);
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_ = spawn(argv, err_fd, err_fd);
+  close(err_fd);
+}
+
+Server::~Server() {
+  if (pid_ > 0 && !reaped_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (!err_path_.empty()) unlink(err_path_.c_str());
+}
+
+bool Server::wait_ready(int port, std::chrono::milliseconds timeout) {
+  auto end = clock_type::now() + timeout;
+  while (clock_type::now() < end) {
+    int st = 0;
+    if (!reaped_ && waitpid(pid_, &st, WNOHANG) == pid_) {
+      reaped_ = true;
+      return false;
+    }
+    int fd = connect_to(port);
+    if (fd >= 0) {
+      close(fd);
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+void Server::signal(int sig) const {
+  if (pid_ > 0 && !reaped_) kill(pid_, sig);
+}
+
+int Server::wait_exit(std::chrono::milliseconds timeout) {
+  if (reaped_) return -1;
+  bool timed_out = false;
+  int rc = wait_with_timeout(pid_, timeout, timed_out);
+  if (timed_out) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  reaped_ = true;
+  return rc;
+}
+
+bool Server::alive() const { return !reaped_ && process_alive(pid_); }
+
+std::string Server::stderr_text() const { return slurp(err_path_); }
+
+int connect_to(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string read_n(int fd, std::size_t n, std::chrono::milliseconds timeout) {
+  std::string out;
+  auto end = clock_type::now() + timeout;
+  char buf[65536];
+  while (out.size() < n) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - clock_type::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    ssize_t r = recv(fd, buf, sizeof buf, 0);
+    if (r <= 0) break;
+    out.append(buf, static_cast<std::size_t>(r));
+  }
+  return out;
+}
+
+std::string read_all(int fd, std::chrono::milliseconds timeout) { return read_n(fd, SIZE_MAX, timeout); }
+
+std::string raw_request(int port, const std::string& data, std::chrono::milliseconds timeout, bool shutdown_write) {
+  int fd = connect_to(port);
+  if (fd < 0) return "<connect failed>";
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  if (shutdown_write) shutdown(fd, SHUT_WR);
+  std::string out = read_all(fd, timeout);
+  close(fd);
+  return out;
+}
+
+// Calls fn(pid) for every process in /proc.
+template <typename Fn>
+void for_each_pid(Fn fn) {
+  DIR* d = opendir("/proc");
+  while (dirent* e = d ? readdir(d) : nullptr) {
+    pid_t pid = std::atoi(e->d_name);
+    if (pid > 0) fn(pid);
+  }
+  if (d) closedir(d);
+}
+
+std::vector<pid_t> children_of(pid_t ppid) {
+  std::vector<pid_t> out;
+  for_each_pid([&](pid_t pid) {
+    std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+    auto close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) return;
+    std::istringstream rest(stat.substr(close_paren + 2));
+    char state;
+    pid_t parent;
+    rest >> state >> parent;
+    if (parent == ppid) out.push_back(pid);
+  });
+  return out;
+}
+
+std::vector<pid_t> descendants_of(pid_t pid) {
+  std::vector<pid_t> out;
+  std::vector<pid_t> todo{pid};
+  while (!todo.empty()) {
+    pid_t p = todo.back();
+    todo.pop_back();
+    for (pid_t c : children_of(p)) {
+      out.push_back(c);
+      todo.push_back(c);
+    }
+  }
+  return out;
+}
+
+char process_state(pid_t pid) {
+  std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) return '?';
+  return stat[close_paren + 2];
+}
+
+bool process_alive(pid_t pid) {
+  char s = process_state(pid);
+  return s != '?' && s != 'Z' && s != 'X';
+}
+
+std::vector<pid_t> pids_with_cmdline(const std::string& needle) {
+  std::vector<pid_t> out;
+  for_each_pid([&](pid_t pid) {
+    std::string cmd = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+    for (char& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(needle) != std::string::npos) out.push_back(pid);
+  });
+  return out;
+}
+
+int fd_count(pid_t pid) {
+  int n = 0;
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  while (dirent* e = d ? readdir(d) : nullptr)
+    if (e->d_name[0] != '.') ++n;
+  if (d) closedir(d);
+  return n;
+}
+
+std::string unprivileged_user() {
+  for (const char* name : {"nobody", "daemon"}) {
+    if (passwd* pw = getpwnam(name); pw && pw->pw_uid != 0) return name;
+  }
+  return "";
+}
+
+void sleep_for(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
+
+}  // namespace testing_support

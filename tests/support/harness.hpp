@@ -1,0 +1,110 @@
+#pragma once
+// Integration-test helpers: temporary directories, the real filehttpd binary
+// on a free port, raw sockets, the curl CLI, and /proc inspection.
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace testing_support {
+
+// A temporary directory, removed with its contents at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes a file (creating parent dirs) with the given mode; returns its path.
+  std::string write(const std::string& rel, const std::string& content, unsigned mode = 0644) const;
+  // Creates a directory (and parents); returns its path.
+  std::string mkdir(const std::string& rel) const;
+
+ private:
+  std::string path_;
+};
+
+// Returns a TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv to completion (stdin /dev/null) and captures stdout and stderr.
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// Runs curl with args (-s is added) and returns its output and exit status.
+RunResult curl(const std::vector<std::string>& args);
+
+// A filehttpd process started for one test.
+class Server {
+ public:
+  // Starts the binary with args. prefix (e.g. setpriv ...) goes before it.
+  explicit Server(std::vector<std::string> args, std::vector<std::string> prefix = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Waits until 127.0.0.1:port accepts connections. Returns false on timeout or exit.
+  bool wait_ready(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Sends sig to the server.
+  void signal(int sig) const;
+  // Waits for exit; returns the exit status, or -1 on timeout (then kills it),
+  // or 128+N for signal N.
+  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Returns true while the process exists and is not a zombie.
+  bool alive() const;
+  pid_t pid() const { return pid_; }
+  // Returns what the server wrote to stderr so far.
+  std::string stderr_text() const;
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::string err_path_;
+};
+
+// Connects to 127.0.0.1:port, sends data, optionally half-closes, and reads
+// until EOF or timeout. Returns the bytes received.
+std::string raw_request(int port, const std::string& data,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(5), bool shutdown_write = false);
+
+// Returns a connected socket fd to 127.0.0.1:port, or -1.
+int connect_to(int port);
+
+// Reads from fd until EOF or timeout.
+std::string read_all(int fd, std::chrono::milliseconds timeout);
+
+// Reads from fd until it has at least n bytes, EOF or timeout.
+std::string read_n(int fd, std::size_t n, std::chrono::milliseconds timeout);
+
+// Returns the pids whose parent is ppid.
+std::vector<pid_t> children_of(pid_t ppid);
+
+// Returns every descendant pid of pid.
+std::vector<pid_t> descendants_of(pid_t pid);
+
+// Returns true when pid exists and is not a zombie.
+bool process_alive(pid_t pid);
+
+// Returns the pids whose command line contains needle.
+std::vector<pid_t> pids_with_cmdline(const std::string& needle);
+
+// Returns the state letter (R, S, Z, ...) from /proc/PID/stat, or '?' when gone.
+char process_state(pid_t pid);
+
+// Returns the number of open fds of pid.
+int fd_count(pid_t pid);
+
+// Returns the name of an unprivileged user to run as, or "" when none exists.
+std::string unprivileged_user();
+
+// Sleeps for d.
+void sleep_for(std::chrono::milliseconds d);
+
+}  // namespace testing_support

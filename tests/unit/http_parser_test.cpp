@@ -1,0 +1,193 @@
+// Unit tests for the llhttp glue: a table of requests, then every request fed split at every offset.
+#include "http_parser.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace filehttpd;
+
+namespace {
+
+struct Outcome {
+  ParseEvent event = ParseEvent::need_more;
+  int status = 0;
+  std::string method;
+  std::string target;
+  int minor = -1;
+  std::size_t headers = 0;
+  std::string host;
+  std::string body;
+  std::size_t consumed = 0;
+};
+
+// Feeds input in pieces split at the given offsets, keeping unconsumed bytes
+// as a connection would, until the message (or an error) is complete.
+Outcome parse(const std::string& input, std::vector<std::size_t> cuts, bool relative = false,
+              std::size_t header_limit = 32 * 1024, std::size_t uri_limit = 8 * 1024) {
+  RequestParser p(header_limit, uri_limit, relative);
+  Outcome out;
+  std::string body;
+  p.set_body_sink(&body);
+  std::string pending;
+  std::size_t pos = 0;
+  cuts.push_back(input.size());
+  for (std::size_t cut : cuts) {
+    pending += input.substr(pos, cut - pos);
+    pos = cut;
+    while (true) {
+      std::size_t used = 0;
+      ParseEvent ev = p.feed(pending.data(), pending.size(), used);
+      out.consumed += used;
+      pending.erase(0, used);
+      if (ev == ParseEvent::error) {
+        out.event = ev;
+        out.status = p.error_status();
+        return out;
+      }
+      if (ev == ParseEvent::headers_done) {
+        const Request& r = p.request();
+        out.method = std::string(r.method_name);
+        out.target = r.target;
+        out.minor = r.version_minor;
+        out.headers = r.header_count;
+        if (const std::string* h = r.find("host")) out.host = *h;
+        continue;
+      }
+      if (ev == ParseEvent::message_done) {
+        out.event = ev;
+        out.body = body;
+        return out;
+      }
+      break;  // need more
+    }
+  }
+  out.event = ParseEvent::need_more;
+  return out;
+}
+
+struct Row {
+  const char* name;
+  std::string input;
+  int status;  // 0: complete request expected
+  const char* method;
+  const char* target;
+  const char* body;
+  bool relative;
+};
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> r = {
+      {"simple", "GET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, "GET", "/", "", false},
+      {"head", "HEAD /x HTTP/1.0\r\n\r\n", 0, "HEAD", "/x", "", false},
+      {"folded_case_header", "GET /q?x=1 HTTP/1.1\r\nhOsT: b\r\nX: y\r\n\r\n", 0, "GET", "/q?x=1", "", false},
+      {"body_length", "POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 0, "POST", "/f", "hello", false},
+      {"body_chunked", "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+       0, "POST", "/c", "abcde", false},
+      {"relative_target", "GET index.html HTTP/1.1\r\n\r\n", 0, "GET", "/index.html", "", true},
+      {"relative_with_slash", "GET /index.html HTTP/1.1\r\n\r\n", 0, "GET", "/index.html", "", true},
+      {"unknown_method", "BREW / HTTP/1.1\r\n\r\n", 501, "", "", "", false},
+      {"garbage", "\x01\x02\x03 / HTTP/1.1\r\n\r\n", 400, "", "", "", false},
+      {"bad_header", "GET / HTTP/1.1\r\nNo colon here\r\n\r\n", 400, "", "", "", false},
+      {"space_before_colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, "", "", "", false},
+      {"bad_version", "GET / HTTP/9.9\r\n\r\n", 505, "", "", "", false},
+      {"cl_and_te", "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "", "",
+       "", false},
+      {"double_cl", "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400, "", "", "", false},
+      {"bare_lf_in_chunk", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400, "", "", "",
+       false},
+  };
+  return r;
+}
+
+}  // namespace
+
+TEST(RequestParser, Table) {
+  for (const Row& row : rows()) {
+    Outcome o = parse(row.input, {}, row.relative);
+    if (row.status) {
+      EXPECT_EQ(o.event, ParseEvent::error) << row.name;
+      EXPECT_EQ(o.status, row.status) << row.name;
+    } else {
+      ASSERT_EQ(o.event, ParseEvent::message_done) << row.name << " status " << o.status;
+      EXPECT_EQ(o.method, row.method) << row.name;
+      EXPECT_EQ(o.target, row.target) << row.name;
+      EXPECT_EQ(o.body, row.body) << row.name;
+      EXPECT_EQ(o.consumed, row.input.size()) << row.name;
+    }
+  }
+}
+
+TEST(RequestParser, EverySplitOffsetGivesTheSameResult) {
+  for (const Row& row : rows()) {
+    Outcome whole = parse(row.input, {}, row.relative);
+    for (std::size_t cut = 1; cut < row.input.size(); ++cut) {
+      Outcome split = parse(row.input, {cut}, row.relative);
+      ASSERT_EQ(split.event, whole.event) << row.name << " cut at " << cut;
+      EXPECT_EQ(split.status, whole.status) << row.name << " cut at " << cut;
+      EXPECT_EQ(split.target, whole.target) << row.name << " cut at " << cut;
+      EXPECT_EQ(split.method, whole.method) << row.name << " cut at " << cut;
+      EXPECT_EQ(split.body, whole.body) << row.name << " cut at " << cut;
+      EXPECT_EQ(split.host, whole.host) << row.name << " cut at " << cut;
+    }
+  }
+}
+
+TEST(RequestParser, ByteAtATime) {
+  for (const Row& row : rows()) {
+    std::vector<std::size_t> cuts;
+    for (std::size_t i = 1; i < row.input.size(); ++i) cuts.push_back(i);
+    Outcome whole = parse(row.input, {}, row.relative);
+    Outcome bytes = parse(row.input, cuts, row.relative);
+    EXPECT_EQ(bytes.event, whole.event) << row.name;
+    EXPECT_EQ(bytes.target, whole.target) << row.name;
+    EXPECT_EQ(bytes.body, whole.body) << row.name;
+  }
+}
+
+TEST(RequestParser, PipelinedRequestsStopAfterEachMessage) {
+  RequestParser p(32 * 1024, 8 * 1024, false);
+  std::string in = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::size_t used = 0, off = 0;
+  ASSERT_EQ(p.feed(in.data(), in.size(), used), ParseEvent::headers_done);
+  off += used;
+  EXPECT_EQ(p.request().target, "/a");
+  ASSERT_EQ(p.feed(in.data() + off, in.size() - off, used), ParseEvent::message_done);
+  off += used;
+  ASSERT_EQ(p.feed(in.data() + off, in.size() - off, used), ParseEvent::headers_done);
+  off += used;
+  EXPECT_EQ(p.request().target, "/b");
+  ASSERT_EQ(p.feed(in.data() + off, in.size() - off, used), ParseEvent::message_done);
+  off += used;
+  EXPECT_EQ(off, in.size());
+}
+
+TEST(RequestParser, KeepAliveFlags) {
+  RequestParser p(32 * 1024, 8 * 1024, false);
+  std::string a = "GET / HTTP/1.0\r\n\r\n";
+  std::size_t used;
+  ASSERT_EQ(p.feed(a.data(), a.size(), used), ParseEvent::headers_done);
+  EXPECT_FALSE(p.request().keep_alive);
+  RequestParser q(32 * 1024, 8 * 1024, false);
+  std::string b = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  ASSERT_EQ(q.feed(b.data(), b.size(), used), ParseEvent::headers_done);
+  EXPECT_TRUE(q.request().keep_alive);
+  RequestParser r(32 * 1024, 8 * 1024, false);
+  std::string c = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(r.feed(c.data(), c.size(), used), ParseEvent::headers_done);
+  EXPECT_FALSE(r.request().keep_alive);
+}
+
+TEST(RequestParser, UriLimitGives414) {
+  std::string in = "GET /" + std::string(600, 'a') + " HTTP/1.1\r\n\r\n";
+  Outcome o = parse(in, {}, false, 4096, 512);
+  EXPECT_EQ(o.event, ParseEvent::error);
+  EXPECT_EQ(o.status, 414);
+}
+
+TEST(RequestParser, HeaderLimitGives431EvenWhenSplit) {
+  std::string in = "GET / HTTP/1.1\r\nCookie: " + std::string(5000, 'c') + "\r\n\r\n";
+  Outcome o = parse(in, {100, 2000, 4000}, false, 4096, 512);
+  EXPECT_EQ(o.event, ParseEvent::error);
+  EXPECT_EQ(o.status, 431);
+  Outcome fits = parse(in, {100, 2000, 4000}, false, 8192, 512);
+  EXPECT_EQ(fits.event, ParseEvent::message_done);
+}
