@@ -1,0 +1,517 @@
+// The http profile: HTTP/1.1 semantics, checked with curl and raw sockets against the real binary.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "harness.hpp"
+
+using namespace testing_support;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Splits a raw response into head and body at the first blank line.
+std::pair<std::string, std::string> split(const std::string& resp) {
+  auto p = resp.find("\r\n\r\n");
+  if (p == std::string::npos) return {resp, ""};
+  return {resp.substr(0, p + 2), resp.substr(p + 4)};
+}
+
+std::string header(const std::string& head, const std::string& name) {
+  std::regex re("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase);
+  std::smatch m;
+  return std::regex_search(head, m, re) ? m[1].str() : "";
+}
+
+int status_of(const std::string& resp) {
+  if (resp.size() < 12 || resp.rfind("HTTP/1.", 0) != 0) return -1;
+  return std::stoi(resp.substr(9, 3));
+}
+
+class Http : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = base_.mkdir("www");
+    base_.write("secret.txt", "TOP-SECRET\n");
+    port_ = free_port();
+    url_ = "http://127.0.0.1:" + std::to_string(port_);
+  }
+  void start(std::vector<std::string> extra = {}, std::vector<std::string> prefix = {}) {
+    std::vector<std::string> args{"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<Server>(args, prefix);
+    ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
+  }
+  std::string put(const std::string& rel, const std::string& content, unsigned mode = 0644) {
+    return base_.write("www/" + rel, content, mode);
+  }
+  std::string req(const std::string& raw) { return raw_request(port_, raw, 3s); }
+  std::string get(const std::string& target, const std::string& extra = "") {
+    return req("GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra + "\r\n");
+  }
+
+  TempDir base_;
+  std::string root_;
+  int port_ = 0;
+  std::string url_;
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace
+
+TEST_F(Http, FileHeadersAndBody) {
+  put("page.html", "<p>hi</p>\n");
+  start();
+  auto [head, body] = split(get("/page.html"));
+  EXPECT_EQ(status_of(head), 200);
+  EXPECT_EQ(body, "<p>hi</p>\n");
+  EXPECT_EQ(header(head, "Content-Length"), "10");
+  EXPECT_EQ(header(head, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(header(head, "Server"), "filehttpd/0.1.0");
+  EXPECT_EQ(header(head, "Accept-Ranges"), "bytes");
+  EXPECT_EQ(header(head, "Connection"), "close");
+  EXPECT_TRUE(std::regex_match(header(head, "Date"), std::regex("[A-Z][a-z]{2}, \\d\\d [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d GMT")));
+  EXPECT_FALSE(header(head, "Last-Modified").empty());
+  EXPECT_TRUE(std::regex_match(header(head, "ETag"), std::regex("\"[0-9a-f.-]+\"")));
+}
+
+TEST_F(Http, ContentTypes) {
+  put("a.css", "x");
+  put("b.png", "x");
+  put("c.unknownext", "x");
+  put("noext", "x");
+  start();
+  EXPECT_EQ(header(split(get("/a.css")).first, "Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(header(split(get("/b.png")).first, "Content-Type"), "image/png");
+  EXPECT_EQ(header(split(get("/c.unknownext")).first, "Content-Type"), "application/octet-stream");
+  EXPECT_EQ(header(split(get("/noext")).first, "Content-Type"), "application/octet-stream");
+}
+
+TEST_F(Http, HeadHasSameHeadersNoBody) {
+  put("f.txt", "0123456789");
+  start();
+  std::string g = get("/f.txt");
+  std::string h = req("HEAD /f.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(split(h).second, "");
+  EXPECT_EQ(header(h, "Content-Length"), "10");
+  EXPECT_EQ(header(h, "ETag"), header(g, "ETag"));
+  EXPECT_EQ(header(h, "Content-Type"), header(g, "Content-Type"));
+}
+
+TEST_F(Http, KeepAliveReusesConnectionWithCurl) {
+  put("a.txt", "A");
+  put("b.txt", "B");
+  start();
+  RunResult r = curl({"-v", url_ + "/a.txt", url_ + "/b.txt"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "AB");
+  EXPECT_NE(r.err.find("Re-using existing connection"), std::string::npos) << r.err;
+}
+
+TEST_F(Http, PipelinedRequestsAnsweredInOrder) {
+  put("a.txt", "first");
+  put("b.txt", "second");
+  start();
+  std::string resp = req("GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
+                         "GET /b.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  auto first = resp.find("HTTP/1.1 200 OK");
+  auto second = resp.find("HTTP/1.1 404 Not Found");
+  auto third = resp.rfind("HTTP/1.1 200 OK");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  ASSERT_NE(third, first);
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+  EXPECT_NE(resp.find("\r\n\r\nfirst"), std::string::npos);
+  EXPECT_EQ(resp.substr(resp.size() - 6), "second");
+}
+
+TEST_F(Http, Http10ClosesUnlessKeepAlive) {
+  put("a.txt", "A");
+  start();
+  std::string one = req("GET /a.txt HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(status_of(one), 200);
+  EXPECT_EQ(header(one, "Connection"), "close");
+  int fd = connect_to(port_);
+  std::string ka = "GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  send(fd, ka.data(), ka.size(), 0);
+  std::string first = read_n(fd, 1, 2s);
+  sleep_for(100ms);
+  first += read_n(fd, 1, 200ms);
+  EXPECT_EQ(header(first, "Connection"), "keep-alive");
+  send(fd, ka.data(), ka.size(), 0);  // the same connection still answers
+  std::string second = read_n(fd, 1, 2s);
+  EXPECT_EQ(status_of(second), 200);
+  close(fd);
+}
+
+TEST_F(Http, ConnectionCloseIsHonoured) {
+  put("a.txt", "A");
+  start();
+  int fd = connect_to(port_);
+  std::string r = "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  send(fd, r.data(), r.size(), 0);
+  std::string resp = read_all(fd, 2s);  // returns at EOF: the server closed
+  close(fd);
+  EXPECT_EQ(split(resp).second, "A");
+}
+
+TEST_F(Http, Methods) {
+  put("a.txt", "A");
+  start();
+  std::string del = req("DELETE /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(del), 405);
+  EXPECT_EQ(header(del, "Allow"), "GET, HEAD");
+  EXPECT_EQ(status_of(req("FOO /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")), 501);
+  EXPECT_EQ(status_of(req("GET /a.txt HTTP/1.1\r\n\r\n")), 400);  // no Host
+  EXPECT_EQ(status_of(req("GET /a.txt HTTP/2.0\r\nHost: t\r\n\r\n")), 505);
+  EXPECT_EQ(status_of(req("GET /a.txt HTTP/1.0\r\n\r\n")), 200);  // 1.0 needs no Host
+}
+
+TEST_F(Http, ErrorsHaveHtmlBodies) {
+  start();
+  auto [head, body] = split(get("/nothing-here"));
+  EXPECT_EQ(status_of(head), 404);
+  EXPECT_EQ(header(head, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(body.find("404 Not Found"), std::string::npos);
+  EXPECT_EQ(header(head, "Content-Length"), std::to_string(body.size()));
+}
+
+TEST_F(Http, ConditionalRequests) {
+  put("c.txt", "content");
+  start();
+  std::string first = get("/c.txt");
+  std::string etag = header(first, "ETag");
+  std::string lm = header(first, "Last-Modified");
+  std::string r304 = get("/c.txt", "If-None-Match: " + etag + "\r\n");
+  EXPECT_EQ(status_of(r304), 304);
+  EXPECT_EQ(split(r304).second, "");
+  EXPECT_EQ(header(r304, "ETag"), etag);
+  EXPECT_EQ(status_of(get("/c.txt", "If-None-Match: \"other\", " + etag + "\r\n")), 304);
+  EXPECT_EQ(status_of(get("/c.txt", "If-None-Match: W/" + etag + "\r\n")), 304);
+  EXPECT_EQ(status_of(get("/c.txt", "If-None-Match: *\r\n")), 304);
+  EXPECT_EQ(status_of(get("/c.txt", "If-None-Match: \"other\"\r\n")), 200);
+  EXPECT_EQ(status_of(get("/c.txt", "If-Modified-Since: " + lm + "\r\n")), 304);
+  EXPECT_EQ(status_of(get("/c.txt", "If-Modified-Since: Thu, 01 Jan 1970 00:00:01 GMT\r\n")), 200);
+  EXPECT_EQ(status_of(get("/c.txt", "If-Match: \"other\"\r\n")), 412);
+  EXPECT_EQ(status_of(get("/c.txt", "If-Match: " + etag + "\r\n")), 200);
+  EXPECT_EQ(status_of(get("/c.txt", "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT\r\n")), 412);
+  // If-None-Match takes precedence over If-Modified-Since.
+  EXPECT_EQ(status_of(get("/c.txt", "If-None-Match: \"other\"\r\nIf-Modified-Since: " + lm + "\r\n")), 200);
+}
+
+TEST_F(Http, SingleRange) {
+  put("r.txt", "0123456789");
+  start();
+  std::string r = get("/r.txt", "Range: bytes=2-5\r\n");
+  EXPECT_EQ(status_of(r), 206);
+  EXPECT_EQ(header(r, "Content-Range"), "bytes 2-5/10");
+  EXPECT_EQ(split(r).second, "2345");
+  EXPECT_EQ(split(get("/r.txt", "Range: bytes=-3\r\n")).second, "789");
+  EXPECT_EQ(split(get("/r.txt", "Range: bytes=7-\r\n")).second, "789");
+  RunResult c = curl({"-r", "1-3", url_ + "/r.txt"});
+  EXPECT_EQ(c.out, "123");
+}
+
+TEST_F(Http, LargeFileRangeUsesOffsets) {
+  std::string data;
+  for (int i = 0; i < 200000; ++i) data += static_cast<char>('a' + i % 26);
+  put("big.txt", data);
+  start();
+  std::string r = get("/big.txt", "Range: bytes=150000-150009\r\n");
+  EXPECT_EQ(status_of(r), 206);
+  EXPECT_EQ(split(r).second, data.substr(150000, 10));
+}
+
+TEST_F(Http, MultipleRangesAreMultipart) {
+  put("m.txt", "0123456789");
+  start();
+  std::string r = get("/m.txt", "Range: bytes=0-1,5-6\r\n");
+  EXPECT_EQ(status_of(r), 206);
+  std::string ct = header(r, "Content-Type");
+  ASSERT_EQ(ct.rfind("multipart/byteranges; boundary=", 0), 0u) << ct;
+  std::string boundary = ct.substr(31);
+  std::string body = split(r).second;
+  EXPECT_EQ(header(r, "Content-Length"), std::to_string(body.size()));
+  std::string expect = "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-1/10\r\n\r\n01" +
+                       "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 5-6/10\r\n\r\n56" +
+                       "\r\n--" + boundary + "--\r\n";
+  EXPECT_EQ(body, expect);
+}
+
+TEST_F(Http, AbusiveRangesGetWholeFileOrCoalesced) {
+  put("m.txt", "0123456789");
+  start();
+  std::string many = "Range: bytes=";
+  for (int i = 0; i < 20; ++i) many += "0-0,";
+  many += "1-1\r\n";
+  std::string r = get("/m.txt", many);
+  EXPECT_EQ(status_of(r), 200);
+  EXPECT_EQ(split(r).second, "0123456789");
+  std::string overlap = get("/m.txt", "Range: bytes=0-5,2-8,1-3\r\n");
+  EXPECT_EQ(status_of(overlap), 206);
+  EXPECT_EQ(header(overlap, "Content-Range"), "bytes 0-8/10");
+  EXPECT_EQ(split(overlap).second, "012345678");
+}
+
+TEST_F(Http, UnsatisfiableAndMalformedRanges) {
+  put("u.txt", "0123456789");
+  start();
+  std::string r = get("/u.txt", "Range: bytes=50-60\r\n");
+  EXPECT_EQ(status_of(r), 416);
+  EXPECT_EQ(header(r, "Content-Range"), "bytes */10");
+  std::string bad = get("/u.txt", "Range: bytes=oops\r\n");
+  EXPECT_EQ(status_of(bad), 200);
+  EXPECT_EQ(split(bad).second, "0123456789");
+}
+
+TEST_F(Http, IfRange) {
+  put("i.txt", "0123456789");
+  start();
+  std::string etag = header(get("/i.txt"), "ETag");
+  EXPECT_EQ(status_of(get("/i.txt", "Range: bytes=0-1\r\nIf-Range: " + etag + "\r\n")), 206);
+  std::string stale = get("/i.txt", "Range: bytes=0-1\r\nIf-Range: \"stale\"\r\n");
+  EXPECT_EQ(status_of(stale), 200);
+  EXPECT_EQ(split(stale).second, "0123456789");
+}
+
+TEST_F(Http, DirectoryRedirectIndexAndForbidden) {
+  put("withindex/index.html", "INDEX");
+  base_.mkdir("www/empty dir");
+  start();
+  std::string r = get("/withindex");
+  EXPECT_EQ(status_of(r), 301);
+  EXPECT_EQ(header(r, "Location"), "/withindex/");
+  EXPECT_EQ(split(get("/withindex/")).second, "INDEX");
+  std::string sp = get("/empty%20dir?x=1");
+  EXPECT_EQ(status_of(sp), 301);
+  EXPECT_EQ(header(sp, "Location"), "/empty%20dir/?x=1");
+  EXPECT_EQ(status_of(get("/empty%20dir/")), 403);
+}
+
+TEST_F(Http, ListingEscapesNamesAndSorts) {
+  put("list/b<i>.txt", "12345");
+  put("list/a&b.txt", "1");
+  put("list/sp ace.txt", "1");
+  put("list/.hidden", "1");
+  base_.mkdir("www/list/sub");
+  start({"--listing"});
+  std::string r = get("/list/");
+  EXPECT_EQ(status_of(r), 200);
+  std::string body = split(r).second;
+  EXPECT_NE(body.find("<a href=\"a%26b.txt\">a&amp;b.txt</a>"), std::string::npos) << body;
+  EXPECT_NE(body.find("<a href=\"b%3Ci%3E.txt\">b&lt;i&gt;.txt</a></td><td>5</td>"), std::string::npos) << body;
+  EXPECT_NE(body.find("<a href=\"sp%20ace.txt\">"), std::string::npos) << body;
+  EXPECT_NE(body.find("<a href=\"sub/\">sub/</a>"), std::string::npos) << body;
+  EXPECT_EQ(body.find(".hidden"), std::string::npos);
+  EXPECT_LT(body.find("a&amp;b"), body.find("b&lt;i"));
+  EXPECT_LT(body.find("b&lt;i"), body.find("sp ace"));
+}
+
+TEST_F(Http, ListingOffByDefault) {
+  base_.mkdir("www/list");
+  start();
+  EXPECT_EQ(status_of(get("/list/")), 403);
+}
+
+TEST_F(Http, Dotfiles) {
+  put(".env", "SECRET");
+  put(".git/config", "x");
+  put(".well-known/security.txt", "contact");
+  start();
+  EXPECT_EQ(status_of(get("/.env")), 404);
+  EXPECT_EQ(status_of(get("/.git/config")), 404);
+  EXPECT_EQ(status_of(get("/%2egit/config")), 404);
+  EXPECT_EQ(split(get("/.well-known/security.txt")).second, "contact");
+}
+
+TEST_F(Http, DotfilesWhenEnabled) {
+  put(".env", "VISIBLE");
+  start({"--dotfiles"});
+  EXPECT_EQ(split(get("/.env")).second, "VISIBLE");
+}
+
+TEST_F(Http, BadPathsAndTraversal) {
+  put("in.txt", "in");
+  std::filesystem::create_symlink("../secret.txt", root_ + "/out-link");
+  start();
+  EXPECT_EQ(status_of(get("/a%00b")), 400);
+  EXPECT_EQ(status_of(get("/a%2fb")), 400);
+  EXPECT_EQ(status_of(get("/a%zz")), 400);
+  EXPECT_EQ(status_of(get("/a%4")), 400);
+  for (const char* t : {"/../secret.txt", "/%2e%2e/secret.txt", "/x/../../secret.txt", "/out-link", "/%252e%252e/secret.txt"}) {
+    std::string r = get(t);
+    EXPECT_EQ(r.find("TOP-SECRET"), std::string::npos) << t;
+    int s = status_of(r);
+    EXPECT_TRUE(s == 400 || s == 404) << t << " gave " << s;
+  }
+}
+
+TEST_F(Http, LimitsGive414And431And413) {
+  put("a.txt", "A");
+  start({"--header-bytes", "4096", "--uri-bytes", "1024", "--max-body", "100"});
+  EXPECT_EQ(status_of(get("/" + std::string(2000, 'a'))), 414);
+  EXPECT_EQ(status_of(get("/a.txt", "Cookie: " + std::string(5000, 'c') + "\r\n")), 431);
+  EXPECT_EQ(status_of(get("/a.txt", "Cookie: " + std::string(3000, 'c') + "\r\n")), 200);
+  std::string big = req("POST /a.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n" + std::string(101, 'x'));
+  EXPECT_EQ(status_of(big), 413);
+  EXPECT_EQ(header(big, "Connection"), "close");
+}
+
+TEST_F(Http, DefaultHeaderLimitAllowsBigCookies) {
+  put("a.txt", "A");
+  start();
+  EXPECT_EQ(status_of(get("/a.txt", "Cookie: " + std::string(20000, 'c') + "\r\n")), 200);
+  EXPECT_EQ(status_of(get("/a.txt", "Cookie: " + std::string(40000, 'c') + "\r\n")), 431);
+}
+
+TEST_F(Http, ParseErrorClosesConnection) {
+  put("a.txt", "A");
+  start();
+  int fd = connect_to(port_);
+  std::string bad = "GET /a.txt HTTP/1.1\r\nHost: t\r\nBad Header\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+  send(fd, bad.data(), bad.size(), 0);
+  std::string resp = read_all(fd, 3s);
+  close(fd);
+  EXPECT_EQ(status_of(resp), 400);
+  EXPECT_EQ(header(resp, "Connection"), "close");
+  EXPECT_EQ(resp.find("HTTP/1.1 200"), std::string::npos);  // nothing after the error
+}
+
+TEST_F(Http, HeaderTimeoutClosesSlowClient) {
+  put("a.txt", "A");
+  start({"--header-timeout", "500ms"});
+  int fd = connect_to(port_);
+  send(fd, "GET /a.txt HTTP/1.1\r\n", 21, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  std::string got = read_all(fd, 2s);  // EOF when the server gives up
+  auto took = std::chrono::steady_clock::now() - t0;
+  close(fd);
+  EXPECT_EQ(got, "");
+  EXPECT_GE(took, 400ms);
+  EXPECT_LT(took, 1900ms);
+  EXPECT_EQ(status_of(get("/a.txt")), 200);
+}
+
+TEST_F(Http, KeepAliveTimeoutClosesIdleConnection) {
+  put("a.txt", "A");
+  start({"--keepalive-timeout", "300ms"});
+  int fd = connect_to(port_);
+  std::string r = "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+  send(fd, r.data(), r.size(), 0);
+  std::string resp = read_all(fd, 2s);  // the response, then EOF after the idle timeout
+  close(fd);
+  EXPECT_EQ(split(resp).second, "A");
+}
+
+TEST_F(Http, ChangedFileIsNotServedStaleBeyondOneSecond) {
+  put("v.txt", "version-1");
+  start();
+  EXPECT_EQ(split(get("/v.txt")).second, "version-1");
+  put("v.txt", "version-2");
+  sleep_for(1100ms);
+  EXPECT_EQ(split(get("/v.txt")).second, "version-2");
+  std::filesystem::remove(root_ + "/v.txt");
+  sleep_for(1100ms);
+  EXPECT_EQ(status_of(get("/v.txt")), 404);
+}
+
+TEST_F(Http, ClientResetMidTransferCostsNothing) {
+  put("big.bin", std::string(4 * 1024 * 1024, 'z'));
+  start();
+  for (int i = 0; i < 5; ++i) {
+    int fd = connect_to(port_);
+    std::string r = "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+    send(fd, r.data(), r.size(), 0);
+    read_n(fd, 1000, 1s);
+    linger lg{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);  // RST
+  }
+  sleep_for(200ms);
+  EXPECT_TRUE(server_->alive());
+  EXPECT_EQ(status_of(get("/big.bin", "Range: bytes=0-0\r\n")), 206);
+}
+
+TEST_F(Http, FdExhaustionDoesNotSpinAndRecovers) {
+  put("a.txt", "A");
+  start({}, {"prlimit", "--nofile=24"});
+  std::vector<int> fds;
+  for (int i = 0; i < 40; ++i) {
+    int fd = connect_to(port_);
+    if (fd >= 0) fds.push_back(fd);
+  }
+  sleep_for(300ms);
+  std::vector<pid_t> workers = children_of(server_->pid());
+  ASSERT_EQ(workers.size(), 1u);
+  auto cpu = [&] {
+    std::ifstream in("/proc/" + std::to_string(workers[0]) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(in)), {});
+    std::istringstream rest(s.substr(s.rfind(')') + 2));
+    std::string f;
+    long ut = 0, st = 0;
+    for (int i = 3; i <= 15; ++i) {
+      rest >> f;
+      if (i == 14) ut = std::stol(f);
+      if (i == 15) st = std::stol(f);
+    }
+    return ut + st;
+  };
+  long before = cpu();
+  sleep_for(1000ms);
+  long used = cpu() - before;
+  EXPECT_LT(used, 30) << "worker used " << used << " ticks in 1 s while out of fds";
+  for (int fd : fds) close(fd);
+  sleep_for(500ms);
+  EXPECT_EQ(split(get("/a.txt")).second, "A");
+}
+
+TEST(HttpCli, HelpAndVersion) {
+  RunResult h = run({FILEHTTPD_BIN, "--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* flag : {"--root", "--listen", "--profile", "--listing", "--dotfiles", "--header-timeout",
+                           "--keepalive-timeout", "--header-bytes", "--uri-bytes", "--max-connections", "--config"}) {
+    EXPECT_NE(h.out.find(flag), std::string::npos) << flag;
+  }
+  RunResult v = run({FILEHTTPD_BIN, "--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out, "filehttpd 0.1.0\n");
+  EXPECT_EQ(run({FILEHTTPD_BIN, "--bogus"}).exit_code, 2);
+  EXPECT_EQ(run({FILEHTTPD_BIN, "--root", "/tmp", "--listen", "nonsense:port"}).exit_code, 1);
+}
+
+TEST(HttpListen, SpecsOfEveryKind) {
+  TempDir d;
+  d.write("a.txt", "A");
+  int p1 = free_port(), p2 = free_port(), p3 = free_port();
+  std::string sock = d.path() + "/s.sock";
+  Server s({"--root", d.path(), "--listen", std::to_string(p1), "--listen", "localhost:" + std::to_string(p2),
+            "--listen", "[::1]:" + std::to_string(p3), "--listen", "unix:" + sock});
+  ASSERT_TRUE(s.wait_ready(p1)) << s.stderr_text();
+  EXPECT_EQ(curl({"http://127.0.0.1:" + std::to_string(p1) + "/a.txt"}).out, "A");
+  EXPECT_EQ(curl({"http://127.0.0.1:" + std::to_string(p2) + "/a.txt"}).out, "A");
+  RunResult v6 = curl({"-g", "http://[::1]:" + std::to_string(p3) + "/a.txt"});
+  if (v6.exit_code == 7) {
+    std::cout << "note: no IPv6 loopback on this host; [::1] not checked\n";
+  } else {
+    EXPECT_EQ(v6.out, "A");
+  }
+  EXPECT_EQ(curl({"--unix-socket", sock, "http://x/a.txt"}).out, "A");
+  s.signal(SIGTERM);
+  EXPECT_EQ(s.wait_exit(3s), 0);
+}
+
+TEST(HttpListen, ProfileClassicFlag) {
+  TempDir d;
+  d.write("a.txt", "A");
+  int p = free_port();
+  Server s({"--profile", "classic", "--root", d.path(), "--listen", "127.0.0.1:" + std::to_string(p)});
+  ASSERT_TRUE(s.wait_ready(p)) << s.stderr_text();
+  EXPECT_EQ(raw_request(p, "GET a.txt HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA");
+}
