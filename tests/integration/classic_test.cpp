@@ -22,29 +22,14 @@ std::string file_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-class Classic : public ::testing::Test {
+class Classic : public ServerTest {
  protected:
-  void SetUp() override {
-    root_ = base_.mkdir("www");
-    base_.write("secret.txt", "TOP-SECRET\n");
-    port_ = free_port();
-  }
   void start(std::vector<std::string> extra = {}, std::vector<std::string> prefix = {}) {
-    std::vector<std::string> args = extra;
-    args.push_back(std::to_string(port_));
-    args.push_back(root_);
-    server_ = std::make_unique<Server>(args, prefix);
-    ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
+    extra.push_back(std::to_string(port_));
+    extra.push_back(root_);
+    start_with(extra, prefix);
   }
   std::string get(const std::string& name) { return raw_request(port_, "GET " + name + " HTTP/1.1\r\n\r\n"); }
-  std::string put(const std::string& rel, const std::string& content, unsigned mode = 0644) {
-    return base_.write("www/" + rel, content, mode);
-  }
-
-  TempDir base_;
-  std::string root_;
-  int port_ = 0;
-  std::unique_ptr<Server> server_;
 };
 
 }  // namespace

@@ -34,33 +34,17 @@ int status_of(const std::string& resp) {
   return std::stoi(resp.substr(9, 3));
 }
 
-class Http : public ::testing::Test {
+class Http : public ServerTest {
  protected:
-  void SetUp() override {
-    root_ = base_.mkdir("www");
-    base_.write("secret.txt", "TOP-SECRET\n");
-    port_ = free_port();
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
-  }
   void start(std::vector<std::string> extra = {}, std::vector<std::string> prefix = {}) {
     std::vector<std::string> args{"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_)};
     args.insert(args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<Server>(args, prefix);
-    ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
-  }
-  std::string put(const std::string& rel, const std::string& content, unsigned mode = 0644) {
-    return base_.write("www/" + rel, content, mode);
+    start_with(args, prefix);
   }
   std::string req(const std::string& raw) { return raw_request(port_, raw, 3s); }
   std::string get(const std::string& target, const std::string& extra = "") {
     return req("GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra + "\r\n");
   }
-
-  TempDir base_;
-  std::string root_;
-  int port_ = 0;
-  std::string url_;
-  std::unique_ptr<Server> server_;
 };
 
 }  // namespace

@@ -345,4 +345,20 @@ std::string unprivileged_user() {
 
 void sleep_for(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
 
+void ServerTest::SetUp() {
+  root_ = base_.mkdir("www");
+  base_.write("secret.txt", "TOP-SECRET\n");
+  port_ = free_port();
+  url_ = "http://127.0.0.1:" + std::to_string(port_);
+}
+
+void ServerTest::start_with(const std::vector<std::string>& args, const std::vector<std::string>& prefix) {
+  server_ = std::make_unique<Server>(args, prefix);
+  ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
+}
+
+std::string ServerTest::put(const std::string& rel, const std::string& content, unsigned mode) {
+  return base_.write("www/" + rel, content, mode);
+}
+
 }  // namespace testing_support

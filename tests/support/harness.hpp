@@ -3,7 +3,10 @@
 // on a free port, raw sockets, the curl CLI, and /proc inspection.
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -106,5 +109,22 @@ std::string unprivileged_user();
 
 // Sleeps for d.
 void sleep_for(std::chrono::milliseconds d);
+
+// Base fixture: base_/www is the document root, base_/secret.txt sits beside
+// it, and port_ is free. Subclasses decide how the server is started.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // Starts the binary with args and waits until port_ accepts.
+  void start_with(const std::vector<std::string>& args, const std::vector<std::string>& prefix = {});
+  // Writes a file below the root.
+  std::string put(const std::string& rel, const std::string& content, unsigned mode = 0644);
+
+  TempDir base_;
+  std::string root_;
+  int port_ = 0;
+  std::string url_;
+  std::unique_ptr<Server> server_;
+};
 
 }  // namespace testing_support
