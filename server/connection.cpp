@@ -85,10 +85,16 @@ Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& pee
       parser_(worker.cfg().limits.header_bytes, worker.cfg().limits.uri_bytes,
               worker.cfg().profile == Profile::classic) {
   deadline_ = w_.now() + w_.cfg().limits.header_timeout;
-  update_interest();
 }
 
 Connection::~Connection() = default;
+
+void Connection::start() {
+  // Listeners use TCP_DEFER_ACCEPT, so the request is usually here already:
+  // read before registering, and a short response may need no epoll_ctl at all.
+  read_socket();
+  if (state_ != State::closed) update_interest();
+}
 
 steady_clock::time_point Connection::deadline() const {
   if ((state_ == State::cgi_head || state_ == State::relay) && cgi_out_) return std::min(deadline_, cgi_deadline_);
@@ -246,7 +252,7 @@ std::size_t Connection::process(const char* data, std::size_t len) {
         close_now();
         break;
       }
-      if (!head_timer_set_ && parser_.in_message()) {
+      if (!head_timer_set_ && parser_.head_in_progress()) {
         head_timer_set_ = true;
         deadline_ = w_.now() + w_.cfg().limits.header_timeout;
       }
@@ -693,7 +699,7 @@ void Connection::finish_response() {
   chunk_idx_ = 0;
   want_write_ = false;
   if (!keep_alive_ || w_.draining()) {
-    if (force_linger_ || in_off_ < in_.size() || parser_.in_message()) start_linger();
+    if (force_linger_ || in_off_ < in_.size() || parser_.unread_body()) start_linger();
     else close_now();
     return;
   }
@@ -732,7 +738,7 @@ void Connection::force_close() { close_now(); }
 
 void Connection::on_drain() {
   if (state_ != State::read_request) return;
-  bool idle = in_off_ >= in_.size() && !parser_.in_message();
+  bool idle = in_off_ >= in_.size() && !parser_.head_in_progress() && !parser_.unread_body();
   if (idle && requests_ > 0) close_now();
 }
 
@@ -763,7 +769,7 @@ void Connection::on_timer() {
   if (now < deadline_) return;
   switch (state_) {
     case State::read_request:
-      spdlog::debug("{}: {} timeout", peer_string(), parser_.in_message() || requests_ == 0 ? "header" : "keep-alive");
+      spdlog::debug("{}: {} timeout", peer_string(), parser_.head_in_progress() || requests_ == 0 ? "header" : "keep-alive");
       close_now();
       return;
     case State::send:

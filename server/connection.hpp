@@ -46,6 +46,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // Reads what has arrived and registers with epoll. Call once, after the
+  // worker has recorded the connection.
+  void start();
   // Handles epoll events on the client socket.
   void on_socket_event(std::uint32_t events);
   // Handles readiness of the CGI's stdout.

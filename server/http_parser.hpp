@@ -70,6 +70,10 @@ class RequestParser {
 
   // Returns true when a message has started but is not complete.
   bool in_message() const { return in_message_; }
+  // Returns true while a request head is partly received.
+  bool head_in_progress() const { return in_message_ && !headers_done_; }
+  // Returns true when the current request's body has not been read to its end.
+  bool unread_body() const { return in_message_ && headers_done_ && req_.has_body(); }
 
  private:
   static int on_message_begin(llhttp_t* p);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -130,6 +131,9 @@ std::string bind_listen_spec(const std::string& spec, bool optional, std::vector
     int one = 1;
     setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (ai->ai_family == AF_INET6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    // Hand over connections once their first bytes are in (or after this many seconds).
+    int defer = k_defer_accept_seconds;
+    setsockopt(fd.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
     if (bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
       if (optional && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT)) continue;
       result = "cannot bind " + name + ": " + std::strerror(errno);

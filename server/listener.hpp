@@ -9,6 +9,8 @@ namespace filehttpd {
 
 // Backlog passed to listen().
 inline constexpr int k_listen_backlog = 4096;
+// TCP_DEFER_ACCEPT timeout: accept() waits this long for a client's first bytes.
+inline constexpr int k_defer_accept_seconds = 1;
 
 struct ListenSocket {
   unique_fd fd;

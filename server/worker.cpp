@@ -122,9 +122,9 @@ void Worker::on_listener(EpollTag* tag) {
       return;
     }
     auto* c = new Connection(*this, unique_fd(fd), ss, len);
-    if (c->state() == Connection::State::closed) continue;  // already in the graveyard
     c->slot_ = conns_.size();
     conns_.push_back(c);
+    c->start();
   }
 }
 
