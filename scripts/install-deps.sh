@@ -1,20 +1,25 @@
 #!/bin/sh
-# Installs every Debian 12 package filehttpd needs to build, test and benchmark.
-# Used by the README, .ci/run and the Dockerfile build stage.
-#   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh --bench  also wrk, nginx-light and lighttpd
+# Installs the Debian 12 packages filehttpd needs. The README, .ci/run and the
+# Dockerfile all use this script.
+#   scripts/install-deps.sh            build and test dependencies
+#   scripts/install-deps.sh --bench    also wrk, nginx-light, lighttpd and strace
+#   scripts/install-deps.sh --runtime  only what the built binary needs to run
 set -eu
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-dev \
-libtomlplusplus-dev libgtest-dev libsystemd-dev"
-TEST_PKGS="curl systemd util-linux busybox procps python3"
+RUNTIME_PKGS="libspdlog1.10 libfmt9 libtomlplusplus3 libsystemd0 curl ca-certificates"
+BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libsystemd-dev"
+TEST_PKGS="curl systemd util-linux busybox procps python3 media-types"
 BENCH_PKGS="wrk nginx-light lighttpd strace"
 
-PKGS="$BUILD_PKGS $TEST_PKGS"
-if [ "${1:-}" = "--bench" ]; then PKGS="$PKGS $BENCH_PKGS"; fi
+case "${1:-}" in
+  --runtime) PKGS="$RUNTIME_PKGS" ;;
+  --bench) PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
+  "") PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+  *) echo "usage: $0 [--runtime|--bench]" >&2; exit 2 ;;
+esac
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

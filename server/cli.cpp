@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
@@ -172,12 +173,12 @@ std::string help_text() {
 
 std::string validate_config(const Config& cfg) {
   if (cfg.root.empty()) return "no document root given (DIR, --root or root)";
-  if (cfg.listen.empty()) return "no listen address given (PORT, --listen or listen)";
+  // Under socket activation the sockets come from systemd.
+  if (cfg.listen.empty() && !std::getenv("LISTEN_FDS")) return "no listen address given (PORT, --listen or listen)";
   if (cfg.workers < 1 || cfg.workers > 256) return "workers must be between 1 and 256";
   if (cfg.limits.header_bytes < 1024 || cfg.limits.header_bytes > 1024 * 1024)
     return "header_bytes must be between 1024 and 1048576";
-  if (cfg.limits.uri_bytes < 256 || cfg.limits.uri_bytes > cfg.limits.header_bytes)
-    return "uri_bytes must be between 256 and header_bytes";
+  if (cfg.limits.uri_bytes < 256) return "uri_bytes must be at least 256";
   if (cfg.limits.max_connections < 1) return "max_connections must be at least 1";
   return "";
 }
@@ -307,6 +308,8 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
     std::string err = f();
     if (!err.empty()) return bad(err);
   }
+  // The request target is part of the head, so its limit never exceeds the head's.
+  cfg.limits.uri_bytes = std::min(cfg.limits.uri_bytes, cfg.limits.header_bytes);
   // In the classic form ::1 is bound only where the host has IPv6.
   cfg.optional_v6_loopback = classic_ports;
 

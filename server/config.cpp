@@ -2,11 +2,186 @@
 
 #include <toml++/toml.h>
 
+#include <functional>
+#include <map>
+
+#include "cli.hpp"
+
 namespace filehttpd {
 
+namespace {
+
+using Setter = std::function<std::string(const toml::node&)>;
+
+std::string where(const std::string& file, const toml::source_region& src) {
+  return file + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column) + ": ";
+}
+
+Setter boolean(const std::string& key, bool& target) {
+  return [key, &target](const toml::node& n) -> std::string {
+    auto v = n.value<bool>();
+    if (!n.is_boolean() || !v) return key + " must be true or false";
+    target = *v;
+    return "";
+  };
+}
+
+Setter string(const std::string& key, std::string& target, std::vector<std::string> choices = {}) {
+  return [key, &target, choices](const toml::node& n) -> std::string {
+    if (!n.is_string()) return key + " must be a string";
+    std::string v = *n.value<std::string>();
+    if (!choices.empty()) {
+      bool ok = false;
+      std::string list;
+      for (const auto& c : choices) {
+        ok = ok || c == v;
+        list += (list.empty() ? "" : ", ") + c;
+      }
+      if (!ok) return key + " must be one of: " + list;
+    }
+    target = v;
+    return "";
+  };
+}
+
+Setter strings(const std::string& key, std::vector<std::string>& target, bool allow_empty) {
+  return [key, &target, allow_empty](const toml::node& n) -> std::string {
+    const toml::array* arr = n.as_array();
+    if (!arr) return key + " must be an array of strings";
+    std::vector<std::string> out;
+    for (const toml::node& e : *arr) {
+      if (!e.is_string()) return key + " must be an array of strings";
+      out.push_back(*e.value<std::string>());
+    }
+    if (out.empty() && !allow_empty) return key + " must not be empty";
+    target = out;
+    return "";
+  };
+}
+
+template <typename T>
+Setter integer(const std::string& key, T& target, std::uint64_t min, std::uint64_t max, bool size_suffixes) {
+  return [key, &target, min, max, size_suffixes](const toml::node& n) -> std::string {
+    std::uint64_t v = 0;
+    if (n.is_integer()) {
+      std::int64_t i = *n.value<std::int64_t>();
+      if (i < 0) return key + " must be between " + std::to_string(min) + " and " + std::to_string(max);
+      v = static_cast<std::uint64_t>(i);
+    } else if (size_suffixes && n.is_string()) {
+      if (!parse_size(*n.value<std::string>(), v)) return key + " must be a size such as 32768, \"32k\" or \"16m\"";
+    } else {
+      return key + (size_suffixes ? " must be an integer or a size string" : " must be an integer");
+    }
+    if (v < min || v > max) return key + " must be between " + std::to_string(min) + " and " + std::to_string(max);
+    target = static_cast<T>(v);
+    return "";
+  };
+}
+
+Setter duration(const std::string& key, millis& target, millis min, millis max) {
+  return [key, &target, min, max](const toml::node& n) -> std::string {
+    millis v{};
+    if (n.is_integer()) {
+      std::int64_t i = *n.value<std::int64_t>();
+      if (i < 0) return key + " must not be negative";
+      v = millis(i * 1000);
+    } else if (n.is_string()) {
+      if (!parse_duration(*n.value<std::string>(), v))
+        return key + " must be a duration such as 30, \"30s\" or \"500ms\"";
+    } else {
+      return key + " must be a duration (seconds, or a string such as \"500ms\")";
+    }
+    if (v < min || v > max)
+      return key + " must be between " + std::to_string(min.count()) + "ms and " + std::to_string(max.count()) + "ms";
+    target = v;
+    return "";
+  };
+}
+
+constexpr millis k_min_timeout{100};
+constexpr millis k_max_timeout{24 * 3600 * 1000};
+
+}  // namespace
+
 std::string load_config_file(const std::string& path, Config& cfg) {
-  (void)cfg;
-  return path + ": configuration files are not implemented yet";
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& src = e.source();
+    if (src.begin.line == 0) return path + ": " + std::string(e.description());
+    return where(path, src) + std::string(e.description());
+  }
+  cfg.config_file = path;
+  Profile profile = cfg.profile;
+  std::string profile_name = profile == Profile::classic ? "classic" : "http";
+
+  std::map<std::string, Setter> top = {
+      {"profile", string("profile", profile_name, {"classic", "http"})},
+      {"root", string("root", cfg.root)},
+      {"listen", strings("listen", cfg.listen, false)},
+      {"index", strings("index", cfg.index_files, true)},
+      {"listing", boolean("listing", cfg.listing)},
+      {"dotfiles", boolean("dotfiles", cfg.dotfiles)},
+      {"workers", integer("workers", cfg.workers, 1, 256, false)},
+      {"shutdown_timeout", duration("shutdown_timeout", cfg.shutdown_timeout, millis(0), k_max_timeout)},
+      {"user", string("user", cfg.user)},
+      {"group", string("group", cfg.group)},
+      {"daemon", boolean("daemon", cfg.daemon)},
+      {"pidfile", string("pidfile", cfg.pidfile)},
+  };
+  std::map<std::string, Setter> limits = {
+      {"header_bytes", integer("limits.header_bytes", cfg.limits.header_bytes, 1024, 1024 * 1024, true)},
+      {"uri_bytes", integer("limits.uri_bytes", cfg.limits.uri_bytes, 256, 1024 * 1024, true)},
+      {"max_connections", integer("limits.max_connections", cfg.limits.max_connections, 1, 1'000'000, false)},
+      {"max_body", integer("limits.max_body", cfg.limits.max_body, 0, 1ull << 40, true)},
+      {"header_timeout", duration("limits.header_timeout", cfg.limits.header_timeout, k_min_timeout, k_max_timeout)},
+      {"keepalive_timeout",
+       duration("limits.keepalive_timeout", cfg.limits.keepalive_timeout, k_min_timeout, k_max_timeout)},
+      {"send_timeout", duration("limits.send_timeout", cfg.limits.send_timeout, k_min_timeout, k_max_timeout)},
+      {"max_requests", integer("limits.max_requests", cfg.limits.max_requests, 0, 1ull << 62, false)},
+  };
+  std::map<std::string, Setter> cgi = {
+      {"enabled", boolean("cgi.enabled", cfg.cgi.enabled)},
+      {"timeout", duration("cgi.timeout", cfg.cgi.timeout, k_min_timeout, k_max_timeout)},
+      {"max_concurrent", integer("cgi.max_concurrent", cfg.cgi.max_concurrent, 1, 100000, false)},
+      {"paths", strings("cgi.paths", cfg.cgi.paths, true)},
+      {"max_body", integer("cgi.max_body", cfg.cgi.max_body, 0, 1ull << 40, true)},
+  };
+  std::map<std::string, Setter> log = {
+      {"level", string("log.level", cfg.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"})},
+      {"target", string("log.target", cfg.log.target)},
+      {"access", string("log.access", cfg.log.access)},
+  };
+  std::map<std::string, std::map<std::string, Setter>*> sections = {{"limits", &limits}, {"cgi", &cgi}, {"log", &log}};
+
+  for (auto& [key, node] : root) {
+    std::string k(key.str());
+    if (auto sec = sections.find(k); sec != sections.end()) {
+      const toml::table* tbl = node.as_table();
+      if (!tbl) return where(path, node.source()) + k + " must be a table ([" + k + "])";
+      for (auto& [sub, subnode] : *tbl) {
+        std::string sk(sub.str());
+        auto it = sec->second->find(sk);
+        if (it == sec->second->end()) return where(path, sub.source()) + "unknown key '" + k + "." + sk + "'";
+        std::string err = it->second(subnode);
+        if (!err.empty()) return where(path, subnode.source()) + err;
+      }
+      continue;
+    }
+    auto it = top.find(k);
+    if (it == top.end()) return where(path, key.source()) + "unknown key '" + k + "'";
+    std::string err = it->second(node);
+    if (!err.empty()) return where(path, node.source()) + err;
+  }
+  cfg.profile = profile_name == "classic" ? Profile::classic : Profile::http;
+  for (const std::string& p : cfg.cgi.paths) {
+    if (p.empty() || p[0] != '/') {
+      const toml::node* n = root.at_path("cgi.paths").node();
+      return where(path, n ? n->source() : toml::source_region{}) + "cgi.paths entries must start with '/'";
+    }
+  }
+  return "";
 }
 
 }  // namespace filehttpd

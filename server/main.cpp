@@ -5,9 +5,23 @@
 #include <sys/syscall.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli.hpp"
 #include "supervisor.hpp"
+
+namespace {
+
+bool test_only(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-t" || a == "--test-config") return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Block every signal before anything else exists; the supervisor sees them
@@ -24,11 +38,21 @@ int main(int argc, char** argv) {
     case filehttpd::CliAction::help: std::fputs(filehttpd::help_text().c_str(), stdout); return 0;
     case filehttpd::CliAction::version: std::puts("filehttpd " FILEHTTPD_VERSION); return 0;
     case filehttpd::CliAction::usage_error: std::fprintf(stderr, "%s\n", out.message.c_str()); return 2;
-    case filehttpd::CliAction::config_error: std::fprintf(stderr, "filehttpd: %s\n", out.message.c_str()); return 1;
-    case filehttpd::CliAction::check_config:
+    case filehttpd::CliAction::config_error:
+      std::fprintf(stderr, "filehttpd: %s\n", out.message.c_str());
+      if (test_only(argc, argv)) std::fprintf(stderr, "filehttpd: configuration test failed\n");
+      return 1;
+    case filehttpd::CliAction::check_config: {
+      std::string err = filehttpd::check_config(cfg);
+      if (!err.empty()) {
+        std::fprintf(stderr, "filehttpd: %s: %s\nfilehttpd: configuration file %s test failed\n",
+                     cfg.config_file.c_str(), err.c_str(), cfg.config_file.c_str());
+        return 1;
+      }
       std::printf("filehttpd: configuration file %s test is successful\n", cfg.config_file.c_str());
       return 0;
+    }
     case filehttpd::CliAction::run: break;
   }
-  return filehttpd::run_supervisor(std::move(cfg));
+  return filehttpd::run_supervisor(std::move(cfg), std::vector<std::string>(argv, argv + argc));
 }

@@ -1,27 +1,36 @@
 #include "supervisor.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
+#include <list>
+#include <memory>
 
+#include "cli.hpp"
+#include "daemon.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "mime.hpp"
+#include "systemd.hpp"
 #include "unique_fd.hpp"
 #include "worker.hpp"
 
 namespace filehttpd {
 
 namespace {
+
+using steady = std::chrono::steady_clock;
 
 struct Root {
   unique_fd fd;
@@ -49,106 +58,433 @@ std::string describe_status(int status) {
   return "status " + std::to_string(status);
 }
 
-}  // namespace
+struct Credentials {
+  bool drop = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
 
-int run_supervisor(Config cfg) {
-  std::string err = setup_logging(cfg.log, cfg.daemon);
+// Resolves user/group. Returns "" or an error naming the key.
+std::string resolve_credentials(const Config& cfg, Credentials& out) {
+  out = Credentials{};
+  if (cfg.user.empty() && cfg.group.empty()) return "";
+  if (geteuid() != 0) return "";  // not root: nothing to drop, keep running as we are
+  out.drop = true;
+  out.uid = getuid();
+  out.gid = getgid();
+  if (!cfg.user.empty()) {
+    passwd* pw = getpwnam(cfg.user.c_str());
+    if (!pw) return "user '" + cfg.user + "' does not exist";
+    out.uid = pw->pw_uid;
+    out.gid = pw->pw_gid;
+  }
+  if (!cfg.group.empty()) {
+    group* gr = getgrnam(cfg.group.c_str());
+    if (!gr) return "group '" + cfg.group + "' does not exist";
+    out.gid = gr->gr_gid;
+  }
+  return "";
+}
+
+// setgroups, setgid, setuid; then make sure root cannot be regained.
+bool drop_privileges(const Credentials& c) {
+  if (!c.drop) return true;
+  if (setgroups(1, &c.gid) != 0 || setgid(c.gid) != 0 || setuid(c.uid) != 0) return false;
+  if (c.uid != 0 && (setuid(0) == 0 || geteuid() == 0)) return false;
+  return true;
+}
+
+class Supervisor {
+ public:
+  Supervisor(Config cfg, std::vector<std::string> argv) : cfg_(std::move(cfg)), argv_(std::move(argv)) {}
+  int run();
+
+ private:
+  struct WorkerProc {
+    pid_t pid = -1;
+    unique_fd control;  // write end: a byte asks for a log reopen, EOF says stop
+    unsigned index = 0;
+  };
+  struct Generation {
+    Config cfg;
+    Credentials creds;
+    Root root;
+    std::vector<WorkerProc> workers;
+    bool retiring = false;
+    unsigned id = 0;
+  };
+  struct Respawn {
+    Generation* gen;
+    unsigned index;
+  };
+
+  std::string fail(const std::string& msg);
+  std::string prepare(Config& cfg, Generation& gen, std::vector<ListenSocket>& next,
+                      std::vector<ListenSocket>& removed);
+  std::string spawn_worker(Generation& gen, unsigned index);
+  void retire(Generation& gen);
+  void on_sigchld();
+  void do_respawns();
+  void reload();
+  void begin_stop(int sig);
+  void reopen();
+  std::string status_line() const;
+  void enter_launch_dir();
+  void leave_launch_dir();
+
+  Config cfg_;
+  std::vector<std::string> argv_;
+  std::vector<ListenSocket> listeners_;
+  bool inherited_ = false;
+  std::list<Generation> gens_;
+  unsigned next_gen_id_ = 1;
+  std::vector<Respawn> respawns_;
+  steady::time_point last_respawn_{};
+  bool stopping_ = false;
+  int exit_code_ = 0;
+  Pidfile pidfile_;
+  unique_fd lifeline_;
+  unique_fd launch_dir_;
+};
+
+void Supervisor::enter_launch_dir() {
+  if (launch_dir_ && fchdir(launch_dir_.get()) != 0) spdlog::warn("fchdir: {}", std::strerror(errno));
+}
+
+void Supervisor::leave_launch_dir() {
+  if (launch_dir_ && chdir("/") != 0) spdlog::warn("chdir /: {}", std::strerror(errno));
+}
+
+std::string Supervisor::status_line() const {
+  std::size_t workers = 0;
+  for (const auto& g : gens_)
+    if (!g.retiring) workers += g.workers.size();
+  return "STATUS=serving " + (gens_.empty() ? std::string("?") : gens_.back().cfg.root) + " with " +
+         std::to_string(workers) + " worker(s) on " + std::to_string(listeners_.size()) + " socket(s)";
+}
+
+// Binds what cfg needs (reusing sockets whose spec is unchanged), opens the
+// root and resolves credentials. On error nothing changes.
+std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<ListenSocket>& next,
+                                std::vector<ListenSocket>& removed) {
+  std::string err = open_root(cfg.root, gen.root);
+  if (!err.empty()) return err;
+  err = resolve_credentials(cfg, gen.creds);
+  if (!err.empty()) return err;
+  if (inherited_) {
+    next = std::move(listeners_);
+    return "";
+  }
+  std::vector<ListenSocket> fresh;
+  for (const std::string& spec : cfg.listen) {
+    bool have = std::any_of(listeners_.begin(), listeners_.end(), [&](const ListenSocket& l) { return l.spec == spec; });
+    if (have) continue;
+    bool optional = cfg.optional_v6_loopback && spec.rfind("[::1]", 0) == 0;
+    err = bind_listen_spec(spec, optional, fresh);
+    if (!err.empty()) return err;
+  }
+  for (const std::string& spec : cfg.listen) {
+    for (auto it = listeners_.begin(); it != listeners_.end();) {
+      if (it->spec == spec) {
+        next.push_back(std::move(*it));
+        it = listeners_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& l : fresh)
+      if (l.spec == spec && l.fd) next.push_back(std::move(l));
+  }
+  removed = std::move(listeners_);
+  listeners_.clear();
+  if (next.empty()) return "no listening socket could be bound";
+  return "";
+}
+
+std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
+  int control[2];
+  if (pipe2(control, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+  unique_fd control_r(control[0]), control_w(control[1]);
+  pid_t pid = fork();
+  if (pid < 0) return std::string("fork: ") + std::strerror(errno);
+  if (pid == 0) {
+    // The worker keeps only its own control pipe: another worker's write
+    // end here would hide that worker's stop EOF.
+    control_w.reset();
+    for (auto& g : gens_) {
+      for (auto& w : g.workers) w.control.reset();
+      if (&g != &gen) g.root.fd.reset();
+    }
+    lifeline_.reset();
+    if (pidfile_.fd() >= 0) close(pidfile_.fd());
+    if (!drop_privileges(gen.creds)) {
+      spdlog::critical("worker cannot drop privileges to {}:{}: {}; refusing to serve", gen.cfg.user, gen.cfg.group,
+                       std::strerror(errno));
+      _exit(k_exit_privileges);
+    }
+    fcntl(control_r.get(), F_SETFL, O_NONBLOCK);
+    std::vector<int> fds;
+    for (const auto& l : listeners_) fds.push_back(l.fd.get());
+    int rc = run_worker(gen.cfg, fds, control_r.get(), gen.root.fd.get(), gen.root.path);
+    spdlog::shutdown();
+    _exit(rc);
+  }
+  gen.workers.push_back({pid, std::move(control_w), index});
+  return "";
+}
+
+void Supervisor::retire(Generation& gen) {
+  gen.retiring = true;
+  for (auto& w : gen.workers) w.control.reset();
+  respawns_.erase(std::remove_if(respawns_.begin(), respawns_.end(), [&](const Respawn& r) { return r.gen == &gen; }),
+                  respawns_.end());
+}
+
+void Supervisor::begin_stop(int sig) {
+  if (stopping_) {
+    spdlog::info("received {} while stopping; still waiting for workers", strsignal(sig));
+    return;
+  }
+  spdlog::info("received {}; stopping", strsignal(sig));
+  notify("STOPPING=1");
+  stopping_ = true;
+  listeners_.clear();  // the workers close theirs after taking the backlog
+  for (auto& g : gens_) retire(g);
+}
+
+void Supervisor::reopen() {
+  std::string e = reopen_logs();
+  if (!e.empty()) spdlog::error("{}", e);
+  for (auto& g : gens_)
+    for (auto& w : g.workers)
+      if (w.control) {
+        ssize_t ignored = write(w.control.get(), "r", 1);
+        (void)ignored;
+      }
+  spdlog::info("log files reopened");
+}
+
+void Supervisor::on_sigchld() {
+  int status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (auto git = gens_.begin(); git != gens_.end(); ++git) {
+      auto& ws = git->workers;
+      auto it = std::find_if(ws.begin(), ws.end(), [&](const WorkerProc& w) { return w.pid == pid; });
+      if (it == ws.end()) continue;
+      unsigned index = it->index;
+      ws.erase(it);
+      bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      if (git->retiring || stopping_) {
+        if (!clean) spdlog::warn("worker {} ended with {}", pid, describe_status(status));
+        if (stopping_ && !clean) exit_code_ = 1;
+      } else if (WIFEXITED(status) && WEXITSTATUS(status) == k_exit_privileges) {
+        spdlog::critical("worker {} could not drop privileges; stopping", pid);
+        exit_code_ = 1;
+        begin_stop(SIGTERM);
+      } else {
+        spdlog::error("worker {} died unexpectedly ({}); respawning", pid, describe_status(status));
+        respawns_.push_back({&*git, index});
+      }
+      if (git->retiring && git->workers.empty()) {
+        spdlog::info("generation {} finished", git->id);
+        gens_.erase(git);
+      }
+      break;
+    }
+  }
+}
+
+void Supervisor::do_respawns() {
+  while (!respawns_.empty() && !stopping_) {
+    auto now = steady::now();
+    if (now - last_respawn_ < k_respawn_interval) return;
+    Respawn r = respawns_.front();
+    respawns_.erase(respawns_.begin());
+    last_respawn_ = now;
+    std::string err = spawn_worker(*r.gen, r.index);
+    if (!err.empty()) {
+      spdlog::error("cannot respawn a worker: {}", err);
+      respawns_.push_back(r);
+    } else {
+      spdlog::info("worker {} started", r.gen->workers.back().pid);
+    }
+  }
+}
+
+void Supervisor::reload() {
+  notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()));
+  spdlog::info("SIGHUP: reloading the configuration");
+  Config next_cfg;
+  std::vector<char*> args;
+  for (auto& a : argv_) args.push_back(a.data());
+  args.push_back(nullptr);
+  enter_launch_dir();
+  CliOutcome out = parse_cli(static_cast<int>(argv_.size()), args.data(), next_cfg);
+  std::string err;
+  if (out.action != CliAction::run) err = out.message;
+  auto gen = std::make_unique<Generation>();
+  std::vector<ListenSocket> next, removed;
+  if (err.empty()) {
+    gen->cfg = next_cfg;
+    err = prepare(gen->cfg, *gen, next, removed);
+    if (!err.empty()) {
+      // Put every socket back where it was.
+      for (auto& l : next) listeners_.push_back(std::move(l));
+      for (auto& l : removed) listeners_.push_back(std::move(l));
+    }
+  }
+  leave_launch_dir();
   if (!err.empty()) {
-    std::fprintf(stderr, "filehttpd: %s\n", err.c_str());
+    spdlog::error("reload failed, keeping the running configuration: {}", err);
+    notify("READY=1\n" + status_line());
+    return;
+  }
+  if (next_cfg.log.level != cfg_.log.level || next_cfg.log.target != cfg_.log.target ||
+      next_cfg.log.access != cfg_.log.access) {
+    std::string le = setup_logging(next_cfg.log, cfg_.daemon);
+    if (!le.empty()) spdlog::error("{}", le);
+  }
+  cfg_ = next_cfg;
+  listeners_ = std::move(next);
+  removed.clear();  // before forking, so the new workers never hold removed sockets
+  gen->id = next_gen_id_++;
+  std::vector<Generation*> old;
+  for (auto& g : gens_)
+    if (!g.retiring) old.push_back(&g);
+  gens_.push_back(std::move(*gen));
+  Generation& fresh = gens_.back();
+  for (unsigned i = 0; i < fresh.cfg.workers; ++i) {
+    std::string e = spawn_worker(fresh, i);
+    if (!e.empty()) spdlog::error("cannot start a worker: {}", e);
+  }
+  for (Generation* g : old) retire(*g);
+  for (auto& l : listeners_) spdlog::info("listening on {}", l.name);
+  spdlog::info("reloaded: generation {} serving {}", fresh.id, fresh.root.path.empty() ? "/" : fresh.root.path);
+  notify("READY=1\n" + status_line());
+}
+
+std::string Supervisor::fail(const std::string& msg) {
+  std::string line = "filehttpd: " + msg + "\n";
+  if (lifeline_) {
+    release_launcher(lifeline_, false, line);
+  } else {
+    std::fputs(line.c_str(), stderr);
+  }
+  spdlog::error("{}", msg);
+  return msg;
+}
+
+int Supervisor::run() {
+  if (cfg_.daemon) {
+    launch_dir_.reset(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::string err;
+    lifeline_ = daemonize(err, launch_dir_.get());
+    if (!lifeline_) {
+      std::fprintf(stderr, "filehttpd: %s\n", err.c_str());
+      return 1;
+    }
+    if (fcntl(lifeline_.get(), F_SETFD, FD_CLOEXEC) != 0) spdlog::warn("fcntl: {}", std::strerror(errno));
+  }
+  enter_launch_dir();
+  std::string err = setup_logging(cfg_.log, cfg_.daemon);
+  if (!err.empty()) {
+    fail(err);
     return 1;
   }
   load_mime_types();
-
-  Root root;
-  err = open_root(cfg.root, root);
-  if (err.empty()) {
-    std::vector<ListenSocket> listeners;
-    for (std::size_t i = 0; i < cfg.listen.size() && err.empty(); ++i) {
-      bool optional = cfg.optional_v6_loopback && cfg.listen[i].rfind("[::1]", 0) == 0;
-      err = bind_listen_spec(cfg.listen[i], optional, listeners);
-    }
-    if (err.empty() && listeners.empty()) err = "no listening socket could be bound";
-    if (err.empty()) {
-      for (const auto& l : listeners) spdlog::info("listening on {}", l.name);
-      int stop_pipe[2];
-      if (pipe2(stop_pipe, O_CLOEXEC) != 0) {
-        std::fprintf(stderr, "filehttpd: pipe: %s\n", std::strerror(errno));
-        return 1;
-      }
-      unique_fd stop_r(stop_pipe[0]), stop_w(stop_pipe[1]);
-      std::vector<pid_t> workers;
-      for (unsigned i = 0; i < cfg.workers; ++i) {
-        pid_t pid = fork();
-        if (pid < 0) {
-          std::fprintf(stderr, "filehttpd: fork: %s\n", std::strerror(errno));
-          return 1;
-        }
-        if (pid == 0) {
-          stop_w.reset();
-          std::vector<int> fds;
-          for (const auto& l : listeners) fds.push_back(l.fd.get());
-          int rc = run_worker(cfg, fds, stop_r.get(), root.fd.get(), root.path);
-          spdlog::shutdown();
-          _exit(rc);
-        }
-        workers.push_back(pid);
-      }
-      stop_r.reset();
-      spdlog::info("filehttpd {} serving {} with {} worker(s)", FILEHTTPD_VERSION, root.path.empty() ? "/" : root.path,
-                   workers.size());
-
-      sigset_t all;
-      sigfillset(&all);
-      bool stopping = false;
-      int exit_code = 0;
-      while (!workers.empty()) {
-        siginfo_t info{};
-        int sig = sigwaitinfo(&all, &info);
-        if (sig < 0) continue;
-        switch (sig) {
-          case SIGTERM:
-          case SIGINT:
-            if (!stopping) {
-              spdlog::info("received {}; stopping", strsignal(sig));
-              stopping = true;
-              listeners.clear();  // the workers close theirs after draining the backlog
-              stop_w.reset();     // EOF on the stop pipe tells every worker
-            }
-            break;
-          case SIGCHLD: {
-            int status = 0;
-            pid_t pid;
-            while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-              auto it = std::find(workers.begin(), workers.end(), pid);
-              if (it == workers.end()) continue;
-              workers.erase(it);
-              bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-              if (!stopping || !clean) {
-                spdlog::error("worker {} ended unexpectedly ({})", pid, describe_status(status));
-                exit_code = 1;
-                if (!stopping) {
-                  stopping = true;
-                  listeners.clear();
-                  stop_w.reset();
-                }
-              }
-            }
-            break;
-          }
-          case SIGUSR1: {
-            std::string e = reopen_logs();
-            if (!e.empty()) spdlog::error("{}", e);
-            break;
-          }
-          default: spdlog::info("ignoring signal {}", strsignal(sig)); break;
-        }
-      }
-      spdlog::info("stopped");
-      return exit_code;
+  if (!cfg_.pidfile.empty()) {
+    err = pidfile_.lock(cfg_.pidfile);
+    if (!err.empty()) {
+      fail(err);
+      return 1;
     }
   }
-  std::fprintf(stderr, "filehttpd: %s\n", err.c_str());
-  return 1;
+  listeners_ = inherited_listeners();
+  inherited_ = !listeners_.empty();
+  for (auto& l : listeners_) fcntl(l.fd.get(), F_SETFL, O_NONBLOCK);
+
+  Generation gen;
+  gen.cfg = cfg_;
+  std::vector<ListenSocket> next, removed;
+  err = prepare(gen.cfg, gen, next, removed);
+  leave_launch_dir();
+  if (!err.empty()) {
+    fail(err);
+    pidfile_.remove();
+    return 1;
+  }
+  listeners_ = std::move(next);
+  for (const auto& l : listeners_) spdlog::info("listening on {}", l.name);
+  gen.id = next_gen_id_++;
+  gens_.push_back(std::move(gen));
+  for (unsigned i = 0; i < gens_.back().cfg.workers; ++i) {
+    err = spawn_worker(gens_.back(), i);
+    if (!err.empty()) {
+      fail(err);
+      return 1;
+    }
+  }
+  err = pidfile_.write_pid();
+  if (!err.empty()) spdlog::warn("{}", err);
+  spdlog::info("filehttpd {} serving {} with {} worker(s)", FILEHTTPD_VERSION,
+               gens_.back().root.path.empty() ? "/" : gens_.back().root.path, gens_.back().workers.size());
+  release_launcher(lifeline_, true);
+  notify("READY=1\n" + status_line() + "\nMAINPID=" + std::to_string(getpid()));
+
+  sigset_t all;
+  sigfillset(&all);
+  while (!gens_.empty()) {
+    siginfo_t info{};
+    int sig;
+    if (!respawns_.empty()) {
+      auto wait = k_respawn_interval - (steady::now() - last_respawn_);
+      auto ns = std::max<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count(), 1);
+      timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+      sig = sigtimedwait(&all, &info, &ts);
+    } else {
+      sig = sigwaitinfo(&all, &info);
+    }
+    if (sig > 0) {
+      switch (sig) {
+        case SIGTERM:
+        case SIGINT: begin_stop(sig); break;
+        case SIGCHLD: on_sigchld(); break;
+        case SIGHUP:
+          if (stopping_) break;
+          reload();
+          break;
+        case SIGUSR1: reopen(); break;
+        default: spdlog::info("ignoring signal {}", strsignal(sig)); break;
+      }
+    }
+    do_respawns();
+    if (stopping_ && std::all_of(gens_.begin(), gens_.end(), [](const Generation& g) { return g.workers.empty(); }))
+      break;
+  }
+  pidfile_.remove();
+  spdlog::info("stopped");
+  return exit_code_;
+}
+
+}  // namespace
+
+std::string check_config(const Config& cfg) {
+  Root root;
+  std::string err = open_root(cfg.root, root);
+  if (!err.empty()) return err;
+  for (const std::string& spec : cfg.listen) {
+    ListenSpec ls;
+    err = parse_listen_spec(spec, ls);
+    if (!err.empty()) return err;
+  }
+  Credentials creds;
+  return resolve_credentials(cfg, creds);
+}
+
+int run_supervisor(Config cfg, std::vector<std::string> argv) {
+  Supervisor s(std::move(cfg), std::move(argv));
+  return s.run();
 }
 
 }  // namespace filehttpd

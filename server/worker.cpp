@@ -128,6 +128,19 @@ void Worker::on_listener(EpollTag* tag) {
   }
 }
 
+void Worker::on_control() {
+  char buf[64];
+  ssize_t n = read(stop_fd_, buf, sizeof buf);
+  if (n < 0) return;  // EAGAIN: another wake-up got it
+  if (n > 0) {
+    // A byte from the supervisor: reopen log files (SIGUSR1).
+    std::string err = reopen_logs();
+    if (!err.empty()) spdlog::error("{}", err);
+    return;
+  }
+  on_stop();  // EOF: the supervisor wants us to stop, or is gone
+}
+
 void Worker::on_stop() {
   if (draining_) return;
   draining_ = true;
@@ -247,7 +260,7 @@ int Worker::run() {
         case EpollTag::Kind::listener:
           if (!draining_) on_listener(tag);
           break;
-        case EpollTag::Kind::stop: on_stop(); break;
+        case EpollTag::Kind::stop: on_control(); break;
         case EpollTag::Kind::socket: static_cast<Connection*>(tag->owner)->on_socket_event(ev); break;
         case EpollTag::Kind::cgi_out: static_cast<Connection*>(tag->owner)->on_cgi_out_event(ev); break;
         case EpollTag::Kind::cgi_in: static_cast<Connection*>(tag->owner)->on_cgi_in_event(ev); break;

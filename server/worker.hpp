@@ -1,6 +1,7 @@
 #pragma once
 // Worker: one epoll loop over the listeners, the stop fd, every connection
-// and every CGI pipe and pidfd. Signals stay blocked; the stop pipe says stop.
+// and every CGI pipe and pidfd. Signals stay blocked; EOF on the control
+// pipe says stop, a byte on it says reopen the log files.
 #include <sys/types.h>
 
 #include <chrono>
@@ -83,6 +84,7 @@ class Worker {
 
  private:
   void on_listener(EpollTag* tag);
+  void on_control();
   void on_stop();
   void on_child_exit(CgiChild* child);
   void sweep();

@@ -17,11 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 class Classic : public ServerTest {
  protected:
   void start(std::vector<std::string> extra = {}, std::vector<std::string> prefix = {}) {
@@ -94,7 +89,7 @@ TEST_F(Classic, CgiOutputIsPassedAsIs) {
 }
 
 TEST_F(Classic, CgiChildHasCleanSignalsFdsAndOwnGroup) {
-  std::string probe = file_bytes(PROBE_CGI_BIN);
+  std::string probe = read_file(PROBE_CGI_BIN);
   ASSERT_FALSE(probe.empty());
   put("probe", probe, 0755);
   start();
@@ -217,7 +212,7 @@ TEST_F(Classic, SigtermKillsCgiThatNeverEnds) {
   send(fd, req.data(), req.size(), 0);
   std::string expect = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
   EXPECT_EQ(read_n(fd, expect.size(), 3s), expect);  // the script wrote its pid first
-  pid_t cgi = std::stoi(file_bytes(pidfile));
+  pid_t cgi = std::stoi(read_file(pidfile));
   ASSERT_TRUE(process_alive(cgi));
   server_->signal(SIGTERM);
   EXPECT_EQ(server_->wait_exit(5s), 0);

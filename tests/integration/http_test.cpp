@@ -29,11 +29,6 @@ std::string header(const std::string& head, const std::string& name) {
   return std::regex_search(head, m, re) ? m[1].str() : "";
 }
 
-int status_of(const std::string& resp) {
-  if (resp.size() < 12 || resp.rfind("HTTP/1.", 0) != 0) return -1;
-  return std::stoi(resp.substr(9, 3));
-}
-
 class Http : public ServerTest {
  protected:
   void start(std::vector<std::string> extra = {}, std::vector<std::string> prefix = {}) {

@@ -345,6 +345,27 @@ std::string unprivileged_user() {
 
 void sleep_for(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
 
+std::string read_file(const std::string& path) { return slurp(path); }
+
+int status_of(const std::string& resp) {
+  if (resp.size() < 12 || resp.rfind("HTTP/1.", 0) != 0) return -1;
+  return std::stoi(resp.substr(9, 3));
+}
+
+std::string body_of(const std::string& resp) {
+  auto p = resp.find("\r\n\r\n");
+  return p == std::string::npos ? "" : resp.substr(p + 4);
+}
+
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto end = clock_type::now() + timeout;
+  while (clock_type::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
 void ServerTest::SetUp() {
   root_ = base_.mkdir("www");
   base_.write("secret.txt", "TOP-SECRET\n");

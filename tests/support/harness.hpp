@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,6 +110,18 @@ std::string unprivileged_user();
 
 // Sleeps for d.
 void sleep_for(std::chrono::milliseconds d);
+
+// Returns a file's bytes ("" when unreadable).
+std::string read_file(const std::string& path);
+
+// Returns the status code of a raw HTTP response, or -1.
+int status_of(const std::string& resp);
+
+// Returns what follows the first blank line of a raw response.
+std::string body_of(const std::string& resp);
+
+// Polls cond every 20 ms until it holds or timeout passes; returns the last result.
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 
 // Base fixture: base_/www is the document root, base_/secret.txt sits beside
 // it, and port_ is free. Subclasses decide how the server is started.
