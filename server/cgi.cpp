@@ -158,8 +158,8 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
     e.append(value);
     env.push_back(std::move(e));
   };
-  const char* path = std::getenv("PATH");
-  add("PATH", path && *path ? path : k_default_path);
+  // A fixed, safe PATH: the server's own may name directories a script should not trust.
+  add("PATH", k_default_path);
   if (const char* tz = std::getenv("TZ")) add("TZ", tz);
   add("GATEWAY_INTERFACE", "CGI/1.1");
   add("SERVER_PROTOCOL", req.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1");
@@ -251,6 +251,14 @@ CgiHeaderResult parse_cgi_headers(std::string_view data) {
         return r;
       }
       r.status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+      if (value.size() > 4) r.reason_phrase = std::string(value.substr(4));
+      for (char c : r.reason_phrase) {
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+          r.state = CgiHeaderResult::State::invalid;
+          r.reason = "control character in the Status reason";
+          return r;
+        }
+      }
       status_seen = true;
       continue;
     }

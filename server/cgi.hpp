@@ -40,8 +40,8 @@ struct PeerInfo {
   unsigned server_port = 0;
 };
 
-// Builds the RFC 3875 environment for req routed to route. Only PATH and TZ
-// come from the server's own environment.
+// Builds the RFC 3875 environment for req routed to route, fresh: PATH is a
+// fixed safe default and only TZ comes from the server's own environment.
 std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer,
                                        const Config& cfg, const std::string& root_path);
 
@@ -49,6 +49,7 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
 struct CgiHeaderResult {
   enum class State { need_more, done, invalid } state = State::need_more;
   int status = 200;
+  std::string reason_phrase;  // from "Status: NNN reason", may be empty
   std::string location;
   bool has_content_type = false;
   bool has_content_length = false;

@@ -36,6 +36,8 @@ enum OptId {
   opt_max_body,
   opt_cgi_timeout,
   opt_no_cgi,
+  opt_cgi_max_concurrent,
+  opt_cgi_max_body,
   opt_access_log,
   opt_log_level,
   opt_log_target,
@@ -67,6 +69,8 @@ const option k_options[] = {
     {"max-body", required_argument, nullptr, opt_max_body},
     {"cgi-timeout", required_argument, nullptr, opt_cgi_timeout},
     {"no-cgi", no_argument, nullptr, opt_no_cgi},
+    {"cgi-max-concurrent", required_argument, nullptr, opt_cgi_max_concurrent},
+    {"cgi-max-body", required_argument, nullptr, opt_cgi_max_body},
     {"access-log", required_argument, nullptr, opt_access_log},
     {"log-level", required_argument, nullptr, opt_log_level},
     {"log-target", required_argument, nullptr, opt_log_target},
@@ -157,6 +161,8 @@ std::string help_text() {
       "      --max-connections N     connections per worker (default 10000)\n"
       "      --max-body N            request body limit (default 16m)\n"
       "      --cgi-timeout T         CGI silence limit (default 30s)\n"
+      "      --cgi-max-concurrent N  CGI processes per worker (default 64; then 503)\n"
+      "      --cgi-max-body N        request body limit for CGI (default 16m)\n"
       "      --no-cgi                serve executables as plain files\n"
       "      --access-log DEST       stderr, syslog, off or a file path\n"
       "      --log-level LEVEL       trace, debug, info, warn, error, off\n"
@@ -266,6 +272,8 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_max_connections: size(cfg.limits.max_connections); break;
       case opt_max_body: size(cfg.limits.max_body); break;
       case opt_cgi_timeout: dur(cfg.cgi.timeout); break;
+      case opt_cgi_max_concurrent: size(cfg.cgi.max_concurrent); break;
+      case opt_cgi_max_body: size(cfg.cgi.max_body); break;
       case opt_no_cgi: apply.push_back([&cfg]() { cfg.cgi.enabled = false; return std::string(); }); break;
       case opt_access_log: str(cfg.log.access); break;
       case opt_log_level: str(cfg.log.level); break;

@@ -211,6 +211,7 @@ void Connection::feed_bytes(const char* data, std::size_t len) {
   in_off_ = 0;
   std::size_t used = process(data, len);
   if (state_ != State::closed && used < len) in_.append(data + used, len - used);
+  if (body_active_ && state_ != State::closed) pump_body();
 }
 
 void Connection::process_buffered() {
@@ -224,6 +225,7 @@ void Connection::process_buffered() {
     in_.erase(0, in_off_);
     in_off_ = 0;
   }
+  if (body_active_ && state_ != State::closed) pump_body();
 }
 
 std::size_t Connection::process(const char* data, std::size_t len) {
@@ -362,10 +364,10 @@ void Connection::dispatch_http(Request& req, int depth) {
   }
 }
 
-void Connection::head_start(int status) {
+void Connection::head_start(int status, std::string_view reason) {
   status_ = status;
   head_.clear();
-  append_status_line(head_, status, 1);
+  append_status_line(head_, status, 1, reason);
   append_common_headers(head_);
   chunks_.clear();
   chunk_idx_ = 0;
@@ -869,7 +871,7 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
         return;
       }
     }
-    pump_body();
+    // The body bytes already read are fed by the caller once the head is consumed.
   }
 }
 
@@ -986,7 +988,7 @@ void Connection::cgi_read() {
   std::size_t len = static_cast<std::size_t>(n);
   if (state_ == State::cgi_head) {
     relay_.append(buf, len);
-    if (!cgi_parse_head()) return;
+    if (!cgi_parse_head() || state_ == State::cgi_head) return;  // still collecting the header block
   } else if (head_only_ && relay_mode_ != RelayMode::raw) {
     // HEAD: the script runs, its body is dropped.
   } else if (relay_mode_ == RelayMode::parsed_chunked) {
@@ -1003,7 +1005,7 @@ void Connection::cgi_read() {
 bool Connection::cgi_parse_head() {
   CgiHeaderResult r = parse_cgi_headers(relay_);
   if (r.state == CgiHeaderResult::State::need_more) {
-    if (relay_.size() > k_cgi_header_limit) {
+    if (relay_.size() >= k_cgi_header_limit) {
       cgi_fail(502, "header block over 64 KiB");
       return false;
     }
@@ -1034,7 +1036,7 @@ bool Connection::cgi_parse_head() {
   std::string body_start = relay_.substr(r.header_bytes);
   relay_.clear();
   relay_off_ = 0;
-  head_start(r.status);
+  head_start(r.status, r.reason_phrase);
   for (const Header& h : r.headers) append_header(head_, h.name, h.value);
   if (!r.location.empty()) append_header(head_, "Location", r.location);
   bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
@@ -1082,6 +1084,7 @@ void Connection::cgi_finish_output() {
 }
 
 void Connection::relay_flush() {
+  if (state_ != State::relay) return;  // in cgi_head, relay_ holds unparsed script output
   while (relay_off_ < relay_.size()) {
     ssize_t n = send(fd_.get(), relay_.data() + relay_off_, relay_.size() - relay_off_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {

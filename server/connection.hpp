@@ -102,7 +102,7 @@ class Connection {
   void log_access();
   void add_mem(std::string_view data);
   void add_file(off_t offset, std::uint64_t length);
-  void head_start(int status);
+  void head_start(int status, std::string_view reason = {});
   void head_end(bool with_body_length, std::uint64_t length);
 
   // CGI relay

@@ -43,13 +43,13 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-void append_status_line(std::string& out, int status, int minor) {
+void append_status_line(std::string& out, int status, int minor, std::string_view reason) {
   out += minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char buf[8];
   auto r = std::to_chars(buf, buf + sizeof buf, status);
   out.append(buf, r.ptr);
   out.push_back(' ');
-  out += reason_phrase(status);
+  out += reason.empty() ? reason_phrase(status) : reason;
   out += "\r\n";
 }
 

@@ -8,8 +8,8 @@ namespace filehttpd {
 // Returns the reason phrase for status ("Not Found"), or "Unknown".
 std::string_view reason_phrase(int status);
 
-// Appends "HTTP/1.x NNN Reason\r\n" to out.
-void append_status_line(std::string& out, int status, int minor = 1);
+// Appends "HTTP/1.x NNN Reason\r\n" to out; an empty reason means the standard one.
+void append_status_line(std::string& out, int status, int minor = 1, std::string_view reason = {});
 
 // Appends "Name: value\r\n" to out.
 void append_header(std::string& out, std::string_view name, std::string_view value);

@@ -29,18 +29,7 @@ std::string header(const std::string& head, const std::string& name) {
   return std::regex_search(head, m, re) ? m[1].str() : "";
 }
 
-class Http : public ServerTest {
- protected:
-  void start(std::vector<std::string> extra = {}, std::vector<std::string> prefix = {}) {
-    std::vector<std::string> args{"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    start_with(args, prefix);
-  }
-  std::string req(const std::string& raw) { return raw_request(port_, raw, 3s); }
-  std::string get(const std::string& target, const std::string& extra = "") {
-    return req("GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra + "\r\n");
-  }
-};
+class Http : public HttpServerTest {};
 
 }  // namespace
 

@@ -382,4 +382,18 @@ std::string ServerTest::put(const std::string& rel, const std::string& content, 
   return base_.write("www/" + rel, content, mode);
 }
 
+void HttpServerTest::start(std::vector<std::string> extra, std::vector<std::string> prefix) {
+  std::vector<std::string> args{"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  start_with(args, prefix);
+}
+
+std::string HttpServerTest::req(const std::string& raw, std::chrono::milliseconds timeout) {
+  return raw_request(port_, raw, timeout);
+}
+
+std::string HttpServerTest::get(const std::string& target, const std::string& extra) {
+  return req("GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra + "\r\n");
+}
+
 }  // namespace testing_support

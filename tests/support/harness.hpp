@@ -140,4 +140,15 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
 };
 
+// Fixture for the http profile: --root and --listen on 127.0.0.1:port_.
+class HttpServerTest : public ServerTest {
+ protected:
+  // Starts the server with the extra flags (and a command prefix).
+  void start(std::vector<std::string> extra = {}, std::vector<std::string> prefix = {});
+  // Sends raw bytes on a new connection and returns all that comes back.
+  std::string req(const std::string& raw, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // GET target with Host and Connection: close, plus extra header lines.
+  std::string get(const std::string& target, const std::string& extra = "");
+};
+
 }  // namespace testing_support

@@ -1,0 +1,403 @@
+// CGI/1.1 in the http profile: environment, bodies, script headers, streaming, timeouts, hygiene.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace testing_support;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* k_env_script =
+    "#!/bin/sh\n"
+    "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+    "env\n";
+
+std::map<std::string, std::string> parse_env(const std::string& body) {
+  std::map<std::string, std::string> env;
+  std::istringstream in(body);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
+}
+
+std::string header(const std::string& resp, const std::string& name) {
+  std::string head = resp.substr(0, resp.find("\r\n\r\n") + 2);
+  std::string key = "\r\n" + name + ": ";
+  auto p = head.find(key);
+  if (p == std::string::npos) return "";
+  auto e = head.find("\r\n", p + key.size());
+  return head.substr(p + key.size(), e - p - key.size());
+}
+
+// Decodes a chunked body; returns "<bad>" on malformed framing.
+std::string dechunk(const std::string& body) {
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    auto eol = body.find("\r\n", pos);
+    if (eol == std::string::npos) return "<bad>";
+    std::size_t n = std::stoul(body.substr(pos, eol - pos), nullptr, 16);
+    pos = eol + 2;
+    if (n == 0) return body.substr(pos) == "\r\n" ? out : "<bad>";
+    out += body.substr(pos, n);
+    pos += n + 2;
+  }
+}
+
+class Cgi : public HttpServerTest {
+ protected:
+  std::vector<pid_t> worker_children() {
+    std::vector<pid_t> out;
+    for (pid_t w : children_of(server_->pid()))
+      for (pid_t c : children_of(w)) out.push_back(c);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_F(Cgi, EnvironmentIsExact) {
+  put("cgi/env.sh", k_env_script, 0755);
+  start({}, {"env", "LEAKY_SERVER_VAR=1", "TZ=Europe/Paris"});
+  std::string r = req("POST /cgi/env.sh/users/7?a=1&b=two HTTP/1.1\r\nHost: example.test:8080\r\n"
+                      "Content-Type: text/x-test\r\nContent-Length: 3\r\nX-Custom-Thing: v1\r\n"
+                      "Accept: a\r\nAccept: b\r\nProxy: http://evil:1\r\nX_Spoof: nope\r\n"
+                      "Authorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\nabc");
+  ASSERT_EQ(status_of(r), 200) << r;
+  auto env = parse_env(dechunk(body_of(r)));
+  EXPECT_EQ(env["GATEWAY_INTERFACE"], "CGI/1.1");
+  EXPECT_EQ(env["SERVER_PROTOCOL"], "HTTP/1.1");
+  EXPECT_EQ(env["SERVER_SOFTWARE"], "filehttpd/0.1.0");
+  EXPECT_EQ(env["SERVER_NAME"], "example.test");
+  EXPECT_EQ(env["SERVER_PORT"], std::to_string(port_));
+  EXPECT_EQ(env["REQUEST_METHOD"], "POST");
+  EXPECT_EQ(env["REQUEST_URI"], "/cgi/env.sh/users/7?a=1&b=two");
+  EXPECT_EQ(env["SCRIPT_NAME"], "/cgi/env.sh");
+  EXPECT_EQ(env["SCRIPT_FILENAME"], std::filesystem::canonical(root_).string() + "/cgi/env.sh");
+  EXPECT_EQ(env["PATH_INFO"], "/users/7");
+  EXPECT_EQ(env["PATH_TRANSLATED"], std::filesystem::canonical(root_).string() + "/users/7");
+  EXPECT_EQ(env["QUERY_STRING"], "a=1&b=two");
+  EXPECT_EQ(env["DOCUMENT_ROOT"], std::filesystem::canonical(root_).string());
+  EXPECT_EQ(env["REMOTE_ADDR"], "127.0.0.1");
+  EXPECT_FALSE(env["REMOTE_PORT"].empty());
+  EXPECT_EQ(env["CONTENT_LENGTH"], "3");
+  EXPECT_EQ(env["CONTENT_TYPE"], "text/x-test");
+  EXPECT_EQ(env["HTTP_X_CUSTOM_THING"], "v1");
+  EXPECT_EQ(env["HTTP_ACCEPT"], "a, b");
+  EXPECT_EQ(env["HTTP_HOST"], "example.test:8080");
+  EXPECT_EQ(env["PATH"], "/usr/local/bin:/usr/bin:/bin");
+  EXPECT_EQ(env["TZ"], "Europe/Paris");
+  EXPECT_EQ(env.count("HTTP_PROXY"), 0u);
+  EXPECT_EQ(env.count("HTTP_X_SPOOF"), 0u);
+  EXPECT_EQ(env.count("HTTP_AUTHORIZATION"), 0u);
+  EXPECT_EQ(env.count("HTTP_CONTENT_LENGTH"), 0u);
+  EXPECT_EQ(env.count("HTTP_CONTENT_TYPE"), 0u);
+  EXPECT_EQ(env.count("LEAKY_SERVER_VAR"), 0u);
+  EXPECT_EQ(env["PWD"], std::filesystem::canonical(root_).string() + "/cgi");
+}
+
+TEST_F(Cgi, QueryStringAlwaysSetAndNoBodyVariablesWithoutBody) {
+  put("env.sh", k_env_script, 0755);
+  start();
+  std::string r = req("GET /env.sh HTTP/1.0\r\n\r\n");
+  auto env = parse_env(body_of(r));
+  EXPECT_EQ(env.count("QUERY_STRING"), 1u);
+  EXPECT_EQ(env["QUERY_STRING"], "");
+  EXPECT_EQ(env["SERVER_PROTOCOL"], "HTTP/1.0");
+  EXPECT_EQ(env.count("CONTENT_LENGTH"), 0u);
+  EXPECT_EQ(env.count("PATH_INFO"), 0u);
+}
+
+TEST_F(Cgi, PostBodies) {
+  put("echo.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"len=$CONTENT_LENGTH\"\ncat\n", 0755);
+  start();
+  std::string r = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world");
+  EXPECT_EQ(dechunk(body_of(r)), "len=11\nhello world");
+  std::string c = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  EXPECT_EQ(dechunk(body_of(c)), "len=\nhello world");
+  // A body bigger than the pipe buffer streams through.
+  std::string big(1 << 20, 'b');
+  RunResult curl_big = curl({"--data-binary", "@" + base_.write("big.txt", big), url_ + "/echo.sh"});
+  EXPECT_EQ(curl_big.out, "len=1048576\n" + big);
+}
+
+TEST_F(Cgi, ExpectContinue) {
+  put("echo.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat\n", 0755);
+  start();
+  int fd = connect_to(port_);
+  std::string head = "POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n"
+                     "Connection: close\r\n\r\n";
+  send(fd, head.data(), head.size(), 0);
+  // The 100 arrives before any body byte is sent (the script may answer its head at once too).
+  std::string interim = read_n(fd, 25, 2s);
+  ASSERT_EQ(interim.substr(0, 25), "HTTP/1.1 100 Continue\r\n\r\n");
+  send(fd, "data", 4, 0);
+  std::string rest = interim.substr(25) + read_all(fd, 3s);
+  close(fd);
+  EXPECT_EQ(status_of(rest), 200);
+  EXPECT_EQ(dechunk(body_of(rest)), "data");
+}
+
+TEST_F(Cgi, BodyOverLimitIs413) {
+  put("echo.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat\n", 0755);
+  start({"--cgi-max-body", "100"});
+  std::string r = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n" + std::string(101, 'x'));
+  EXPECT_EQ(status_of(r), 413);
+  std::string chunked = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "c8\r\n" + std::string(200, 'y') + "\r\n0\r\n\r\n");
+  EXPECT_EQ(status_of(chunked), 413);
+  EXPECT_EQ(status_of(req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nsmall")), 200);
+}
+
+TEST_F(Cgi, ScriptThatIgnoresItsBodyDoesNotHurt) {
+  put("noread.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nignored'\n", 0755);
+  start();
+  std::string big(2 << 20, 'z');
+  RunResult r = curl({"--data-binary", "@" + base_.write("big.bin", big), url_ + "/noread.sh", "--next", url_ + "/noread.sh"});
+  EXPECT_EQ(r.out, "ignoredignored");
+  EXPECT_TRUE(server_->alive());
+}
+
+TEST_F(Cgi, StatusAndHeadersPassThrough) {
+  put("s.sh", "#!/bin/sh\nprintf 'Status: 418 I am a teapot\\nContent-Type: text/plain\\nX-Extra: yes\\nConnection: bogus\\n\\nshort'\n",
+      0755);
+  start();
+  std::string r = get("/s.sh");
+  EXPECT_EQ(r.substr(0, r.find("\r\n")), "HTTP/1.1 418 I am a teapot");
+  EXPECT_EQ(header(r, "X-Extra"), "yes");
+  EXPECT_EQ(header(r, "Connection"), "close");  // the script's hop-by-hop header was dropped
+  EXPECT_EQ(dechunk(body_of(r)), "short");
+}
+
+TEST_F(Cgi, ScriptContentLengthIsUsed) {
+  put("cl.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nContent-Length: 5\\r\\n\\r\\nhello'\n", 0755);
+  start();
+  std::string r = get("/cl.sh");
+  EXPECT_EQ(header(r, "Content-Length"), "5");
+  EXPECT_EQ(header(r, "Transfer-Encoding"), "");
+  EXPECT_EQ(body_of(r), "hello");
+}
+
+TEST_F(Cgi, LocalLocationIsAnInternalRedirect) {
+  put("target.txt", "the target");
+  put("go.sh", "#!/bin/sh\nprintf 'Location: /target.txt\\r\\n\\r\\n'\n", 0755);
+  start();
+  std::string r = get("/go.sh");
+  EXPECT_EQ(status_of(r), 200);
+  EXPECT_EQ(body_of(r), "the target");
+  EXPECT_EQ(header(r, "Location"), "");
+}
+
+TEST_F(Cgi, AbsoluteLocationIs302) {
+  put("away.sh", "#!/bin/sh\nprintf 'Location: https://example.org/x\\r\\n\\r\\n'\n", 0755);
+  start();
+  std::string r = get("/away.sh");
+  EXPECT_EQ(status_of(r), 302);
+  EXPECT_EQ(header(r, "Location"), "https://example.org/x");
+}
+
+TEST_F(Cgi, BadScriptOutputIs502) {
+  put("noblank.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nno blank line follows'\n", 0755);
+  put("garbage.sh", "#!/bin/sh\necho 'this is not a header'\necho\n", 0755);
+  put("badstatus.sh", "#!/bin/sh\nprintf 'Status: 30 FooBar\\r\\nContent-Type: text/plain\\r\\n\\r\\nx'\n", 0755);
+  put("huge.sh", "#!/bin/sh\nprintf 'X-Big: '\nhead -c 70000 /dev/zero | tr '\\\\0' a\nsleep 5\n", 0755);
+  put("silent.sh", "#!/bin/sh\nexit 0\n", 0755);
+  start();
+  for (const char* s : {"/noblank.sh", "/garbage.sh", "/badstatus.sh", "/huge.sh", "/silent.sh"}) {
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(status_of(get(s)), 502) << s;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << s;
+  }
+  std::string log = server_->stderr_text();
+  EXPECT_NE(log.find("header block over 64 KiB"), std::string::npos) << log;
+  EXPECT_NE(log.find("malformed Status header"), std::string::npos) << log;
+}
+
+TEST_F(Cgi, MissingContentTypeIsOctetStreamWithWarning) {
+  put("nct.sh", "#!/bin/sh\nprintf 'X-Only: 1\\r\\n\\r\\nbody'\n", 0755);
+  start();
+  std::string r = get("/nct.sh");
+  EXPECT_EQ(status_of(r), 200);
+  EXPECT_EQ(header(r, "Content-Type"), "application/octet-stream");
+  EXPECT_NE(server_->stderr_text().find("sent no Content-Type"), std::string::npos);
+}
+
+TEST_F(Cgi, TimeoutIs504AndChildIsReaped) {
+  std::string pidfile = base_.path() + "/slow.pid";
+  put("slow.sh", "#!/bin/sh\necho $$ > " + pidfile + "\nsleep 30\n", 0755);
+  start({"--cgi-timeout", "500ms"});
+  auto t0 = std::chrono::steady_clock::now();
+  std::string r = get("/slow.sh");
+  EXPECT_EQ(status_of(r), 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  pid_t pid = std::stoi(read_file(pidfile));
+  EXPECT_TRUE(wait_until([&] { return process_state(pid) == '?'; }, 3s)) << "state " << process_state(pid);
+  EXPECT_TRUE(pids_with_cmdline("sleep 30").empty() ||
+              wait_until([&] { return worker_children().empty(); }, 3s));
+}
+
+TEST_F(Cgi, ChunkedResponseKeepsConnectionAlive) {
+  put("stream.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nfor i in 1 2 3; do echo part$i; sleep 0.05; done\n",
+      0755);
+  put("plain.txt", "after");
+  start();
+  int fd = connect_to(port_);
+  std::string r1 = "GET /stream.sh HTTP/1.1\r\nHost: t\r\n\r\n";
+  send(fd, r1.data(), r1.size(), 0);
+  std::string got;
+  auto end = std::chrono::steady_clock::now() + 3s;
+  while (got.find("\r\n0\r\n\r\n") == std::string::npos && std::chrono::steady_clock::now() < end)
+    got += read_n(fd, 1, 500ms);
+  EXPECT_EQ(header(got, "Transfer-Encoding"), "chunked");
+  EXPECT_EQ(dechunk(body_of(got)), "part1\npart2\npart3\n");
+  std::string r2 = "GET /plain.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  send(fd, r2.data(), r2.size(), 0);
+  std::string second = read_all(fd, 3s);
+  close(fd);
+  EXPECT_EQ(body_of(second), "after");
+}
+
+TEST_F(Cgi, Http10ResponseIsCloseDelimited) {
+  put("s.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nten-bytes!'\n", 0755);
+  start();
+  std::string r = req("GET /s.sh HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(header(r, "Transfer-Encoding"), "");
+  EXPECT_EQ(header(r, "Connection"), "close");
+  EXPECT_EQ(body_of(r), "ten-bytes!");
+}
+
+TEST_F(Cgi, NphScriptOutputIsUnchanged) {
+  put("nph-raw.sh", "#!/bin/sh\nprintf 'HTTP/1.1 299 Custom\\r\\nX-Raw: 1\\r\\n\\r\\nraw body'\n", 0755);
+  start();
+  EXPECT_EQ(get("/nph-raw.sh"), "HTTP/1.1 299 Custom\r\nX-Raw: 1\r\n\r\nraw body");
+}
+
+TEST_F(Cgi, HeadRunsScriptWithoutBody) {
+  std::string mark = base_.path() + "/ran";
+  put("h.sh", "#!/bin/sh\ntouch " + mark + "\nprintf 'Content-Type: text/plain\\r\\n\\r\\nbody text'\n", 0755);
+  start();
+  std::string r = req("HEAD /h.sh HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 200);
+  EXPECT_EQ(header(r, "Content-Type"), "text/plain");
+  EXPECT_EQ(body_of(r), "");
+  EXPECT_TRUE(std::filesystem::exists(mark));
+}
+
+TEST_F(Cgi, ExecFailureIs500) {
+  put("broken.cgi", "not a program\n", 0755);
+  start();
+  EXPECT_EQ(status_of(get("/broken.cgi")), 500);
+  EXPECT_TRUE(server_->alive());
+}
+
+TEST_F(Cgi, ClientAbortKillsChild) {
+  std::string pidfile = base_.path() + "/loop.pid";
+  put("loop.sh", "#!/bin/sh\necho $$ > " + pidfile + "\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nwhile :; do echo tick; sleep 0.1; done\n",
+      0755);
+  start();
+  int fd = connect_to(port_);
+  std::string r = "GET /loop.sh HTTP/1.1\r\nHost: t\r\n\r\n";
+  send(fd, r.data(), r.size(), 0);
+  std::string seen;
+  EXPECT_TRUE(wait_until([&] { seen += read_n(fd, 1, 100ms); return seen.find("tick") != std::string::npos; }, 3s));
+  pid_t pid = std::stoi(read_file(pidfile));
+  ASSERT_TRUE(process_alive(pid));
+  close(fd);
+  EXPECT_TRUE(wait_until([&] { return process_state(pid) == '?'; }, 3s)) << "state " << process_state(pid);
+}
+
+TEST_F(Cgi, ManyConcurrentCgisLeaveNoZombies) {
+  put("q.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok'\n", 0755);
+  start({"--cgi-max-concurrent", "256", "--access-log", "off"});
+  std::atomic<int> ok{0};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 200; ++i) {
+    ts.emplace_back([&] {
+      if (body_of(req("GET /q.sh HTTP/1.0\r\n\r\n", 10s)) == "ok") ++ok;
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok.load(), 200);
+  EXPECT_TRUE(wait_until([&] { return worker_children().empty(); }, 3s));
+  for (pid_t p : descendants_of(server_->pid())) EXPECT_NE(process_state(p), 'Z');
+}
+
+TEST_F(Cgi, OverConcurrencyLimitIs503WithRetryAfter) {
+  put("slow.sh", "#!/bin/sh\nsleep 1\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow'\n", 0755);
+  start({"--cgi-max-concurrent", "1"});
+  int fd = connect_to(port_);
+  std::string r = "GET /slow.sh HTTP/1.0\r\n\r\n";
+  send(fd, r.data(), r.size(), 0);
+  sleep_for(200ms);
+  std::string second = get("/slow.sh");
+  EXPECT_EQ(status_of(second), 503);
+  EXPECT_EQ(header(second, "Retry-After"), "1");
+  EXPECT_EQ(body_of(read_all(fd, 3s)), "slow");
+  close(fd);
+}
+
+TEST_F(Cgi, FloodToNonReadingClientKeepsMemoryBounded) {
+  put("yes.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nexec yes\n", 0755);
+  start();
+  std::vector<pid_t> workers = children_of(server_->pid());
+  ASSERT_EQ(workers.size(), 1u);
+  auto rss = [&] {
+    std::string s = read_file("/proc/" + std::to_string(workers[0]) + "/status");
+    auto p = s.find("VmRSS:");
+    return std::stol(s.substr(p + 6));
+  };
+  long before = rss();
+  int fd = connect_to(port_);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::string r = "GET /yes.sh HTTP/1.1\r\nHost: t\r\n\r\n";
+  send(fd, r.data(), r.size(), 0);
+  sleep_for(1500ms);  // the script could write gigabytes meanwhile
+  long after = rss();
+  EXPECT_LT(after - before, 4 * 1024) << "RSS grew from " << before << " to " << after << " KiB";
+  close(fd);
+  EXPECT_TRUE(wait_until([&] { return worker_children().empty(); }, 3s));
+}
+
+TEST_F(Cgi, GrandchildHoldingStdoutDoesNotHoldResponse) {
+  put("bg.sh", "#!/bin/sh\nsleep 100 &\nprintf 'Content-Type: text/plain\\r\\n\\r\\ndone'\n", 0755);
+  start({"--cgi-timeout", "1s", "--shutdown-timeout", "500ms"});
+  auto t0 = std::chrono::steady_clock::now();
+  std::string r = req("GET /bg.sh HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(body_of(r), "done");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+  server_->signal(SIGTERM);
+  EXPECT_EQ(server_->wait_exit(4s), 0);
+  EXPECT_TRUE(wait_until([&] { return pids_with_cmdline("sleep 100").empty(); }, 2s))
+      << "the script's background child outlived the server";
+}
+
+TEST_F(Cgi, PathsAndEnabledSettings) {
+  put("cgi-bin/run.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nran'\n", 0755);
+  put("other/run.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nran'\n", 0755);
+  std::string cfg = base_.write("c.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) +
+                                              "\"]\n[cgi]\npaths = [\"/cgi-bin\"]\n");
+  start_with({"-c", cfg});
+  EXPECT_EQ(dechunk(body_of(get("/cgi-bin/run.sh"))), "ran");
+  std::string outside = get("/other/run.sh");
+  EXPECT_EQ(status_of(outside), 200);
+  EXPECT_NE(body_of(outside).find("#!/bin/sh"), std::string::npos);  // a file there, not a program
+  server_->signal(SIGTERM);
+  server_->wait_exit(3s);
+  start({"--no-cgi"});
+  EXPECT_NE(body_of(get("/cgi-bin/run.sh")).find("#!/bin/sh"), std::string::npos);
+}
