@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <linux/close_range.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,7 +46,17 @@ struct ExecPlan {
   int stdin_fd;  // -1: /dev/null
   int stdout_fd;
   int err_fd;    // close-on-exec pipe that carries errno if exec fails
+  std::uint64_t rlimit_cpu;
+  std::uint64_t rlimit_as;
+  std::uint64_t rlimit_nofile;
 };
+
+// Lowers one resource limit (both soft and hard); 0 leaves it alone.
+int apply_limit(int resource, std::uint64_t value) {
+  if (value == 0) return 0;
+  rlimit rl{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
+  return setrlimit(resource, &rl) == 0 ? 0 : errno;
+}
 
 struct KernelSigaction {
   void (*handler)(int);
@@ -67,6 +78,9 @@ struct KernelSigaction {
   int err = 0;
   if (in < 0 || dup2(in, 0) < 0 || dup2(p->stdout_fd, 1) < 0) err = errno;
   if (!err && p->cwd && chdir(p->cwd) != 0) err = errno;
+  if (!err) err = apply_limit(RLIMIT_CPU, p->rlimit_cpu);
+  if (!err) err = apply_limit(RLIMIT_AS, p->rlimit_as);
+  if (!err) err = apply_limit(RLIMIT_NOFILE, p->rlimit_nofile);
   if (!err) {
     // Nothing above fd 2 survives exec; the error pipe closes itself on success.
     syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
@@ -115,7 +129,8 @@ int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
   char* argv[] = {const_cast<char*>(spec.program.c_str()), nullptr};
 
   ExecPlan plan{spec.program.c_str(), spec.cwd.empty() ? nullptr : spec.cwd.c_str(), argv, envp.data(),
-                spec.with_stdin ? in_r.get() : -1, out_w.get(), err_w.get()};
+                spec.with_stdin ? in_r.get() : -1, out_w.get(), err_w.get(),
+                spec.rlimit_cpu, spec.rlimit_as, spec.rlimit_nofile};
   pid_t pid = vfork_exec(&plan);
   if (pid < 0) return errno;
   err_w.reset();

@@ -18,6 +18,9 @@ struct CgiSpawn {
   std::string cwd;               // the script's directory
   std::vector<std::string> env;  // NAME=value entries
   bool with_stdin = false;       // a pipe for the body; otherwise /dev/null
+  std::uint64_t rlimit_cpu = 0;  // 0: inherit; see CgiConfig
+  std::uint64_t rlimit_as = 0;
+  std::uint64_t rlimit_nofile = 0;
 };
 
 struct CgiChildHandles {

@@ -147,6 +147,9 @@ std::string load_config_file(const std::string& path, Config& cfg) {
       {"max_concurrent", integer("cgi.max_concurrent", cfg.cgi.max_concurrent, 1, 100000, false)},
       {"paths", strings("cgi.paths", cfg.cgi.paths, true)},
       {"max_body", integer("cgi.max_body", cfg.cgi.max_body, 0, 1ull << 40, true)},
+      {"rlimit_cpu", integer("cgi.rlimit_cpu", cfg.cgi.rlimit_cpu, 0, 1ull << 31, false)},
+      {"rlimit_as", integer("cgi.rlimit_as", cfg.cgi.rlimit_as, 0, 1ull << 50, true)},
+      {"rlimit_nofile", integer("cgi.rlimit_nofile", cfg.cgi.rlimit_nofile, 0, 1ull << 20, false)},
   };
   std::map<std::string, Setter> log = {
       {"level", string("log.level", cfg.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"})},

@@ -44,6 +44,10 @@ struct CgiConfig {
   unsigned max_concurrent = k_default_cgi_max_concurrent;
   std::vector<std::string> paths;  // URL prefixes where scripts may run; empty: everywhere
   std::uint64_t max_body = k_default_max_body;
+  // Optional resource limits for each script; 0 leaves the limit as inherited.
+  std::uint64_t rlimit_cpu = 0;     // seconds of CPU time (RLIMIT_CPU)
+  std::uint64_t rlimit_as = 0;      // bytes of address space (RLIMIT_AS)
+  std::uint64_t rlimit_nofile = 0;  // open files (RLIMIT_NOFILE)
 };
 
 struct LogConfig {

@@ -85,6 +85,8 @@ Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& pee
       parser_(worker.cfg().limits.header_bytes, worker.cfg().limits.uri_bytes,
               worker.cfg().profile == Profile::classic) {
   deadline_ = w_.now() + w_.cfg().limits.header_timeout;
+  head_ = &own_head_;
+  scratch_ = &own_scratch_;
 }
 
 Connection::~Connection() = default;
@@ -238,6 +240,7 @@ std::size_t Connection::process(const char* data, std::size_t len) {
     if (ev == ParseEvent::error) {
       spdlog::info("{}: bad request ({}): {}", peer_string(), parser_.error_status(), parser_.error_reason());
       request_line_ = "-";
+      use_shared_buffers();
       keep_alive_ = false;
       force_linger_ = true;
       respond_error(parser_.error_status(), true);
@@ -269,6 +272,7 @@ std::size_t Connection::process(const char* data, std::size_t len) {
 // ---------------------------------------------------------------- requests
 
 void Connection::handle_request() {
+  use_shared_buffers();
   Request& req = parser_.request();
   ++requests_;
   status_ = 0;
@@ -292,14 +296,14 @@ void Connection::handle_classic(Request& req) {
   Route r = w_.router().route(req);
   switch (r.kind) {
     case RouteKind::file: {
-      head_.clear();
-      append_status_line(head_, 200);
-      append_header(head_, "Content-Length", static_cast<unsigned long long>(r.st.st_size));
-      head_ += "\r\n";
+      (*head_).clear();
+      append_status_line((*head_), 200);
+      append_header((*head_), "Content-Length", static_cast<unsigned long long>(r.st.st_size));
+      (*head_) += "\r\n";
       status_ = 200;
       chunks_.clear();
       chunk_idx_ = 0;
-      add_mem(head_);
+      add_mem((*head_));
       file_fd_ = std::move(r.fd);
       add_file(0, static_cast<std::uint64_t>(r.st.st_size));
       body_total_ = static_cast<std::uint64_t>(r.st.st_size);
@@ -366,23 +370,23 @@ void Connection::dispatch_http(Request& req, int depth) {
 
 void Connection::head_start(int status, std::string_view reason) {
   status_ = status;
-  head_.clear();
-  append_status_line(head_, status, 1, reason);
-  append_common_headers(head_);
+  (*head_).clear();
+  append_status_line((*head_), status, 1, reason);
+  append_common_headers((*head_));
   chunks_.clear();
   chunk_idx_ = 0;
 }
 
 void Connection::head_end(bool with_body_length, std::uint64_t length) {
-  if (with_body_length) append_header(head_, "Content-Length", static_cast<unsigned long long>(length));
+  if (with_body_length) append_header((*head_), "Content-Length", static_cast<unsigned long long>(length));
   const Request& req = parser_.request();
   if (!keep_alive_) {
-    head_ += "Connection: close\r\n";
+    (*head_) += "Connection: close\r\n";
   } else if (req.version_minor == 0) {
-    head_ += "Connection: keep-alive\r\n";
+    (*head_) += "Connection: keep-alive\r\n";
   }
-  head_ += "\r\n";
-  add_mem(head_);
+  (*head_) += "\r\n";
+  add_mem((*head_));
 }
 
 void Connection::add_mem(std::string_view data) {
@@ -418,8 +422,8 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
   if (pre == 304) {
     head_start(304);
-    append_header(head_, "ETag", v->etag);
-    append_header(head_, "Last-Modified", v->last_modified);
+    append_header((*head_), "ETag", v->etag);
+    append_header((*head_), "Last-Modified", v->last_modified);
     head_end(false, 0);
     file_fd_.reset();
     begin_send();
@@ -437,13 +441,13 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   if (range && req.method == HTTP_GET && if_range_matches(req, *v)) {
     RangeSet rs = parse_range(*range, size);
     if (rs.kind == RangeKind::unsatisfiable) {
-      scratch_ = error_body(416);
+      (*scratch_) = error_body(416);
       head_start(416);
-      append_header(head_, "Content-Range", "bytes */" + std::to_string(size));
-      append_header(head_, "Content-Type", "text/html; charset=utf-8");
-      head_end(true, scratch_.size());
-      add_mem(scratch_);
-      body_total_ = scratch_.size();
+      append_header((*head_), "Content-Range", "bytes */" + std::to_string(size));
+      append_header((*head_), "Content-Type", "text/html; charset=utf-8");
+      head_end(true, (*scratch_).size());
+      add_mem((*scratch_));
+      body_total_ = (*scratch_).size();
       file_fd_.reset();
       begin_send();
       return;
@@ -451,12 +455,12 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
     if (rs.kind == RangeKind::satisfiable && rs.ranges.size() == 1) {
       const ByteRange& br = rs.ranges[0];
       head_start(206);
-      append_header(head_, "Content-Type", *ctype);
-      append_header(head_, "Content-Range",
+      append_header((*head_), "Content-Type", *ctype);
+      append_header((*head_), "Content-Range",
                     "bytes " + std::to_string(br.first) + "-" + std::to_string(br.last) + "/" + std::to_string(size));
-      append_header(head_, "Last-Modified", v->last_modified);
-      append_header(head_, "ETag", v->etag);
-      append_header(head_, "Accept-Ranges", "bytes");
+      append_header((*head_), "Last-Modified", v->last_modified);
+      append_header((*head_), "ETag", v->etag);
+      append_header((*head_), "Accept-Ranges", "bytes");
       head_end(true, br.length());
       cached_ = cached;
       add_body(br.first, br.length());
@@ -465,35 +469,35 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
     }
     if (rs.kind == RangeKind::satisfiable) {
       // multipart/byteranges: part heads are built first, so the views stay valid.
-      scratch_.clear();
+      (*scratch_).clear();
       std::vector<std::pair<std::size_t, std::size_t>> heads;
       for (const ByteRange& br : rs.ranges) {
-        std::size_t start = scratch_.size();
-        scratch_ += "\r\n--";
-        scratch_ += k_multipart_boundary;
-        scratch_ += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
+        std::size_t start = (*scratch_).size();
+        (*scratch_) += "\r\n--";
+        (*scratch_) += k_multipart_boundary;
+        (*scratch_) += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
                     std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
-        heads.emplace_back(start, scratch_.size() - start);
+        heads.emplace_back(start, (*scratch_).size() - start);
       }
-      std::size_t tail = scratch_.size();
-      scratch_ += "\r\n--";
-      scratch_ += k_multipart_boundary;
-      scratch_ += "--\r\n";
-      std::uint64_t total = scratch_.size();
+      std::size_t tail = (*scratch_).size();
+      (*scratch_) += "\r\n--";
+      (*scratch_) += k_multipart_boundary;
+      (*scratch_) += "--\r\n";
+      std::uint64_t total = (*scratch_).size();
       for (const ByteRange& br : rs.ranges) total += br.length();
       head_start(206);
-      append_header(head_, "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
-      append_header(head_, "Last-Modified", v->last_modified);
-      append_header(head_, "ETag", v->etag);
-      append_header(head_, "Accept-Ranges", "bytes");
+      append_header((*head_), "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
+      append_header((*head_), "Last-Modified", v->last_modified);
+      append_header((*head_), "ETag", v->etag);
+      append_header((*head_), "Accept-Ranges", "bytes");
       head_end(true, total);
       cached_ = cached;
       if (!head_only_) {
         for (std::size_t i = 0; i < rs.ranges.size(); ++i) {
-          add_mem(std::string_view(scratch_).substr(heads[i].first, heads[i].second));
+          add_mem(std::string_view((*scratch_)).substr(heads[i].first, heads[i].second));
           add_body(rs.ranges[i].first, rs.ranges[i].length());
         }
-        add_mem(std::string_view(scratch_).substr(tail));
+        add_mem(std::string_view((*scratch_)).substr(tail));
       }
       body_total_ = total;
       begin_send();
@@ -502,10 +506,10 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
 
   head_start(200);
-  append_header(head_, "Content-Type", *ctype);
-  append_header(head_, "Last-Modified", v->last_modified);
-  append_header(head_, "ETag", v->etag);
-  append_header(head_, "Accept-Ranges", "bytes");
+  append_header((*head_), "Content-Type", *ctype);
+  append_header((*head_), "Last-Modified", v->last_modified);
+  append_header((*head_), "ETag", v->etag);
+  append_header((*head_), "Accept-Ranges", "bytes");
   head_end(true, size);
   cached_ = std::move(cached);
   if (cached_) {
@@ -545,32 +549,32 @@ void Connection::respond_listing(const Request& req, Route& route) {
   closedir(dir);
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
   std::string title = html_escape(route.path);
-  scratch_ = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
+  (*scratch_) = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
              "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
-  if (route.path != "/") scratch_ += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
+  if (route.path != "/") (*scratch_) += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
   for (const Entry& e : entries) {
     std::string shown = e.name + (e.is_dir ? "/" : "");
-    scratch_ += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
+    (*scratch_) += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
                 "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
                 format_http_date(e.mtime) + "</td></tr>\n";
   }
-  scratch_ += "</table></body></html>\n";
+  (*scratch_) += "</table></body></html>\n";
   head_start(200);
-  append_header(head_, "Content-Type", "text/html; charset=utf-8");
-  head_end(true, scratch_.size());
-  body_total_ = scratch_.size();
-  if (!head_only_) add_mem(scratch_);
+  append_header((*head_), "Content-Type", "text/html; charset=utf-8");
+  head_end(true, (*scratch_).size());
+  body_total_ = (*scratch_).size();
+  if (!head_only_) add_mem((*scratch_));
   begin_send();
 }
 
 void Connection::respond_redirect(int status, const std::string& location) {
-  scratch_ = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
+  (*scratch_) = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
   head_start(status);
-  append_header(head_, "Location", location);
-  append_header(head_, "Content-Type", "text/html; charset=utf-8");
-  head_end(true, scratch_.size());
-  body_total_ = scratch_.size();
-  if (!head_only_) add_mem(scratch_);
+  append_header((*head_), "Location", location);
+  append_header((*head_), "Content-Type", "text/html; charset=utf-8");
+  head_end(true, (*scratch_).size());
+  body_total_ = (*scratch_).size();
+  if (!head_only_) add_mem((*scratch_));
   begin_send();
 }
 
@@ -580,22 +584,22 @@ void Connection::respond_error(int status, bool close, const Route* route) {
   if (w_.cfg().profile == Profile::classic) {
     keep_alive_ = false;
     status_ = status;
-    head_ = classic_status_response(status);
+    (*head_) = classic_status_response(status);
     chunks_.clear();
     chunk_idx_ = 0;
-    add_mem(head_);
+    add_mem((*head_));
     begin_send();
     return;
   }
   if (close) keep_alive_ = false;
-  scratch_ = error_body(status);
+  (*scratch_) = error_body(status);
   head_start(status);
-  append_header(head_, "Content-Type", "text/html; charset=utf-8");
-  if (route && route->allow_get_head) append_header(head_, "Allow", "GET, HEAD");
-  if (status == 503) append_header(head_, "Retry-After", "1");
-  head_end(true, scratch_.size());
-  body_total_ = scratch_.size();
-  if (!head_only_) add_mem(scratch_);
+  append_header((*head_), "Content-Type", "text/html; charset=utf-8");
+  if (route && route->allow_get_head) append_header((*head_), "Allow", "GET, HEAD");
+  if (status == 503) append_header((*head_), "Retry-After", "1");
+  head_end(true, (*scratch_).size());
+  body_total_ = (*scratch_).size();
+  if (!head_only_) add_mem((*scratch_));
   begin_send();
 }
 
@@ -668,9 +672,36 @@ void Connection::send_output() {
   finish_response();
 }
 
+void Connection::own_buffers() {
+  // Re-point pending chunks from the worker's shared buffers to our own copies.
+  auto move = [this](std::string*& buf, std::string& own) {
+    if (buf == &own) return;
+    own = *buf;
+    const char* from = buf->data();
+    const char* end = from + buf->size();
+    for (std::size_t i = chunk_idx_; i < chunks_.size(); ++i) {
+      Chunk& c = chunks_[i];
+      if (c.data && c.data >= from && c.data <= end) c.data = own.data() + (c.data - from);
+    }
+    buf = &own;
+  };
+  move(head_, own_head_);
+  move(scratch_, own_scratch_);
+}
+
+void Connection::use_shared_buffers() {
+  head_ = &w_.head_buffer();
+  scratch_ = &w_.body_buffer();
+  own_head_.clear();
+  own_head_.shrink_to_fit();
+  own_scratch_.clear();
+  own_scratch_.shrink_to_fit();
+}
+
 bool Connection::send_failed(const char* what) {
   if (errno == EINTR) return true;
   if (errno == EAGAIN) {
+    own_buffers();
     if (!want_write_) {
       want_write_ = true;
       deadline_ = w_.now() + w_.cfg().limits.send_timeout;
@@ -820,6 +851,9 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   if (spec.cwd.empty()) spec.cwd = "/";
   spec.env = build_cgi_env(req, route, peer, cfg, w_.router().root_path());
   spec.with_stdin = with_body;
+  spec.rlimit_cpu = cfg.cgi.rlimit_cpu;
+  spec.rlimit_as = cfg.cgi.rlimit_as;
+  spec.rlimit_nofile = cfg.cgi.rlimit_nofile;
   CgiChildHandles h;
   int err = spawn_cgi(spec, h);
   if (err != 0) {
@@ -1037,33 +1071,33 @@ bool Connection::cgi_parse_head() {
   relay_.clear();
   relay_off_ = 0;
   head_start(r.status, r.reason_phrase);
-  for (const Header& h : r.headers) append_header(head_, h.name, h.value);
-  if (!r.location.empty()) append_header(head_, "Location", r.location);
+  for (const Header& h : r.headers) append_header((*head_), h.name, h.value);
+  if (!r.location.empty()) append_header((*head_), "Location", r.location);
   bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   if (!r.has_content_type && !bodyless) {
     spdlog::warn("{}: CGI {} sent no Content-Type", peer_string(), parser_.request().target);
-    append_header(head_, "Content-Type", "application/octet-stream");
+    append_header((*head_), "Content-Type", "application/octet-stream");
   }
   const Request& req = parser_.request();
   if (r.has_content_length) {
     relay_mode_ = RelayMode::parsed_length;
-    append_header(head_, "Content-Length", static_cast<unsigned long long>(r.content_length));
+    append_header((*head_), "Content-Length", static_cast<unsigned long long>(r.content_length));
   } else if (bodyless) {
     relay_mode_ = RelayMode::parsed_length;
   } else if (head_only_) {
     relay_mode_ = RelayMode::parsed_length;
   } else if (req.version_minor >= 1) {
     relay_mode_ = RelayMode::parsed_chunked;
-    head_ += "Transfer-Encoding: chunked\r\n";
+    (*head_) += "Transfer-Encoding: chunked\r\n";
   } else {
     relay_mode_ = RelayMode::parsed_close;
     keep_alive_ = false;
   }
   if (!body_done_ && !keep_alive_) force_linger_ = true;
-  if (!keep_alive_) head_ += "Connection: close\r\n";
-  else if (req.version_minor == 0) head_ += "Connection: keep-alive\r\n";
-  head_ += "\r\n";
-  relay_ = head_;
+  if (!keep_alive_) (*head_) += "Connection: close\r\n";
+  else if (req.version_minor == 0) (*head_) += "Connection: keep-alive\r\n";
+  (*head_) += "\r\n";
+  relay_ = (*head_);
   chunks_.clear();
   state_ = State::relay;
   if (!body_start.empty() && !head_only_ && !bodyless) {

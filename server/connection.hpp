@@ -96,6 +96,10 @@ class Connection {
   // After a failed send: EAGAIN waits for EPOLLOUT, errors close. Returns
   // true when the caller should retry at once (EINTR).
   bool send_failed(const char* what);
+  // Copies pending data out of the worker's shared buffers.
+  void own_buffers();
+  // Builds the next response in the worker's shared buffers.
+  void use_shared_buffers();
   void finish_response();
   void close_now();
   void start_linger();
@@ -140,8 +144,14 @@ class Connection {
     off_t offset = 0;            // file chunk otherwise
     std::uint64_t length = 0;
   };
-  std::string head_;
-  std::string scratch_;  // memory body built per response (errors, listings, multipart heads)
+  // The response head and a memory body (errors, listings, multipart part
+  // heads) are built in the worker's shared buffers; a response that cannot
+  // be sent at once moves them into own_head_/own_scratch_ (own_buffers()),
+  // so an idle connection holds no buffer.
+  std::string* head_ = nullptr;
+  std::string* scratch_ = nullptr;
+  std::string own_head_;
+  std::string own_scratch_;
   std::vector<Chunk> chunks_;
   std::size_t chunk_idx_ = 0;
   unique_fd file_fd_;

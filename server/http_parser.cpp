@@ -40,18 +40,27 @@ void Request::clear() {
 
 RequestParser::RequestParser(std::size_t header_limit, std::size_t uri_limit, bool relative_targets)
     : header_limit_(header_limit), uri_limit_(uri_limit), relative_targets_(relative_targets) {
-  llhttp_settings_init(&settings_);
-  settings_.on_message_begin = on_message_begin;
-  settings_.on_url = on_url;
-  settings_.on_header_field = on_header_field;
-  settings_.on_header_value = on_header_value;
-  settings_.on_header_field_complete = on_header_field_complete;
-  settings_.on_header_value_complete = on_header_value_complete;
-  settings_.on_headers_complete = on_headers_complete;
-  settings_.on_body = on_body;
-  settings_.on_message_complete = on_message_complete;
-  llhttp_init(&parser_, HTTP_REQUEST, &settings_);
+  llhttp_init(&parser_, HTTP_REQUEST, &settings());
   parser_.data = this;
+}
+
+const llhttp_settings_t& RequestParser::settings() {
+  // One table for every parser: the callbacks find their parser through data.
+  static const llhttp_settings_t table = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = on_message_begin;
+    s.on_url = on_url;
+    s.on_header_field = on_header_field;
+    s.on_header_value = on_header_value;
+    s.on_header_field_complete = on_header_field_complete;
+    s.on_header_value_complete = on_header_value_complete;
+    s.on_headers_complete = on_headers_complete;
+    s.on_body = on_body;
+    s.on_message_complete = on_message_complete;
+    return s;
+  }();
+  return table;
 }
 
 int RequestParser::on_message_begin(llhttp_t* p) {

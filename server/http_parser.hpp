@@ -90,8 +90,9 @@ class RequestParser {
   ParseEvent run(const char* data, std::size_t len, std::size_t& consumed);
   ParseEvent fail(int status, std::string_view reason);
 
+  static const llhttp_settings_t& settings();
+
   llhttp_t parser_{};
-  llhttp_settings_t settings_{};
   Request req_;
   std::size_t header_limit_;
   std::size_t uri_limit_;

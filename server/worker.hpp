@@ -66,6 +66,9 @@ class Worker {
   bool draining() const { return draining_; }
   // Returns the shared buffer of k_scratch_size bytes; valid until the next call.
   char* scratch() { return scratch_.get(); }
+  // Shared buffers for building one response at a time (see Connection::own_buffers).
+  std::string& head_buffer() { return head_buffer_; }
+  std::string& body_buffer() { return body_buffer_; }
 
   // Adds, changes or removes fd's interest; current is updated. Returns false on error.
   bool set_interest(int fd, EpollTag* tag, std::uint32_t& current, std::uint32_t want);
@@ -94,6 +97,8 @@ class Worker {
   const Config& cfg_;
   Router router_;
   std::unique_ptr<char[]> scratch_{new char[k_scratch_size]};
+  std::string head_buffer_;
+  std::string body_buffer_;
   FileCache cache_;
   unique_fd epoll_;
   std::vector<int> listen_fds_;

@@ -361,9 +361,7 @@ TEST_F(Cgi, FloodToNonReadingClientKeepsMemoryBounded) {
     return std::stol(s.substr(p + 6));
   };
   long before = rss();
-  int fd = connect_to(port_);
-  int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  int fd = connect_to(port_, 4096);
   std::string r = "GET /yes.sh HTTP/1.1\r\nHost: t\r\n\r\n";
   send(fd, r.data(), r.size(), 0);
   sleep_for(1500ms);  // the script could write gigabytes meanwhile
@@ -400,4 +398,18 @@ TEST_F(Cgi, PathsAndEnabledSettings) {
   server_->wait_exit(3s);
   start({"--no-cgi"});
   EXPECT_NE(body_of(get("/cgi-bin/run.sh")).find("#!/bin/sh"), std::string::npos);
+}
+
+TEST_F(Cgi, ResourceLimitsApplyToScripts) {
+  put("limits.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"nofile=$(ulimit -n) cpu=$(ulimit -t) as=$(ulimit -v)\"\n",
+      0755);
+  put("spin.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nspinning\\n'\nwhile :; do :; done\n", 0755);
+  std::string cfg = base_.write("c.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) +
+                                              "\"]\n[cgi]\nrlimit_nofile = 64\nrlimit_cpu = 1\nrlimit_as = \"512m\"\n");
+  start_with({"-c", cfg});
+  EXPECT_EQ(body_of(req("GET /limits.sh HTTP/1.0\r\n\r\n")), "nofile=64 cpu=1 as=524288\n");
+  // A script over its CPU limit is killed by the kernel; the response ends.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(body_of(req("GET /spin.sh HTTP/1.0\r\n\r\n", 10s)), "spinning\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
 }

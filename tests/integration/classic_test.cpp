@@ -309,3 +309,18 @@ TEST(ClassicCli, BadDirectoryExits1) {
   EXPECT_EQ(notdir.exit_code, 1);
   EXPECT_NE(notdir.err.find("Not a directory"), std::string::npos) << notdir.err;
 }
+
+TEST_F(Classic, SlowReaderDoesNotDelayOthers) {
+  put("big.bin", std::string(8 * 1024 * 1024, 'b'));
+  put("small.txt", "s");
+  start();
+  int slow = connect_to(port_, 4096);
+  send(slow, "GET big.bin HTTP/1.1\r\n\r\n", 24, 0);
+  sleep_for(100ms);  // the server is now blocked on this client's full socket
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(get("small.txt"), "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\ns");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+  std::string all = read_all(slow, 10s);  // and the slow one still gets every byte
+  close(slow);
+  EXPECT_EQ(all.size(), std::string("HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n\r\n").size() + 8388608);
+}

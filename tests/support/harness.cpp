@@ -218,8 +218,9 @@ bool Server::alive() const { return !reaped_ && process_alive(pid_); }
 
 std::string Server::stderr_text() const { return slurp(err_path_); }
 
-int connect_to(int port) {
+int connect_to(int port, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -78,8 +78,9 @@ class Server {
 std::string raw_request(int port, const std::string& data,
                         std::chrono::milliseconds timeout = std::chrono::seconds(5), bool shutdown_write = false);
 
-// Returns a connected socket fd to 127.0.0.1:port, or -1.
-int connect_to(int port);
+// Returns a connected socket fd to 127.0.0.1:port, or -1. A rcvbuf > 0 is
+// set before connecting (a small one makes a slow reader).
+int connect_to(int port, int rcvbuf = 0);
 
 // Reads from fd until EOF or timeout.
 std::string read_all(int fd, std::chrono::milliseconds timeout);
