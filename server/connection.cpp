@@ -506,11 +506,16 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
 
   head_start(200);
-  append_header((*head_), "Content-Type", *ctype);
-  append_header((*head_), "Last-Modified", v->last_modified);
-  append_header((*head_), "ETag", v->etag);
-  append_header((*head_), "Accept-Ranges", "bytes");
-  head_end(true, size);
+  if (cached) {
+    *head_ += cached->head_block;
+    head_end(false, 0);
+  } else {
+    append_header((*head_), "Content-Type", *ctype);
+    append_header((*head_), "Last-Modified", v->last_modified);
+    append_header((*head_), "ETag", v->etag);
+    append_header((*head_), "Accept-Ranges", "bytes");
+    head_end(true, size);
+  }
   cached_ = std::move(cached);
   if (cached_) {
     body_total_ = size;

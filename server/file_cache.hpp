@@ -26,6 +26,9 @@ struct CachedFile {
   struct stat st {};
   Validators validators;
   std::string content_type;
+  // Content-Type, Last-Modified, ETag, Accept-Ranges and Content-Length lines
+  // of a full 200 response, built once per entry.
+  std::string head_block;
   steady_clock::time_point checked_at;
 };
 

@@ -1,5 +1,7 @@
 #include "path.hpp"
 
+#include "unique_fd.hpp"
+
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
@@ -120,18 +122,49 @@ bool has_hidden_segment(std::string_view path) {
   return false;
 }
 
+int open_beneath_walk(int root_fd, std::string_view path, int flags) {
+  int dir = root_fd;
+  unique_fd held;
+  std::size_t pos = 0;
+  while (true) {
+    while (pos < path.size() && path[pos] == '/') ++pos;
+    std::size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    std::string name(path.substr(pos, end - pos));
+    std::size_t next = end;
+    while (next < path.size() && path[next] == '/') ++next;
+    bool last = next >= path.size();
+    if (name.empty()) name = ".";
+    if (name == "..") return -EXDEV;
+    int fd = last ? openat(dir, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC)
+                  : openat(dir, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOTDIR && !last ? -ENOTDIR : -errno;
+    if (last) return fd;
+    held.reset(fd);
+    dir = fd;
+    pos = next;
+  }
+}
+
 int open_beneath(int root_fd, std::string_view path, int flags) {
+  static bool have_openat2 = true;
   std::string rel(path);
   std::size_t start = rel.find_first_not_of('/');
   rel = start == std::string::npos ? std::string(".") : rel.substr(start);
-  open_how how{};
-  how.flags = static_cast<unsigned long long>(flags) | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  long fd;
-  do {
-    fd = syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how);
-  } while (fd < 0 && errno == EAGAIN);
-  return fd < 0 ? -errno : static_cast<int>(fd);
+  if (have_openat2) {
+    open_how how{};
+    how.flags = static_cast<unsigned long long>(flags) | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    long fd;
+    do {
+      fd = syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how);
+    } while (fd < 0 && errno == EAGAIN);
+    if (fd >= 0) return static_cast<int>(fd);
+    if (errno != ENOSYS) return -errno;
+    // Kernels before 5.6 (or seccomp filters) lack openat2: refuse symlinks instead.
+    have_openat2 = false;
+  }
+  return open_beneath_walk(root_fd, rel, flags);
 }
 
 std::string percent_encode_path(std::string_view path) {

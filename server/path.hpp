@@ -26,7 +26,12 @@ bool has_hidden_segment(std::string_view path);
 // Opens path (as from decode_target) relative to root_fd so that neither
 // "..", absolute symlinks nor symlinks leading outside can leave the root.
 // Returns the fd, or -errno (-EXDEV or -ELOOP for an escape attempt).
+// Without openat2 (ENOSYS) it falls back to open_beneath_walk().
 int open_beneath(int root_fd, std::string_view path, int flags);
+
+// Opens path component by component with O_NOFOLLOW: safe on any kernel, but
+// a symlink anywhere in the path gives -ELOOP (or -ENOTDIR). Returns fd or -errno.
+int open_beneath_walk(int root_fd, std::string_view path, int flags);
 
 // Percent-encodes everything but unreserved characters and '/'.
 std::string percent_encode_path(std::string_view path);

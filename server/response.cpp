@@ -44,6 +44,14 @@ std::string_view reason_phrase(int status) {
 }
 
 void append_status_line(std::string& out, int status, int minor, std::string_view reason) {
+  if (minor == 1 && reason.empty()) {
+    switch (status) {  // the hot ones, without formatting
+      case 200: out += "HTTP/1.1 200 OK\r\n"; return;
+      case 206: out += "HTTP/1.1 206 Partial Content\r\n"; return;
+      case 304: out += "HTTP/1.1 304 Not Modified\r\n"; return;
+      default: break;
+    }
+  }
   out += minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char buf[8];
   auto r = std::to_chars(buf, buf + sizeof buf, status);
@@ -81,8 +89,17 @@ std::string error_body(int status) {
 }
 
 void append_common_headers(std::string& out) {
-  append_header(out, "Date", cached_http_date());
-  out += "Server: filehttpd/" FILEHTTPD_VERSION "\r\n";
+  // Rebuilt when the date string changes (once a second), appended whole.
+  static std::string block;
+  static const std::string* date_seen = nullptr;
+  static std::string date_copy;
+  const std::string& date = cached_http_date();
+  if (date_seen != &date || date_copy != date) {
+    date_seen = &date;
+    date_copy = date;
+    block = "Date: " + date + "\r\nServer: filehttpd/" FILEHTTPD_VERSION "\r\n";
+  }
+  out += block;
 }
 
 }  // namespace filehttpd

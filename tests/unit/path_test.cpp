@@ -115,3 +115,19 @@ TEST_F(Beneath, OpensInsideAndRefusesEscapes) {
     if (fd >= 0) close(fd);
   }
 }
+
+TEST_F(Beneath, WalkFallbackOpensPlainPathsAndRefusesEverySymlink) {
+  struct Case {
+    const char* path;
+    bool ok;
+  } cases[] = {
+      {"/in.txt", true},   {"/sub", true},       {"/", true},          {"/rel-in", false},
+      {"/rel-out", false}, {"/abs-out", false}, {"/../secret", false}, {"/sub/up-in", false},
+      {"/missing", false},
+  };
+  for (const auto& c : cases) {
+    int fd = open_beneath_walk(root_, c.path, O_RDONLY);
+    EXPECT_EQ(fd >= 0, c.ok) << c.path << " errno " << -fd;
+    if (fd >= 0) close(fd);
+  }
+}
