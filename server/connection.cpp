@@ -749,10 +749,8 @@ void Connection::finish_response() {
 }
 
 void Connection::start_linger() {
-  if (w_.cfg().profile == Profile::classic && !force_linger_) {
-    close_now();
-    return;
-  }
+  // Closing with unread input would send RST, which can destroy the response
+  // in the client's receive queue: half-close and drain first.
   shutdown(fd_.get(), SHUT_WR);
   body_sent_ = 0;
   deadline_ = w_.now() + k_linger_timeout;

@@ -324,3 +324,36 @@ TEST_F(Classic, SlowReaderDoesNotDelayOthers) {
   close(slow);
   EXPECT_EQ(all.size(), std::string("HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n\r\n").size() + 8388608);
 }
+
+TEST_F(Classic, ExtraBytesAfterRequestDoNotCutTheResponse) {
+  put("big.bin", std::string(2 * 1024 * 1024, 'e'));
+  start();
+  // Trailing bytes after the request: the server answers, then closes without a reset.
+  std::string resp = raw_request(port_, "GET big.bin HTTP/1.1\r\n\r\nGET big.bin HTTP/1.1\r\n\r\n", 5s);
+  EXPECT_EQ(resp.size(), std::string("HTTP/1.1 200 OK\r\nContent-Length: 2097152\r\n\r\n").size() + 2097152);
+}
+
+TEST_F(Classic, GarbageNeverCrashesOrLeaks) {
+  put("a.txt", "A");
+  start();
+  std::vector<pid_t> workers = children_of(server_->pid());
+  ASSERT_EQ(workers.size(), 1u);
+  get("a.txt");
+  int fds_before = fd_count(workers[0]);
+  std::mt19937 rng(1234);
+  const char* seeds[] = {"GET ", "GET a.txt HTTP/1.1\r\n", "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
+                         "GET /%", "\r\n\r\n", "GET a.txt HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"};
+  for (int i = 0; i < 300; ++i) {
+    std::string junk = seeds[i % 6];
+    std::size_t n = rng() % 200;
+    for (std::size_t k = 0; k < n; ++k) junk.push_back(static_cast<char>(rng()));
+    if (i % 3 == 0) junk += "\r\n\r\n";
+    std::string resp = raw_request(port_, junk, 300ms, /*shutdown_write=*/true);
+    if (!resp.empty()) {
+      EXPECT_EQ(resp.rfind("HTTP/1.1 ", 0), 0u) << i;
+    }
+  }
+  EXPECT_TRUE(server_->alive());
+  EXPECT_EQ(get("a.txt"), "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA");
+  EXPECT_TRUE(wait_until([&] { return fd_count(workers[0]) == fds_before; }, 3s));
+}
