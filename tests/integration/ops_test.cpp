@@ -308,8 +308,8 @@ TEST_F(Ops, ReloadBindsNewAddressesAndClosesRemovedOnes) {
 TEST_F(Ops, TwoWorkersBothServeAndStopTogether) {
   put("ppid.sh", "#!/bin/sh\nsleep 0.05\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s' \"$PPID\"\n", 0755);
   start_with({"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--workers", "2"});
+  ASSERT_TRUE(wait_until([&] { return children_of(server_->pid()).size() == 2; }, 3s));
   std::vector<pid_t> workers = children_of(server_->pid());
-  ASSERT_EQ(workers.size(), 2u);
   std::set<std::string> served_by;
   for (int round = 0; round < 5 && served_by.size() < 2; ++round) {
     std::vector<std::thread> ts;

@@ -191,7 +191,10 @@ bool Server::wait_ready(int port, std::chrono::milliseconds timeout) {
     int fd = connect_to(port);
     if (fd >= 0) {
       close(fd);
-      return true;
+      // The supervisor binds before it forks: ready means a worker exists too.
+      while (children_of(pid_).empty() && clock_type::now() < end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return !children_of(pid_).empty();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

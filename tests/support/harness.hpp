@@ -54,7 +54,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Waits until 127.0.0.1:port accepts connections. Returns false on timeout or exit.
+  // Waits until 127.0.0.1:port accepts connections and a worker process
+  // exists. Returns false on timeout or exit.
   bool wait_ready(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Sends sig to the server.
   void signal(int sig) const;
