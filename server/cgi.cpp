@@ -1,8 +1,8 @@
 #include "cgi.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <linux/close_range.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -45,7 +45,7 @@ struct ExecPlan {
   char* const* envp;
   int stdin_fd;  // -1: /dev/null
   int stdout_fd;
-  int err_fd;    // close-on-exec pipe that carries errno if exec fails
+  int err_fd;  // close-on-exec pipe that carries errno if exec fails
   std::uint64_t rlimit_cpu;
   std::uint64_t rlimit_as;
   std::uint64_t rlimit_nofile;
@@ -128,9 +128,16 @@ int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
   envp.push_back(nullptr);
   char* argv[] = {const_cast<char*>(spec.program.c_str()), nullptr};
 
-  ExecPlan plan{spec.program.c_str(), spec.cwd.empty() ? nullptr : spec.cwd.c_str(), argv, envp.data(),
-                spec.with_stdin ? in_r.get() : -1, out_w.get(), err_w.get(),
-                spec.rlimit_cpu, spec.rlimit_as, spec.rlimit_nofile};
+  ExecPlan plan{spec.program.c_str(),
+                spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
+                argv,
+                envp.data(),
+                spec.with_stdin ? in_r.get() : -1,
+                out_w.get(),
+                err_w.get(),
+                spec.rlimit_cpu,
+                spec.rlimit_as,
+                spec.rlimit_nofile};
   pid_t pid = vfork_exec(&plan);
   if (pid < 0) return errno;
   err_w.reset();
@@ -163,8 +170,8 @@ int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
   return 0;
 }
 
-std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer,
-                                       const Config& cfg, const std::string& root_path) {
+std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer, const Config& cfg,
+                                       const std::string& root_path) {
   std::vector<std::string> env;
   env.reserve(24 + req.header_count);
   auto add = [&env](std::string_view name, std::string_view value) {

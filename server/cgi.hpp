@@ -45,8 +45,8 @@ struct PeerInfo {
 
 // Builds the RFC 3875 environment for req routed to route, fresh: PATH is a
 // fixed safe default and only TZ comes from the server's own environment.
-std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer,
-                                       const Config& cfg, const std::string& root_path);
+std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer, const Config& cfg,
+                                       const std::string& root_path);
 
 // Result of scanning CGI output for the end of its header block.
 struct CgiHeaderResult {
@@ -57,9 +57,9 @@ struct CgiHeaderResult {
   bool has_content_type = false;
   bool has_content_length = false;
   std::uint64_t content_length = 0;
-  std::vector<Header> headers;  // pass-through headers (hop-by-hop removed)
-  std::size_t header_bytes = 0; // bytes of input taken by the block
-  std::string reason;           // why it is invalid
+  std::vector<Header> headers;   // pass-through headers (hop-by-hop removed)
+  std::size_t header_bytes = 0;  // bytes of input taken by the block
+  std::string reason;            // why it is invalid
 };
 
 // Parses a CGI header block at the start of data (LF or CRLF line ends).

@@ -124,57 +124,61 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
   if (!parse_unsigned(text.substr(0, i), n)) return false;
   std::string unit = text.substr(i);
   std::uint64_t mul = 1;
-  if (unit == "k" || unit == "K") mul = 1024;
-  else if (unit == "m" || unit == "M") mul = 1024 * 1024;
-  else if (unit == "g" || unit == "G") mul = 1024ull * 1024 * 1024;
-  else if (!unit.empty()) return false;
+  if (unit == "k" || unit == "K")
+    mul = 1024;
+  else if (unit == "m" || unit == "M")
+    mul = 1024 * 1024;
+  else if (unit == "g" || unit == "G")
+    mul = 1024ull * 1024 * 1024;
+  else if (!unit.empty())
+    return false;
   out = n * mul;
   return true;
 }
 
 std::string help_text() {
-  return std::string(
-      "filehttpd " FILEHTTPD_VERSION " - a small HTTP/1.1 file and CGI server\n"
-      "\n"
-      "Classic profile (the ejudge contract):\n"
-      "  filehttpd PORT DIR          serve DIR on 127.0.0.1:PORT and [::1]:PORT\n"
-      "\n"
-      "HTTP profile:\n"
-      "  filehttpd --root DIR --listen SPEC [--listen SPEC]... [options]\n"
-      "\n"
-      "Options:\n"
-      "  -c, --config FILE           load settings from a TOML file (flags override it)\n"
-      "  -t, --test-config           check the configuration, print the outcome, exit\n"
-      "      --profile NAME          classic or http (default: http with --root/--listen)\n"
-      "      --root DIR              document root\n"
-      "      --listen SPEC           PORT, HOST:PORT, [V6]:PORT or unix:/path (repeatable)\n"
-      "      --index NAME            index file for directories (repeatable; default index.html)\n"
-      "      --listing               HTML listings for directories without an index\n"
-      "      --dotfiles              serve names starting with a dot\n"
-      "      --workers N             worker processes (default 1)\n"
-      "      --shutdown-timeout T    grace period for in-flight work on stop (default 5s)\n"
-      "      --header-timeout T      time allowed to send a request head (default 10s)\n"
-      "      --keepalive-timeout T   idle time between requests (default 30s)\n"
-      "      --send-timeout T        time without send progress (default 60s)\n"
-      "      --header-bytes N        request head size limit (default 32k)\n"
-      "      --uri-bytes N           request target size limit (default 8k)\n"
-      "      --max-connections N     connections per worker (default 10000)\n"
-      "      --max-body N            request body limit (default 16m)\n"
-      "      --cgi-timeout T         CGI silence limit (default 30s)\n"
-      "      --cgi-max-concurrent N  CGI processes per worker (default 64; then 503)\n"
-      "      --cgi-max-body N        request body limit for CGI (default 16m)\n"
-      "      --no-cgi                serve executables as plain files\n"
-      "      --access-log DEST       stderr, syslog, off or a file path\n"
-      "      --log-level LEVEL       trace, debug, info, warn, error, off\n"
-      "      --log-target DEST       stderr, syslog or a file path\n"
-      "      --user USER, --group GROUP   drop privileges after binding\n"
-      "      --daemon                detach and run in the background\n"
-      "      --pidfile FILE          write (and lock) the pid here\n"
-      "  -h, --help                  this text\n"
-      "  -V, --version               print the version\n"
-      "\n"
-      "Durations take ms, s or m suffixes (bare numbers are seconds);\n"
-      "sizes take k, m or g suffixes.\n");
+  return std::string("filehttpd " FILEHTTPD_VERSION
+                     " - a small HTTP/1.1 file and CGI server\n"
+                     "\n"
+                     "Classic profile (the ejudge contract):\n"
+                     "  filehttpd PORT DIR          serve DIR on 127.0.0.1:PORT and [::1]:PORT\n"
+                     "\n"
+                     "HTTP profile:\n"
+                     "  filehttpd --root DIR --listen SPEC [--listen SPEC]... [options]\n"
+                     "\n"
+                     "Options:\n"
+                     "  -c, --config FILE           load settings from a TOML file (flags override it)\n"
+                     "  -t, --test-config           check the configuration, print the outcome, exit\n"
+                     "      --profile NAME          classic or http (default: http with --root/--listen)\n"
+                     "      --root DIR              document root\n"
+                     "      --listen SPEC           PORT, HOST:PORT, [V6]:PORT or unix:/path (repeatable)\n"
+                     "      --index NAME            index file for directories (repeatable; default index.html)\n"
+                     "      --listing               HTML listings for directories without an index\n"
+                     "      --dotfiles              serve names starting with a dot\n"
+                     "      --workers N             worker processes (default 1)\n"
+                     "      --shutdown-timeout T    grace period for in-flight work on stop (default 5s)\n"
+                     "      --header-timeout T      time allowed to send a request head (default 10s)\n"
+                     "      --keepalive-timeout T   idle time between requests (default 30s)\n"
+                     "      --send-timeout T        time without send progress (default 60s)\n"
+                     "      --header-bytes N        request head size limit (default 32k)\n"
+                     "      --uri-bytes N           request target size limit (default 8k)\n"
+                     "      --max-connections N     connections per worker (default 10000)\n"
+                     "      --max-body N            request body limit (default 16m)\n"
+                     "      --cgi-timeout T         CGI silence limit (default 30s)\n"
+                     "      --cgi-max-concurrent N  CGI processes per worker (default 64; then 503)\n"
+                     "      --cgi-max-body N        request body limit for CGI (default 16m)\n"
+                     "      --no-cgi                serve executables as plain files\n"
+                     "      --access-log DEST       stderr, syslog, off or a file path\n"
+                     "      --log-level LEVEL       trace, debug, info, warn, error, off\n"
+                     "      --log-target DEST       stderr, syslog or a file path\n"
+                     "      --user USER, --group GROUP   drop privileges after binding\n"
+                     "      --daemon                detach and run in the background\n"
+                     "      --pidfile FILE          write (and lock) the pid here\n"
+                     "  -h, --help                  this text\n"
+                     "  -V, --version               print the version\n"
+                     "\n"
+                     "Durations take ms, s or m suffixes (bare numbers are seconds);\n"
+                     "sizes take k, m or g suffixes.\n");
 }
 
 std::string validate_config(const Config& cfg) {
@@ -228,13 +232,21 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
         return "";
       });
     };
-    auto str = [&](std::string& target) { apply.push_back([&target, arg]() { target = arg; return std::string(); }); };
+    auto str = [&](std::string& target) {
+      apply.push_back([&target, arg]() {
+        target = arg;
+        return std::string();
+      });
+    };
     switch (c) {
       case 'c': config_file = arg; break;
       case 't': check_only = true; break;
       case 'h': out.action = CliAction::help; return out;
       case 'V': out.action = CliAction::version; return out;
-      case opt_root: str(cfg.root); http_flags = true; break;
+      case opt_root:
+        str(cfg.root);
+        http_flags = true;
+        break;
       case opt_listen:
         http_flags = true;
         apply.push_back([&cfg, arg, &listen_reset]() {
@@ -252,8 +264,18 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
           return std::string();
         });
         break;
-      case opt_listing: apply.push_back([&cfg]() { cfg.listing = true; return std::string(); }); break;
-      case opt_dotfiles: apply.push_back([&cfg]() { cfg.dotfiles = true; return std::string(); }); break;
+      case opt_listing:
+        apply.push_back([&cfg]() {
+          cfg.listing = true;
+          return std::string();
+        });
+        break;
+      case opt_dotfiles:
+        apply.push_back([&cfg]() {
+          cfg.dotfiles = true;
+          return std::string();
+        });
+        break;
       case opt_index:
         apply.push_back([&cfg, arg, &index_reset]() {
           if (!index_reset) cfg.index_files.clear();
@@ -274,13 +296,23 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_cgi_timeout: dur(cfg.cgi.timeout); break;
       case opt_cgi_max_concurrent: size(cfg.cgi.max_concurrent); break;
       case opt_cgi_max_body: size(cfg.cgi.max_body); break;
-      case opt_no_cgi: apply.push_back([&cfg]() { cfg.cgi.enabled = false; return std::string(); }); break;
+      case opt_no_cgi:
+        apply.push_back([&cfg]() {
+          cfg.cgi.enabled = false;
+          return std::string();
+        });
+        break;
       case opt_access_log: str(cfg.log.access); break;
       case opt_log_level: str(cfg.log.level); break;
       case opt_log_target: str(cfg.log.target); break;
       case opt_user: str(cfg.user); break;
       case opt_group: str(cfg.group); break;
-      case opt_daemon: apply.push_back([&cfg]() { cfg.daemon = true; return std::string(); }); break;
+      case opt_daemon:
+        apply.push_back([&cfg]() {
+          cfg.daemon = true;
+          return std::string();
+        });
+        break;
       case opt_pidfile: str(cfg.pidfile); break;
       case ':': return bad(std::string("option ") + argv[optind - 1] + " needs a value");
       default: return bad(std::string("unknown option ") + argv[optind - 1]);

@@ -72,7 +72,7 @@ struct Config {
   bool daemon = false;
   std::string pidfile;
   LogConfig log;
-  std::string config_file;  // where this config came from, if anywhere
+  std::string config_file;            // where this config came from, if anywhere
   bool optional_v6_loopback = false;  // classic form: [::1] only where IPv6 exists
 };
 

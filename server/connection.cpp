@@ -136,7 +136,8 @@ void Connection::update_interest() {
   }
   if (cgi_out_) {
     bool room = relay_.size() - relay_off_ < k_relay_buffer;
-    w_.set_interest(cgi_out_.get(), &cgi_out_tag_, cgi_out_interest_, (!cgi_eof_ && room) ? std::uint32_t{EPOLLIN} : 0u);
+    w_.set_interest(cgi_out_.get(), &cgi_out_tag_, cgi_out_interest_,
+                    (!cgi_eof_ && room) ? std::uint32_t{EPOLLIN} : 0u);
   }
   if (cgi_in_) {
     bool pending = body_off_ < body_buf_.size();
@@ -159,8 +160,10 @@ void Connection::on_socket_event(std::uint32_t events) {
     return;
   }
   if (events & EPOLLOUT) {
-    if (state_ == State::send) send_output();
-    else if (state_ == State::relay || state_ == State::cgi_head) relay_flush();
+    if (state_ == State::send)
+      send_output();
+    else if (state_ == State::relay || state_ == State::cgi_head)
+      relay_flush();
     if (state_ == State::closed) return;
   }
   bool reading = state_ == State::read_request || state_ == State::linger || body_active_;
@@ -286,8 +289,10 @@ void Connection::handle_request() {
     request_line_ += req.target;
     request_line_ += req.version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1";
   }
-  if (w_.cfg().profile == Profile::classic) handle_classic(req);
-  else handle_http(req);
+  if (w_.cfg().profile == Profile::classic)
+    handle_classic(req);
+  else
+    handle_http(req);
 }
 
 void Connection::handle_classic(Request& req) {
@@ -317,8 +322,8 @@ void Connection::handle_classic(Request& req) {
 
 void Connection::handle_http(Request& req) {
   const Config& cfg = w_.cfg();
-  keep_alive_ = req.keep_alive && !w_.draining() &&
-                (cfg.limits.max_requests == 0 || requests_ < cfg.limits.max_requests);
+  keep_alive_ =
+      req.keep_alive && !w_.draining() && (cfg.limits.max_requests == 0 || requests_ < cfg.limits.max_requests);
   if (req.version_major != 1) {
     respond_error(505, true);
     return;
@@ -433,8 +438,10 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   auto add_body = [&](std::uint64_t first, std::uint64_t len) {
     body_total_ += len;
     if (head_only_) return;
-    if (cached) add_mem(std::string_view(cached->body).substr(first, len));
-    else add_file(static_cast<off_t>(first), len);
+    if (cached)
+      add_mem(std::string_view(cached->body).substr(first, len));
+    else
+      add_file(static_cast<off_t>(first), len);
   };
 
   const std::string* range = req.find("Range");
@@ -476,7 +483,7 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
         (*scratch_) += "\r\n--";
         (*scratch_) += k_multipart_boundary;
         (*scratch_) += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
-                    std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
+                       std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
         heads.emplace_back(start, (*scratch_).size() - start);
       }
       std::size_t tail = (*scratch_).size();
@@ -555,13 +562,13 @@ void Connection::respond_listing(const Request& req, Route& route) {
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
   std::string title = html_escape(route.path);
   (*scratch_) = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
-             "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
+                "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
   if (route.path != "/") (*scratch_) += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
   for (const Entry& e : entries) {
     std::string shown = e.name + (e.is_dir ? "/" : "");
     (*scratch_) += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
-                "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
-                format_http_date(e.mtime) + "</td></tr>\n";
+                   "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
+                   format_http_date(e.mtime) + "</td></tr>\n";
   }
   (*scratch_) += "</table></body></html>\n";
   head_start(200);
@@ -725,8 +732,8 @@ void Connection::log_access() {
   const Request& req = parser_.request();
   const std::string* referer = status_ && request_line_ != "-" ? req.find("Referer") : nullptr;
   const std::string* agent = status_ && request_line_ != "-" ? req.find("User-Agent") : nullptr;
-  log->info("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\"", peer_string(), clf_time(), request_line_, status_,
-            body_total_, referer ? *referer : "-", agent ? *agent : "-");
+  log->info("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\"", peer_string(), clf_time(), request_line_, status_, body_total_,
+            referer ? *referer : "-", agent ? *agent : "-");
 }
 
 void Connection::finish_response() {
@@ -737,8 +744,10 @@ void Connection::finish_response() {
   chunk_idx_ = 0;
   want_write_ = false;
   if (!keep_alive_ || w_.draining()) {
-    if (force_linger_ || in_off_ < in_.size() || parser_.unread_body()) start_linger();
-    else close_now();
+    if (force_linger_ || in_off_ < in_.size() || parser_.unread_body())
+      start_linger();
+    else
+      close_now();
     return;
   }
   state_ = State::read_request;
@@ -770,7 +779,9 @@ void Connection::close_now() {
   w_.connection_closed(this);
 }
 
-void Connection::force_close() { close_now(); }
+void Connection::force_close() {
+  close_now();
+}
 
 void Connection::on_drain() {
   if (state_ != State::read_request) return;
@@ -805,7 +816,8 @@ void Connection::on_timer() {
   if (now < deadline_) return;
   switch (state_) {
     case State::read_request:
-      spdlog::debug("{}: {} timeout", peer_string(), parser_.head_in_progress() || requests_ == 0 ? "header" : "keep-alive");
+      spdlog::debug("{}: {} timeout", peer_string(),
+                    parser_.head_in_progress() || requests_ == 0 ? "header" : "keep-alive");
       close_now();
       return;
     case State::send:
@@ -1097,8 +1109,10 @@ bool Connection::cgi_parse_head() {
     keep_alive_ = false;
   }
   if (!body_done_ && !keep_alive_) force_linger_ = true;
-  if (!keep_alive_) (*head_) += "Connection: close\r\n";
-  else if (req.version_minor == 0) (*head_) += "Connection: keep-alive\r\n";
+  if (!keep_alive_)
+    (*head_) += "Connection: close\r\n";
+  else if (req.version_minor == 0)
+    (*head_) += "Connection: keep-alive\r\n";
   (*head_) += "\r\n";
   relay_ = (*head_);
   chunks_.clear();

@@ -36,10 +36,10 @@ struct Request {
 };
 
 enum class ParseEvent {
-  need_more,      // all input consumed, the message is not finished
-  headers_done,   // the head is complete; request() is valid
-  message_done,   // the message (head and body) is complete
-  error,          // malformed input; error_status() says which status to send
+  need_more,     // all input consumed, the message is not finished
+  headers_done,  // the head is complete; request() is valid
+  message_done,  // the message (head and body) is complete
+  error,         // malformed input; error_status() says which status to send
 };
 
 class RequestParser {

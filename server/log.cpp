@@ -34,8 +34,10 @@ std::string setup_logging(const LogConfig& cfg, bool daemon) {
   auto sink = make_sink(cfg.target, daemon, err);
   if (!sink) return err;
   auto logger = std::make_shared<spdlog::logger>("filehttpd", sink);
-  if (cfg.target == "syslog" || daemon) logger->set_pattern("%v");
-  else logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] [%P] %v");
+  if (cfg.target == "syslog" || daemon)
+    logger->set_pattern("%v");
+  else
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] [%P] %v");
   auto level = spdlog::level::from_str(cfg.level);
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
@@ -52,8 +54,12 @@ std::string setup_logging(const LogConfig& cfg, bool daemon) {
   return "";
 }
 
-spdlog::logger* access_log() { return g_access.get(); }
+spdlog::logger* access_log() {
+  return g_access.get();
+}
 
-std::string reopen_logs() { return setup_logging(g_cfg, g_daemon); }
+std::string reopen_logs() {
+  return setup_logging(g_cfg, g_daemon);
+}
 
 }  // namespace filehttpd

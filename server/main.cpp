@@ -1,8 +1,8 @@
 // filehttpd: command line to Config, then the supervisor.
-#include <signal.h>
-#include <unistd.h>
 #include <linux/close_range.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>

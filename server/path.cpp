@@ -1,7 +1,5 @@
 #include "path.hpp"
 
-#include "unique_fd.hpp"
-
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
@@ -9,6 +7,8 @@
 
 #include <cerrno>
 #include <vector>
+
+#include "unique_fd.hpp"
 
 namespace filehttpd {
 

@@ -31,7 +31,9 @@ int status_for_errno(int err) {
   }
 }
 
-bool is_get_or_head(const Request& req) { return req.method == HTTP_GET || req.method == HTTP_HEAD; }
+bool is_get_or_head(const Request& req) {
+  return req.method == HTTP_GET || req.method == HTTP_HEAD;
+}
 
 }  // namespace
 

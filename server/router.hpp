@@ -16,12 +16,12 @@ enum class RouteKind { file, listing, cgi, redirect, error };
 struct Route {
   RouteKind kind = RouteKind::error;
   int status = 500;
-  unique_fd fd;          // file: the open file; listing: the open directory
+  unique_fd fd;  // file: the open file; listing: the open directory
   struct stat st {};
-  std::string path;      // decoded URL path of the file, directory or script
-  std::string query;     // raw query string
-  std::string path_info; // CGI: what follows the script in the path
-  std::string location;  // redirect: the Location value
+  std::string path;             // decoded URL path of the file, directory or script
+  std::string query;            // raw query string
+  std::string path_info;        // CGI: what follows the script in the path
+  std::string location;         // redirect: the Location value
   bool allow_get_head = false;  // error 405: send Allow: GET, HEAD
 };
 

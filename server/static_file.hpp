@@ -16,7 +16,7 @@ namespace filehttpd {
 inline constexpr std::size_t k_max_ranges = 16;
 
 struct Validators {
-  std::string etag;           // strong: "\"inode-size-mtime\""
+  std::string etag;  // strong: "\"inode-size-mtime\""
   std::time_t mtime = 0;
   std::string last_modified;  // IMF-fixdate of mtime
 };

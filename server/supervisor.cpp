@@ -177,7 +177,8 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
   }
   std::vector<ListenSocket> fresh;
   for (const std::string& spec : cfg.listen) {
-    bool have = std::any_of(listeners_.begin(), listeners_.end(), [&](const ListenSocket& l) { return l.spec == spec; });
+    bool have =
+        std::any_of(listeners_.begin(), listeners_.end(), [&](const ListenSocket& l) { return l.spec == spec; });
     if (have) continue;
     bool optional = cfg.optional_v6_loopback && spec.rfind("[::1]", 0) == 0;
     err = bind_listen_spec(spec, optional, fresh);

@@ -5,7 +5,9 @@
 
 namespace filehttpd {
 
-void notify(const std::string& state) { sd_notify(0, state.c_str()); }
+void notify(const std::string& state) {
+  sd_notify(0, state.c_str());
+}
 
 std::vector<ListenSocket> inherited_listeners() {
   std::vector<ListenSocket> out;

@@ -72,10 +72,11 @@ class Cgi : public HttpServerTest {
 TEST_F(Cgi, EnvironmentIsExact) {
   put("cgi/env.sh", k_env_script, 0755);
   start({}, {"env", "LEAKY_SERVER_VAR=1", "TZ=Europe/Paris"});
-  std::string r = req("POST /cgi/env.sh/users/7?a=1&b=two HTTP/1.1\r\nHost: example.test:8080\r\n"
-                      "Content-Type: text/x-test\r\nContent-Length: 3\r\nX-Custom-Thing: v1\r\n"
-                      "Accept: a\r\nAccept: b\r\nProxy: http://evil:1\r\nX_Spoof: nope\r\n"
-                      "Authorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\nabc");
+  std::string r =
+      req("POST /cgi/env.sh/users/7?a=1&b=two HTTP/1.1\r\nHost: example.test:8080\r\n"
+          "Content-Type: text/x-test\r\nContent-Length: 3\r\nX-Custom-Thing: v1\r\n"
+          "Accept: a\r\nAccept: b\r\nProxy: http://evil:1\r\nX_Spoof: nope\r\n"
+          "Authorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\nabc");
   ASSERT_EQ(status_of(r), 200) << r;
   auto env = parse_env(dechunk(body_of(r)));
   EXPECT_EQ(env["GATEWAY_INTERFACE"], "CGI/1.1");
@@ -124,10 +125,12 @@ TEST_F(Cgi, QueryStringAlwaysSetAndNoBodyVariablesWithoutBody) {
 TEST_F(Cgi, PostBodies) {
   put("echo.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"len=$CONTENT_LENGTH\"\ncat\n", 0755);
   start();
-  std::string r = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world");
+  std::string r =
+      req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world");
   EXPECT_EQ(dechunk(body_of(r)), "len=11\nhello world");
-  std::string c = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  std::string c =
+      req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+          "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   EXPECT_EQ(dechunk(body_of(c)), "len=\nhello world");
   // A body bigger than the pipe buffer streams through.
   std::string big(1 << 20, 'b');
@@ -139,8 +142,9 @@ TEST_F(Cgi, ExpectContinue) {
   put("echo.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat\n", 0755);
   start();
   int fd = connect_to(port_);
-  std::string head = "POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n"
-                     "Connection: close\r\n\r\n";
+  std::string head =
+      "POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n"
+      "Connection: close\r\n\r\n";
   send(fd, head.data(), head.size(), 0);
   // The 100 arrives before any body byte is sent (the script may answer its head at once too).
   std::string interim = read_n(fd, 25, 2s);
@@ -157,23 +161,29 @@ TEST_F(Cgi, BodyOverLimitIs413) {
   start({"--cgi-max-body", "100"});
   std::string r = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n" + std::string(101, 'x'));
   EXPECT_EQ(status_of(r), 413);
-  std::string chunked = req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            "c8\r\n" + std::string(200, 'y') + "\r\n0\r\n\r\n");
+  std::string chunked =
+      req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "c8\r\n" +
+          std::string(200, 'y') + "\r\n0\r\n\r\n");
   EXPECT_EQ(status_of(chunked), 413);
-  EXPECT_EQ(status_of(req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nsmall")), 200);
+  EXPECT_EQ(status_of(req("POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nsmall")),
+            200);
 }
 
 TEST_F(Cgi, ScriptThatIgnoresItsBodyDoesNotHurt) {
   put("noread.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nignored'\n", 0755);
   start();
   std::string big(2 << 20, 'z');
-  RunResult r = curl({"--data-binary", "@" + base_.write("big.bin", big), url_ + "/noread.sh", "--next", url_ + "/noread.sh"});
+  RunResult r =
+      curl({"--data-binary", "@" + base_.write("big.bin", big), url_ + "/noread.sh", "--next", url_ + "/noread.sh"});
   EXPECT_EQ(r.out, "ignoredignored");
   EXPECT_TRUE(server_->alive());
 }
 
 TEST_F(Cgi, StatusAndHeadersPassThrough) {
-  put("s.sh", "#!/bin/sh\nprintf 'Status: 418 I am a teapot\\nContent-Type: text/plain\\nX-Extra: yes\\nConnection: bogus\\n\\nshort'\n",
+  put("s.sh",
+      "#!/bin/sh\nprintf 'Status: 418 I am a teapot\\nContent-Type: text/plain\\nX-Extra: yes\\nConnection: "
+      "bogus\\n\\nshort'\n",
       0755);
   start();
   std::string r = get("/s.sh");
@@ -246,12 +256,12 @@ TEST_F(Cgi, TimeoutIs504AndChildIsReaped) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
   pid_t pid = std::stoi(read_file(pidfile));
   EXPECT_TRUE(wait_until([&] { return process_state(pid) == '?'; }, 3s)) << "state " << process_state(pid);
-  EXPECT_TRUE(pids_with_cmdline("sleep 30").empty() ||
-              wait_until([&] { return worker_children().empty(); }, 3s));
+  EXPECT_TRUE(pids_with_cmdline("sleep 30").empty() || wait_until([&] { return worker_children().empty(); }, 3s));
 }
 
 TEST_F(Cgi, ChunkedResponseKeepsConnectionAlive) {
-  put("stream.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nfor i in 1 2 3; do echo part$i; sleep 0.05; done\n",
+  put("stream.sh",
+      "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nfor i in 1 2 3; do echo part$i; sleep 0.05; done\n",
       0755);
   put("plain.txt", "after");
   start();
@@ -306,14 +316,21 @@ TEST_F(Cgi, ExecFailureIs500) {
 
 TEST_F(Cgi, ClientAbortKillsChild) {
   std::string pidfile = base_.path() + "/loop.pid";
-  put("loop.sh", "#!/bin/sh\necho $$ > " + pidfile + "\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nwhile :; do echo tick; sleep 0.1; done\n",
+  put("loop.sh",
+      "#!/bin/sh\necho $$ > " + pidfile +
+          "\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nwhile :; do echo tick; sleep 0.1; done\n",
       0755);
   start();
   int fd = connect_to(port_);
   std::string r = "GET /loop.sh HTTP/1.1\r\nHost: t\r\n\r\n";
   send(fd, r.data(), r.size(), 0);
   std::string seen;
-  EXPECT_TRUE(wait_until([&] { seen += read_n(fd, 1, 100ms); return seen.find("tick") != std::string::npos; }, 3s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        seen += read_n(fd, 1, 100ms);
+        return seen.find("tick") != std::string::npos;
+      },
+      3s));
   pid_t pid = std::stoi(read_file(pidfile));
   ASSERT_TRUE(process_alive(pid));
   close(fd);
@@ -401,7 +418,9 @@ TEST_F(Cgi, PathsAndEnabledSettings) {
 }
 
 TEST_F(Cgi, ResourceLimitsApplyToScripts) {
-  put("limits.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"nofile=$(ulimit -n) cpu=$(ulimit -t) as=$(ulimit -v)\"\n",
+  put("limits.sh",
+      "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"nofile=$(ulimit -n) cpu=$(ulimit -t) "
+      "as=$(ulimit -v)\"\n",
       0755);
   put("spin.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nspinning\\n'\nwhile :; do :; done\n", 0755);
   std::string cfg = base_.write("c.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) +

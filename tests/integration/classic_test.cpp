@@ -82,7 +82,8 @@ TEST_F(Classic, CurlFetchesFile) {
 }
 
 TEST_F(Classic, CgiOutputIsPassedAsIs) {
-  put("cgi.sh", "#!/bin/sh\nprintf 'X-Own: header\\r\\nContent-Type: text/plain\\r\\n\\r\\nbody %s\\n' \"$QUERY_STRING\"\n",
+  put("cgi.sh",
+      "#!/bin/sh\nprintf 'X-Own: header\\r\\nContent-Type: text/plain\\r\\n\\r\\nbody %s\\n' \"$QUERY_STRING\"\n",
       0755);
   start();
   EXPECT_EQ(get("cgi.sh?q=1"), "HTTP/1.1 200 OK\r\nX-Own: header\r\nContent-Type: text/plain\r\n\r\nbody q=1\n");
@@ -132,10 +133,9 @@ TEST_F(Classic, TraversalNeverReachesSecretBesideRoot) {
   std::filesystem::create_symlink(base_.path(), root_ + "/dir-link-out");
   start();
   const char* attempts[] = {
-      "../secret.txt",        "/../secret.txt",         "/a/../../secret.txt", "%2e%2e/secret.txt",
-      "/%2E%2E/secret.txt",   "/.%2e/secret.txt",       "/..%2fsecret.txt",    "/%252e%252e/secret.txt",
-      "link-out",             "abs-link-out",           "dir-link-out/secret.txt",
-      "/inside.txt/../../secret.txt",
+      "../secret.txt",      "/../secret.txt",   "/a/../../secret.txt",     "%2e%2e/secret.txt",
+      "/%2E%2E/secret.txt", "/.%2e/secret.txt", "/..%2fsecret.txt",        "/%252e%252e/secret.txt",
+      "link-out",           "abs-link-out",     "dir-link-out/secret.txt", "/inside.txt/../../secret.txt",
   };
   for (const char* a : attempts) {
     std::string resp = get(a);
@@ -204,7 +204,9 @@ TEST_F(Classic, SigtermDuringSlowCgiFinishesResponse) {
 
 TEST_F(Classic, SigtermKillsCgiThatNeverEnds) {
   std::string pidfile = base_.path() + "/cgi.pid";
-  put("forever.sh", "#!/bin/sh\necho $$ > " + pidfile + "\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nwhile :; do sleep 1; done\n",
+  put("forever.sh",
+      "#!/bin/sh\necho $$ > " + pidfile +
+          "\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nwhile :; do sleep 1; done\n",
       0755);
   start({"--shutdown-timeout", "500ms"});
   int fd = connect_to(port_);
@@ -293,8 +295,7 @@ TEST(ClassicCli, PortInUseNamesAddressAndExits1) {
   ASSERT_TRUE(first.wait_ready(port));
   RunResult r = run({FILEHTTPD_BIN, std::to_string(port), d.path()});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("cannot bind 127.0.0.1:" + std::to_string(port) + ": Address already in use"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("cannot bind 127.0.0.1:" + std::to_string(port) + ": Address already in use"), std::string::npos)
       << r.err;
 }
 
@@ -341,8 +342,12 @@ TEST_F(Classic, GarbageNeverCrashesOrLeaks) {
   get("a.txt");
   int fds_before = fd_count(workers[0]);
   std::mt19937 rng(1234);
-  const char* seeds[] = {"GET ", "GET a.txt HTTP/1.1\r\n", "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
-                         "GET /%", "\r\n\r\n", "GET a.txt HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"};
+  const char* seeds[] = {"GET ",
+                         "GET a.txt HTTP/1.1\r\n",
+                         "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
+                         "GET /%",
+                         "\r\n\r\n",
+                         "GET a.txt HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"};
   for (int i = 0; i < 300; ++i) {
     std::string junk = seeds[i % 6];
     std::size_t n = rng() % 200;

@@ -44,7 +44,8 @@ TEST_F(Http, FileHeadersAndBody) {
   EXPECT_EQ(header(head, "Server"), "filehttpd/0.1.0");
   EXPECT_EQ(header(head, "Accept-Ranges"), "bytes");
   EXPECT_EQ(header(head, "Connection"), "close");
-  EXPECT_TRUE(std::regex_match(header(head, "Date"), std::regex("[A-Z][a-z]{2}, \\d\\d [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d GMT")));
+  EXPECT_TRUE(std::regex_match(header(head, "Date"),
+                               std::regex("[A-Z][a-z]{2}, \\d\\d [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d GMT")));
   EXPECT_FALSE(header(head, "Last-Modified").empty());
   EXPECT_TRUE(std::regex_match(header(head, "ETag"), std::regex("\"[0-9a-f.-]+\"")));
 }
@@ -86,8 +87,9 @@ TEST_F(Http, PipelinedRequestsAnsweredInOrder) {
   put("a.txt", "first");
   put("b.txt", "second");
   start();
-  std::string resp = req("GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
-                         "GET /b.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::string resp =
+      req("GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
+          "GET /b.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   auto first = resp.find("HTTP/1.1 200 OK");
   auto second = resp.find("HTTP/1.1 404 Not Found");
   auto third = resp.rfind("HTTP/1.1 200 OK");
@@ -207,9 +209,10 @@ TEST_F(Http, MultipleRangesAreMultipart) {
   std::string boundary = ct.substr(31);
   std::string body = split(r).second;
   EXPECT_EQ(header(r, "Content-Length"), std::to_string(body.size()));
-  std::string expect = "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-1/10\r\n\r\n01" +
-                       "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 5-6/10\r\n\r\n56" +
-                       "\r\n--" + boundary + "--\r\n";
+  std::string expect =
+      "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-1/10\r\n\r\n01" +
+      "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 5-6/10\r\n\r\n56" +
+      "\r\n--" + boundary + "--\r\n";
   EXPECT_EQ(body, expect);
 }
 
@@ -313,7 +316,8 @@ TEST_F(Http, BadPathsAndTraversal) {
   EXPECT_EQ(status_of(get("/a%2fb")), 400);
   EXPECT_EQ(status_of(get("/a%zz")), 400);
   EXPECT_EQ(status_of(get("/a%4")), 400);
-  for (const char* t : {"/../secret.txt", "/%2e%2e/secret.txt", "/x/../../secret.txt", "/out-link", "/%252e%252e/secret.txt"}) {
+  for (const char* t :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/x/../../secret.txt", "/out-link", "/%252e%252e/secret.txt"}) {
     std::string r = get(t);
     EXPECT_EQ(r.find("TOP-SECRET"), std::string::npos) << t;
     int s = status_of(r);
@@ -492,8 +496,9 @@ TEST_F(Http, SlowReaderGetsIntactMultipart) {
   for (int i = 0; i < (16 << 20); ++i) data += static_cast<char>('A' + (i * 7) % 26);
   put("big.txt", data);
   start();
-  std::string multi = "GET /big.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                      "Range: bytes=0-5999999,7000000-12999999,15000000-15000099\r\n\r\n";
+  std::string multi =
+      "GET /big.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+      "Range: bytes=0-5999999,7000000-12999999,15000000-15000099\r\n\r\n";
   std::string fast = raw_request(port_, multi, 10s);
   int slow = connect_to(port_, 4096);
   send(slow, multi.data(), multi.size(), 0);

@@ -8,9 +8,9 @@
 
 #include <atomic>
 #include <cstring>
-#include <mutex>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <thread>
@@ -46,7 +46,8 @@ TEST_F(Ops, ConfigErrorsNameKeyAndPosition) {
       {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nheader_bytes = 10\n",
        ":4:16: limits.header_bytes must be between 1024 and 1048576"},
       {"root = \"/tmp\"\nlisten = \"127.0.0.1:9\"\n", ":2:10: listen must be an array of strings"},
-      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[cgi]\nenabled = \"yes\"\n", ":4:11: cgi.enabled must be true or false"},
+      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[cgi]\nenabled = \"yes\"\n",
+       ":4:11: cgi.enabled must be true or false"},
       {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nnope = 1\n", ":4:1: unknown key 'limits.nope'"},
       {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nheader_timeout = \"soon\"\n",
        ":4:18: limits.header_timeout must be a duration"},
@@ -84,10 +85,15 @@ TEST_F(Ops, ShippedExampleConfigIsValid) {
   text = std::regex_replace(text, std::regex("root = \"/srv/www\""), "root = \"" + root_ + "\"");
   RunResult r = run({FILEHTTPD_BIN, "-t", "-c", config(text)});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (const char* key : {"header_bytes", "uri_bytes", "max_connections", "max_body", "header_timeout",
-                          "keepalive_timeout", "send_timeout", "max_requests", "enabled", "timeout",
-                          "max_concurrent", "paths", "workers", "shutdown_timeout", "user", "group", "daemon",
-                          "pidfile", "level", "target", "access", "listing", "dotfiles", "index", "profile"}) {
+  for (const char* key : {"header_bytes", "uri_bytes",        "max_connections",
+                          "max_body",     "header_timeout",   "keepalive_timeout",
+                          "send_timeout", "max_requests",     "enabled",
+                          "timeout",      "max_concurrent",   "paths",
+                          "workers",      "shutdown_timeout", "user",
+                          "group",        "daemon",           "pidfile",
+                          "level",        "target",           "access",
+                          "listing",      "dotfiles",         "index",
+                          "profile"}) {
     EXPECT_NE(text.find(std::string("\n") + key + " = "), std::string::npos) << key;
   }
 }
@@ -100,8 +106,8 @@ TEST_F(Ops, FlagsOverrideKeys) {
   start_with({"-c", file, "--root", other, "--header-bytes", "4096"});
   EXPECT_EQ(body_of(get("/which.txt")), "other-root");
   // header_bytes from the flag (4096), not the file (2048): a 3000-byte header passes.
-  std::string r = raw_request(port_, "GET /which.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX: " +
-                                         std::string(3000, 'x') + "\r\n\r\n");
+  std::string r = raw_request(
+      port_, "GET /which.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX: " + std::string(3000, 'x') + "\r\n\r\n");
   EXPECT_EQ(status_of(r), 200);
 }
 
@@ -120,8 +126,9 @@ TEST_F(Ops, DaemonLifecycle) {
   put("a.txt", "A");
   std::string pidfile = base_.path() + "/filehttpd.pid";
   std::string log = base_.path() + "/error.log";
-  std::vector<std::string> args{FILEHTTPD_BIN, "--daemon", "--pidfile", pidfile, "--root", root_,
-                                "--listen", "127.0.0.1:" + std::to_string(port_), "--log-target", log};
+  std::vector<std::string> args{FILEHTTPD_BIN,  "--daemon", "--pidfile", pidfile,
+                                "--root",       root_,      "--listen",  "127.0.0.1:" + std::to_string(port_),
+                                "--log-target", log};
   RunResult launch = run(args);
   ASSERT_EQ(launch.exit_code, 0) << launch.err;
   // The launcher returned, so the server already answers: no retry here.
@@ -136,8 +143,7 @@ TEST_F(Ops, DaemonLifecycle) {
   second[second.size() - 3] = "127.0.0.1:" + std::to_string(free_port());
   RunResult again = run(second);
   EXPECT_NE(again.exit_code, 0);
-  EXPECT_NE(again.err.find("another filehttpd is running (pid " + std::to_string(pid)), std::string::npos)
-      << again.err;
+  EXPECT_NE(again.err.find("another filehttpd is running (pid " + std::to_string(pid)), std::string::npos) << again.err;
 
   kill(pid, SIGTERM);
   EXPECT_TRUE(wait_until([&] { return !process_alive(pid); }, 5s));
@@ -169,13 +175,17 @@ TEST_F(Ops, SyslogReachesARealSyslogDaemon) {
   std::string script =
       "mount -t tmpfs tmpfs /dev\n"
       "mknod -m 666 /dev/null c 1 3\n"
-      "busybox syslogd -n -O " + messages + " &\n"
+      "busybox syslogd -n -O " +
+      messages +
+      " &\n"
       "SYSLOGD=$!\n"
       "for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.05; done\n" +
       std::string(FILEHTTPD_BIN) + " --root " + root_ + " --listen 127.0.0.1:" + std::to_string(port_) +
       " --log-target syslog --access-log syslog &\n"
       "SRV=$!\n"
-      "for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:" + std::to_string(port_) + "/a.txt && break; sleep 0.05; done\n"
+      "for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:" +
+      std::to_string(port_) +
+      "/a.txt && break; sleep 0.05; done\n"
       "kill -TERM $SRV; wait $SRV; RC=$?\n"
       "sleep 0.2; kill $SYSLOGD\n"
       "exit $RC\n";
@@ -201,7 +211,8 @@ TEST_F(Ops, Sigusr1ReopensLogFiles) {
   EXPECT_TRUE(wait_until([&] { return std::filesystem::exists(access); }, 2s));
   sleep_for(100ms);  // the worker reopens on its control pipe
   get("/a.txt?second");
-  EXPECT_TRUE(wait_until([&] { return read_file(access).find("second") != std::string::npos; }, 2s)) << read_file(access);
+  EXPECT_TRUE(wait_until([&] { return read_file(access).find("second") != std::string::npos; }, 2s))
+      << read_file(access);
   EXPECT_EQ(read_file(access + ".1").find("second"), std::string::npos);
 }
 
@@ -302,7 +313,13 @@ TEST_F(Ops, ReloadBindsNewAddressesAndClosesRemovedOnes) {
   config("root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(second) + "\"]\n");
   server_->signal(SIGHUP);
   EXPECT_TRUE(wait_until([&] { return body_of(raw_request(second, "GET /a.txt HTTP/1.0\r\n\r\n", 1s)) == "A"; }, 3s));
-  EXPECT_TRUE(wait_until([&] { int fd = connect_to(port_); if (fd >= 0) close(fd); return fd < 0; }, 3s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        int fd = connect_to(port_);
+        if (fd >= 0) close(fd);
+        return fd < 0;
+      },
+      3s));
 }
 
 TEST_F(Ops, TwoWorkersBothServeAndStopTogether) {
@@ -347,8 +364,8 @@ TEST_F(Ops, WorkerDropsPrivileges) {
   EXPECT_NE(m[3].str(), "0");
   EXPECT_NE(read_file("/proc/" + std::to_string(server_->pid()) + "/status").find("Uid:\t0\t"), std::string::npos);
   EXPECT_EQ(body_of(get("/a.txt")), "A");
-  RunResult bad = run({FILEHTTPD_BIN, "--root", root_, "--listen", "127.0.0.1:" + std::to_string(free_port()),
-                       "--user", "no-such-user-here"});
+  RunResult bad = run({FILEHTTPD_BIN, "--root", root_, "--listen", "127.0.0.1:" + std::to_string(free_port()), "--user",
+                       "no-such-user-here"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("user 'no-such-user-here' does not exist"), std::string::npos) << bad.err;
 }
@@ -370,11 +387,11 @@ TEST_F(Ops, SystemdUnitsVerify) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::string service = read_file(std::string(SOURCE_DIR) + "/systemd/filehttpd.service");
-  for (const char* line : {"Type=notify", "ExecStart=/usr/local/bin/filehttpd -c /etc/filehttpd/filehttpd.toml",
-                           "ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM", "NoNewPrivileges=yes",
-                           "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes",
-                           "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
-                           "CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID"}) {
+  for (const char* line :
+       {"Type=notify", "ExecStart=/usr/local/bin/filehttpd -c /etc/filehttpd/filehttpd.toml",
+        "ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM", "NoNewPrivileges=yes", "ProtectSystem=strict",
+        "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID"}) {
     EXPECT_NE(service.find(std::string(line) + "\n"), std::string::npos) << line;
   }
 }
@@ -420,8 +437,9 @@ TEST(Packaging, InstallPutsFilesWhereUnitsExpectThem) {
   TempDir dest;
   RunResult d = run({"env", "DESTDIR=" + dest.path(), "cmake", "--install", BUILD_DIR, "--prefix", "/usr/local"}, 60s);
   ASSERT_EQ(d.exit_code, 0) << d.err;
-  for (const char* p : {"/usr/local/bin/filehttpd", "/etc/filehttpd/filehttpd.toml", "/etc/systemd/system/filehttpd.service",
-                        "/etc/systemd/system/filehttpd.socket", "/srv/www/index.html", "/srv/www/cgi-bin/hello.sh"}) {
+  for (const char* p :
+       {"/usr/local/bin/filehttpd", "/etc/filehttpd/filehttpd.toml", "/etc/systemd/system/filehttpd.service",
+        "/etc/systemd/system/filehttpd.socket", "/srv/www/index.html", "/srv/www/cgi-bin/hello.sh"}) {
     EXPECT_TRUE(std::filesystem::exists(dest.path() + p)) << p;
   }
   auto perms = std::filesystem::status(dest.path() + "/srv/www/cgi-bin/hello.sh").permissions();
@@ -433,8 +451,8 @@ TEST(Packaging, DockerfileBuildStepsAreCiSteps) {
   std::string ci = read_file(std::string(SOURCE_DIR) + "/.ci/run");
   ASSERT_FALSE(docker.empty());
   EXPECT_NE(docker.find("FROM debian:bookworm-slim AS build"), std::string::npos);
-  for (const char* must : {"EXPOSE 8080", "STOPSIGNAL SIGTERM", "HEALTHCHECK", "USER ", "/srv/www",
-                           "/etc/filehttpd/filehttpd.toml"}) {
+  for (const char* must :
+       {"EXPOSE 8080", "STOPSIGNAL SIGTERM", "HEALTHCHECK", "USER ", "/srv/www", "/etc/filehttpd/filehttpd.toml"}) {
     EXPECT_NE(docker.find(must), std::string::npos) << must;
   }
   // Every RUN step must be something .ci/run also runs.

@@ -217,9 +217,13 @@ int Server::wait_exit(std::chrono::milliseconds timeout) {
   return rc;
 }
 
-bool Server::alive() const { return !reaped_ && process_alive(pid_); }
+bool Server::alive() const {
+  return !reaped_ && process_alive(pid_);
+}
 
-std::string Server::stderr_text() const { return slurp(err_path_); }
+std::string Server::stderr_text() const {
+  return slurp(err_path_);
+}
 
 int connect_to(int port, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -251,7 +255,9 @@ std::string read_n(int fd, std::size_t n, std::chrono::milliseconds timeout) {
   return out;
 }
 
-std::string read_all(int fd, std::chrono::milliseconds timeout) { return read_n(fd, SIZE_MAX, timeout); }
+std::string read_all(int fd, std::chrono::milliseconds timeout) {
+  return read_n(fd, SIZE_MAX, timeout);
+}
 
 std::string raw_request(int port, const std::string& data, std::chrono::milliseconds timeout, bool shutdown_write) {
   int fd = connect_to(port);
@@ -347,9 +353,13 @@ std::string unprivileged_user() {
   return "";
 }
 
-void sleep_for(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
+void sleep_for(std::chrono::milliseconds d) {
+  std::this_thread::sleep_for(d);
+}
 
-std::string read_file(const std::string& path) { return slurp(path); }
+std::string read_file(const std::string& path) {
+  return slurp(path);
+}
 
 int status_of(const std::string& resp) {
   if (resp.size() < 12 || resp.rfind("HTTP/1.", 0) != 0) return -1;

@@ -1,9 +1,8 @@
 #pragma once
 // Integration-test helpers: temporary directories, the real filehttpd binary
 // on a free port, raw sockets, the curl CLI, and /proc inspection.
-#include <sys/types.h>
-
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <functional>
@@ -76,8 +75,8 @@ class Server {
 
 // Connects to 127.0.0.1:port, sends data, optionally half-closes, and reads
 // until EOF or timeout. Returns the bytes received.
-std::string raw_request(int port, const std::string& data,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(5), bool shutdown_write = false);
+std::string raw_request(int port, const std::string& data, std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                        bool shutdown_write = false);
 
 // Returns a connected socket fd to 127.0.0.1:port, or -1. A rcvbuf > 0 is
 // set before connecting (a small one makes a slow reader).

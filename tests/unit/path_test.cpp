@@ -76,7 +76,9 @@ TEST(PercentEncode, KeepsUnreservedAndSlash) {
   EXPECT_EQ(percent_encode_path("/x-y_z.~/"), "/x-y_z.~/");
 }
 
-TEST(HtmlEscape, EscapesMarkup) { EXPECT_EQ(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"); }
+TEST(HtmlEscape, EscapesMarkup) {
+  EXPECT_EQ(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+}
 
 class Beneath : public ::testing::Test {
  protected:
@@ -106,7 +108,7 @@ TEST_F(Beneath, OpensInsideAndRefusesEscapes) {
     const char* path;
     bool ok;
   } cases[] = {
-      {"/in.txt", true},  {"/rel-in", true},      {"/sub/up-in", true}, {"/", true},
+      {"/in.txt", true},   {"/rel-in", true},   {"/sub/up-in", true},  {"/", true},
       {"/rel-out", false}, {"/abs-out", false}, {"/../secret", false}, {"/sub/../../secret", false},
   };
   for (const auto& c : cases) {
@@ -121,9 +123,8 @@ TEST_F(Beneath, WalkFallbackOpensPlainPathsAndRefusesEverySymlink) {
     const char* path;
     bool ok;
   } cases[] = {
-      {"/in.txt", true},   {"/sub", true},       {"/", true},          {"/rel-in", false},
-      {"/rel-out", false}, {"/abs-out", false}, {"/../secret", false}, {"/sub/up-in", false},
-      {"/missing", false},
+      {"/in.txt", true},   {"/sub", true},        {"/", true},           {"/rel-in", false},  {"/rel-out", false},
+      {"/abs-out", false}, {"/../secret", false}, {"/sub/up-in", false}, {"/missing", false},
   };
   for (const auto& c : cases) {
     int fd = open_beneath_walk(root_, c.path, O_RDONLY);

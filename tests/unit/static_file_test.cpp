@@ -38,8 +38,8 @@ TEST(ParseRange, Table) {
       {"bytes=2-100", 10, RangeKind::satisfiable, {{2, 9}}},
       {"bytes=0-1,4-5", 10, RangeKind::satisfiable, {{0, 1}, {4, 5}}},
       {"bytes=4-5, 0-1", 10, RangeKind::satisfiable, {{0, 1}, {4, 5}}},
-      {"bytes=0-5,3-8", 10, RangeKind::satisfiable, {{0, 8}}},      // overlap coalesced
-      {"bytes=0-1,2-3", 10, RangeKind::satisfiable, {{0, 3}}},      // adjacent coalesced
+      {"bytes=0-5,3-8", 10, RangeKind::satisfiable, {{0, 8}}},  // overlap coalesced
+      {"bytes=0-1,2-3", 10, RangeKind::satisfiable, {{0, 3}}},  // adjacent coalesced
       {"bytes=10-", 10, RangeKind::unsatisfiable, {}},
       {"bytes=20-30", 10, RangeKind::unsatisfiable, {}},
       {"bytes=-0", 10, RangeKind::unsatisfiable, {}},
