@@ -232,6 +232,22 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
         return "";
       });
     };
+    // A boolean flag: sets target to value.
+    auto set = [&](bool& target, bool value) {
+      apply.push_back([&target, value]() {
+        target = value;
+        return std::string();
+      });
+    };
+    // A repeatable flag: the first use replaces the configured list, later ones append.
+    auto list = [&](std::vector<std::string>& target, bool& reset) {
+      apply.push_back([&target, &reset, arg]() {
+        if (!reset) target.clear();
+        reset = true;
+        target.push_back(arg);
+        return std::string();
+      });
+    };
     auto str = [&](std::string& target) {
       apply.push_back([&target, arg]() {
         target = arg;
@@ -249,12 +265,7 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
         break;
       case opt_listen:
         http_flags = true;
-        apply.push_back([&cfg, arg, &listen_reset]() {
-          if (!listen_reset) cfg.listen.clear();
-          listen_reset = true;
-          cfg.listen.push_back(arg);
-          return std::string();
-        });
+        list(cfg.listen, listen_reset);
         break;
       case opt_profile:
         profile_given = true;
@@ -264,26 +275,9 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
           return std::string();
         });
         break;
-      case opt_listing:
-        apply.push_back([&cfg]() {
-          cfg.listing = true;
-          return std::string();
-        });
-        break;
-      case opt_dotfiles:
-        apply.push_back([&cfg]() {
-          cfg.dotfiles = true;
-          return std::string();
-        });
-        break;
-      case opt_index:
-        apply.push_back([&cfg, arg, &index_reset]() {
-          if (!index_reset) cfg.index_files.clear();
-          index_reset = true;
-          cfg.index_files.push_back(arg);
-          return std::string();
-        });
-        break;
+      case opt_listing: set(cfg.listing, true); break;
+      case opt_dotfiles: set(cfg.dotfiles, true); break;
+      case opt_index: list(cfg.index_files, index_reset); break;
       case opt_workers: size(cfg.workers); break;
       case opt_shutdown_timeout: dur(cfg.shutdown_timeout); break;
       case opt_header_timeout: dur(cfg.limits.header_timeout); break;
@@ -296,23 +290,13 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_cgi_timeout: dur(cfg.cgi.timeout); break;
       case opt_cgi_max_concurrent: size(cfg.cgi.max_concurrent); break;
       case opt_cgi_max_body: size(cfg.cgi.max_body); break;
-      case opt_no_cgi:
-        apply.push_back([&cfg]() {
-          cfg.cgi.enabled = false;
-          return std::string();
-        });
-        break;
+      case opt_no_cgi: set(cfg.cgi.enabled, false); break;
       case opt_access_log: str(cfg.log.access); break;
       case opt_log_level: str(cfg.log.level); break;
       case opt_log_target: str(cfg.log.target); break;
       case opt_user: str(cfg.user); break;
       case opt_group: str(cfg.group); break;
-      case opt_daemon:
-        apply.push_back([&cfg]() {
-          cfg.daemon = true;
-          return std::string();
-        });
-        break;
+      case opt_daemon: set(cfg.daemon, true); break;
       case opt_pidfile: str(cfg.pidfile); break;
       case ':': return bad(std::string("option ") + argv[optind - 1] + " needs a value");
       default: return bad(std::string("unknown option ") + argv[optind - 1]);

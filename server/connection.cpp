@@ -795,14 +795,7 @@ void Connection::on_timer() {
   if ((state_ == State::cgi_head || state_ == State::relay) && cgi_out_ && now >= cgi_deadline_) {
     if (cgi_exited_) {
       spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer_string());
-      close_cgi_out();
-      cgi_eof_ = true;
-      if (state_ == State::cgi_head) {
-        cgi_fail(502, "the script exited before finishing its headers");
-        return;
-      }
-      cgi_finish_output();
-      relay_flush();
+      cgi_output_ended("the script exited before finishing its headers");
       return;
     }
     spdlog::warn("{}: CGI produced nothing for {} ms; stopping it", peer_string(), w_.cfg().cgi.timeout.count());
@@ -1023,14 +1016,7 @@ void Connection::cgi_read() {
     n = 0;
   }
   if (n == 0) {
-    cgi_eof_ = true;
-    close_cgi_out();
-    if (state_ == State::cgi_head) {
-      cgi_fail(502, "the script ended before finishing its headers");
-      return;
-    }
-    cgi_finish_output();
-    relay_flush();
+    cgi_output_ended("the script ended before finishing its headers");
     return;
   }
   if (!cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
@@ -1128,6 +1114,17 @@ bool Connection::cgi_parse_head() {
     }
   }
   return true;
+}
+
+void Connection::cgi_output_ended(const char* why_if_no_head) {
+  cgi_eof_ = true;
+  close_cgi_out();
+  if (state_ == State::cgi_head) {
+    cgi_fail(502, why_if_no_head);
+    return;
+  }
+  cgi_finish_output();
+  relay_flush();
 }
 
 void Connection::cgi_finish_output() {

@@ -115,6 +115,9 @@ class Connection {
   void relay_flush();
   bool cgi_parse_head();
   void cgi_finish_output();
+  // The script's output is over (EOF, or abandoned after it exited): finish
+  // the response, or 502 with why_if_no_head when no header block came.
+  void cgi_output_ended(const char* why_if_no_head);
   void cgi_fail(int status, const char* why);
   void stop_cgi();
   void close_cgi_out();
