@@ -4,7 +4,10 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +95,31 @@ bool drop_privileges(const Credentials& c) {
   if (setgroups(1, &c.gid) != 0 || setgid(c.gid) != 0 || setuid(c.uid) != 0) return false;
   if (c.uid != 0 && (setuid(0) == 0 || geteuid() == 0)) return false;
   return true;
+}
+
+// Capabilities the supervisor keeps once workers run as another user: bind
+// (re-bind on reload), set ids (start workers), read and write past file
+// modes (config, root, log files, pidfile, unix sockets on reload).
+constexpr std::uint64_t k_kept_caps = (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_SETUID) |
+                                      (1ull << CAP_SETGID) | (1ull << CAP_DAC_OVERRIDE) |
+                                      (1ull << CAP_DAC_READ_SEARCH);
+
+// Drops every other capability from the bounding, permitted and effective
+// sets. Returns "" or an error.
+std::string keep_only_needed_caps() {
+  for (int cap = 0; cap < 64; ++cap) {
+    if (k_kept_caps & (1ull << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;  // past the last capability
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  for (int i = 0; i < 2; ++i) {
+    data[i].permitted = static_cast<std::uint32_t>(k_kept_caps >> (32 * i));
+    data[i].effective = data[i].permitted;
+    data[i].inheritable = 0;
+  }
+  if (syscall(SYS_capset, &header, data) != 0) return std::string("capset: ") + std::strerror(errno);
+  return "";
 }
 
 class Supervisor {
@@ -428,6 +456,11 @@ int Supervisor::run() {
   }
   err = pidfile_.write_pid();
   if (!err.empty()) spdlog::warn("{}", err);
+  if (gens_.back().creds.drop) {
+    // Workers run unprivileged; the supervisor keeps only what reloads need.
+    err = keep_only_needed_caps();
+    if (!err.empty()) spdlog::warn("cannot reduce the supervisor's capabilities: {}", err);
+  }
   spdlog::info("filehttpd {} serving {} with {} worker(s)", FILEHTTPD_VERSION,
                gens_.back().root.path.empty() ? "/" : gens_.back().root.path, gens_.back().workers.size());
   release_launcher(lifeline_, true);

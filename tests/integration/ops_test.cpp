@@ -348,6 +348,23 @@ TEST_F(Ops, TwoWorkersBothServeAndStopTogether) {
   EXPECT_FALSE(process_alive(workers[1]));
 }
 
+TEST_F(Ops, ReloadStillWorksWithReducedCapabilities) {
+  if (getuid() != 0) GTEST_SKIP() << "privilege dropping needs the test to run as root";
+  std::string user = unprivileged_user();
+  if (user.empty()) GTEST_SKIP() << "no unprivileged user exists";
+  put("a.txt", "A");
+  int second = free_port();
+  std::string file = config(basic_config(root_, "user = \"" + user + "\"\n"));
+  start_with({"-c", file});
+  config("root = \"" + root_ + "\"\nuser = \"" + user + "\"\nlisten = [\"127.0.0.1:" + std::to_string(second) + "\"]\n");
+  server_->signal(SIGHUP);
+  EXPECT_TRUE(wait_until([&] { return body_of(raw_request(second, "GET /a.txt HTTP/1.0\r\n\r\n", 1s)) == "A"; }, 3s))
+      << server_->stderr_text();
+  for (pid_t w : children_of(server_->pid())) {
+    EXPECT_EQ(read_file("/proc/" + std::to_string(w) + "/status").find("Uid:\t0\t"), std::string::npos);
+  }
+}
+
 TEST_F(Ops, WorkerDropsPrivileges) {
   if (getuid() != 0) GTEST_SKIP() << "privilege dropping needs the test to run as root";
   std::string user = unprivileged_user();
@@ -362,7 +379,11 @@ TEST_F(Ops, WorkerDropsPrivileges) {
   EXPECT_NE(m[1].str(), "0");
   EXPECT_NE(m[2].str(), "0");
   EXPECT_NE(m[3].str(), "0");
-  EXPECT_NE(read_file("/proc/" + std::to_string(server_->pid()) + "/status").find("Uid:\t0\t"), std::string::npos);
+  std::string sup = read_file("/proc/" + std::to_string(server_->pid()) + "/status");
+  EXPECT_NE(sup.find("Uid:\t0\t"), std::string::npos);
+  // The supervisor keeps only bind, setuid/setgid and file-access capabilities.
+  EXPECT_NE(sup.find("CapEff:\t00000000000004c6\n"), std::string::npos) << sup;
+  EXPECT_NE(sup.find("CapBnd:\t00000000000004c6\n"), std::string::npos) << sup;
   EXPECT_EQ(body_of(get("/a.txt")), "A");
   RunResult bad = run({FILEHTTPD_BIN, "--root", root_, "--listen", "127.0.0.1:" + std::to_string(free_port()), "--user",
                        "no-such-user-here"});
