@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -237,17 +238,25 @@ int Worker::run() {
     return 1;
   }
 
+  timer_.reset(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  itimerspec period{};
+  period.it_interval.tv_nsec = std::chrono::duration_cast<std::chrono::nanoseconds>(k_sweep_period).count();
+  period.it_value = period.it_interval;
+  epoll_event tev{};
+  tev.events = EPOLLIN;
+  tev.data.ptr = &timer_tag_;
+  if (!timer_ || timerfd_settime(timer_.get(), 0, &period, nullptr) != 0 ||
+      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, timer_.get(), &tev) != 0) {
+    spdlog::error("cannot set up the sweep timer: {}", std::strerror(errno));
+    return 1;
+  }
+
   epoll_event events[k_max_events];
   now_ = steady_clock::now();
   next_sweep_ = now_ + k_sweep_period;
   while (true) {
-    bool timed = !conns_.empty() || !children_.empty() || draining_ || accept_paused_ || !stale_groups_.empty();
-    int timeout = -1;
-    if (timed) {
-      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep_ - now_).count();
-      timeout = static_cast<int>(std::clamp<long long>(wait, 0, k_sweep_period.count()));
-    }
-    int n = epoll_wait(epoll_.get(), events, k_max_events, timeout);
+    // The periodic timerfd wakes us for sweeps, so epoll_wait never arms a timer itself.
+    int n = epoll_wait(epoll_.get(), events, k_max_events, -1);
     if (n < 0 && errno != EINTR) {
       spdlog::error("epoll_wait: {}", std::strerror(errno));
       return 1;
@@ -261,6 +270,12 @@ int Worker::run() {
           if (!draining_) on_listener(tag);
           break;
         case EpollTag::Kind::stop: on_control(); break;
+        case EpollTag::Kind::timer: {
+          std::uint64_t ticks;
+          ssize_t ignored = read(timer_.get(), &ticks, sizeof ticks);
+          (void)ignored;
+          break;
+        }
         case EpollTag::Kind::socket: static_cast<Connection*>(tag->owner)->on_socket_event(ev); break;
         case EpollTag::Kind::cgi_out: static_cast<Connection*>(tag->owner)->on_cgi_out_event(ev); break;
         case EpollTag::Kind::cgi_in: static_cast<Connection*>(tag->owner)->on_cgi_in_event(ev); break;

@@ -22,7 +22,7 @@ class Worker;
 
 // What an epoll event refers to; epoll_data.ptr points at one of these.
 struct EpollTag {
-  enum class Kind : unsigned char { listener, stop, socket, cgi_out, cgi_in, cgi_pid } kind;
+  enum class Kind : unsigned char { listener, stop, timer, socket, cgi_out, cgi_in, cgi_pid } kind;
   void* owner;
 };
 
@@ -107,6 +107,8 @@ class Worker {
   steady_clock::time_point accept_resume_at_{};
   int stop_fd_;
   EpollTag stop_tag_{EpollTag::Kind::stop, nullptr};
+  unique_fd timer_;  // periodic, k_sweep_period
+  EpollTag timer_tag_{EpollTag::Kind::timer, nullptr};
   std::vector<Connection*> conns_;
   std::vector<Connection*> graveyard_;
   std::list<CgiChild> children_;
