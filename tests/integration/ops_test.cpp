@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <set>
 #include <thread>
 
@@ -135,9 +136,19 @@ TEST_F(Ops, DaemonLifecycle) {
   EXPECT_EQ(curl({"http://127.0.0.1:" + std::to_string(port_) + "/a.txt"}).out, "A");
   pid_t pid = std::stoi(read_file(pidfile));
   EXPECT_TRUE(process_alive(pid));
-  EXPECT_EQ(process_state(pid) != '?', true);
-  // Detached: not our child, in a session of its own, cwd "/".
-  EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd"), "/");
+  // Detached the APUE way: cwd "/", umask 027, fds 0-2 on /dev/null, not a session leader.
+  std::string proc = "/proc/" + std::to_string(pid);
+  EXPECT_EQ(std::filesystem::read_symlink(proc + "/cwd"), "/");
+  EXPECT_NE(read_file(proc + "/status").find("Umask:\t0027\n"), std::string::npos);
+  for (int fd = 0; fd <= 2; ++fd) {
+    EXPECT_EQ(std::filesystem::read_symlink(proc + "/fd/" + std::to_string(fd)), "/dev/null") << fd;
+  }
+  std::string stat = read_file(proc + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string state, ppid, pgrp, session;
+  fields >> state >> ppid >> pgrp >> session;
+  EXPECT_NE(session, std::to_string(pid));
+  EXPECT_NE(ppid, std::to_string(getpid()));
 
   std::vector<std::string> second = args;
   second[second.size() - 3] = "127.0.0.1:" + std::to_string(free_port());
@@ -149,6 +160,34 @@ TEST_F(Ops, DaemonLifecycle) {
   EXPECT_TRUE(wait_until([&] { return !process_alive(pid); }, 5s));
   EXPECT_FALSE(std::filesystem::exists(pidfile));
   EXPECT_NE(read_file(log).find("stopped"), std::string::npos);
+}
+
+TEST_F(Ops, DaemonClosesInheritedFds) {
+  put("a.txt", "A");
+  std::string pidfile = base_.path() + "/d.pid";
+  std::string cmd = "exec 7>" + base_.path() + "/inherited.txt; exec " + std::string(FILEHTTPD_BIN) +
+                    " --daemon --pidfile " + pidfile + " --root " + root_ + " --listen 127.0.0.1:" +
+                    std::to_string(port_) + " --log-target " + base_.path() + "/e.log";
+  RunResult r = run({"sh", "-c", cmd});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pid_t pid = std::stoi(read_file(pidfile));
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    EXPECT_EQ(target.string().find("inherited.txt"), std::string::npos) << e.path();
+  }
+  kill(pid, SIGTERM);
+  EXPECT_TRUE(wait_until([&] { return !process_alive(pid); }, 5s));
+}
+
+TEST_F(Ops, OtherSignalsAreLoggedAndIgnored) {
+  put("a.txt", "A");
+  start_with({"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_)});
+  server_->signal(SIGUSR2);
+  server_->signal(SIGPIPE);
+  EXPECT_TRUE(wait_until([&] { return server_->stderr_text().find("ignoring signal") != std::string::npos; }, 2s));
+  EXPECT_EQ(body_of(get("/a.txt")), "A");
+  EXPECT_TRUE(server_->alive());
 }
 
 TEST_F(Ops, DaemonStartupErrorReachesLauncher) {
