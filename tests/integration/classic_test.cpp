@@ -362,3 +362,19 @@ TEST_F(Classic, GarbageNeverCrashesOrLeaks) {
   EXPECT_EQ(get("a.txt"), "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA");
   EXPECT_TRUE(wait_until([&] { return fd_count(workers[0]) == fds_before; }, 3s));
 }
+
+TEST(DemoSite, ServesWwwIndexAndCgiExample) {
+  std::string www = std::string(SOURCE_DIR) + "/www";
+  int port = free_port();
+  Server classic({std::to_string(port), www});
+  ASSERT_TRUE(classic.wait_ready(port)) << classic.stderr_text();
+  std::string index = read_file(www + "/index.html");
+  ASSERT_FALSE(index.empty());
+  RunResult r = curl({"http://127.0.0.1:" + std::to_string(port) + "/index.html"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, index);
+  std::string cgi = raw_request(port, "GET cgi-bin/hello.sh?name=you HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(cgi.rfind("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello from a CGI script.\n", 0), 0u)
+      << cgi;
+  EXPECT_NE(cgi.find("QUERY_STRING=name=you\n"), std::string::npos);
+}
