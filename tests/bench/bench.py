@@ -2,7 +2,8 @@
 """filehttpd vs nginx vs lighttpd: requests/s, CPU per request, throughput, RSS, syscalls.
 
 Started by tests/bench/run.sh. Each case runs ROUNDS rounds of SECONDS seconds
-against each server and reports medians. CPU time is utime+stime of the
+against each server, the servers taking turns within each round, and reports
+medians. CPU time is utime+stime of the
 server's whole process tree (children included) over the run, divided by the
 requests completed.
 """
@@ -198,19 +199,21 @@ def run_wrk(port, path, connections, extra=()):
     return reqs, rps, float(t.group(1)) * mult, (int(errors.group(1)) if errors else 0), sock_err.group(1) if sock_err else ""
 
 
-def measure(srv, path, connections, extra=()):
-    results = []
-    for _ in range(ROUNDS):
-        before = cpu_ticks(srv.proc.pid)
-        reqs, rps, mbps, non2xx, serr = run_wrk(srv.port, path, connections, extra)
-        used = cpu_ticks(srv.proc.pid) - before
-        cpu_us = used / CLK_TCK * 1e6 / reqs if reqs else float("nan")
-        results.append((rps, cpu_us, mbps, non2xx, serr))
-    rps = statistics.median(r[0] for r in results)
-    cpu = statistics.median(r[1] for r in results)
-    mbps = statistics.median(r[2] for r in results)
-    bad = sum(r[3] for r in results)
-    return {"rps": rps, "cpu_us": cpu, "mbps": mbps, "non2xx": bad, "sock": results[-1][4]}
+def one_round(srv, path, connections, extra=()):
+    """One wrk run: (requests/s, CPU us per request, MB/s, non-2xx, socket errors)."""
+    before = cpu_ticks(srv.proc.pid)
+    reqs, rps, mbps, non2xx, serr = run_wrk(srv.port, path, connections, extra)
+    used = cpu_ticks(srv.proc.pid) - before
+    cpu_us = used / CLK_TCK * 1e6 / reqs if reqs else float("nan")
+    return rps, cpu_us, mbps, non2xx, serr
+
+
+def summarize(results):
+    return {"rps": statistics.median(r[0] for r in results),
+            "cpu_us": statistics.median(r[1] for r in results),
+            "mbps": statistics.median(r[2] for r in results),
+            "non2xx": sum(r[3] for r in results),
+            "sock": results[-1][4]}
 
 
 def idle_rss(srv, count):
@@ -334,17 +337,26 @@ def main():
     ]
     results = {}
     try:
+        # All servers run at once (idle ones cost nothing) and the rounds
+        # interleave them, so drift in the machine's speed hits all alike.
         for srv in srvs:
             srv.start()
-            for name, path, conns, extra in cases:
-                if only and name not in only:
+        for name, path, conns, extra in cases:
+            if only and name not in only:
+                continue
+            rounds = {srv.name: [] for srv in srvs}
+            for _ in range(ROUNDS):
+                for srv in srvs:
+                    if name.startswith("cgi") and srv.name == "nginx":
+                        continue  # nginx has no CGI
+                    rounds[srv.name].append(one_round(srv, path, conns, extra))
+            for srv in srvs:
+                if not rounds[srv.name]:
                     continue
-                if name.startswith("cgi") and srv.name == "nginx":
-                    continue  # nginx has no CGI
-                results[(name, srv.name)] = measure(srv, path, conns, extra)
-                r = results[(name, srv.name)]
+                r = results[(name, srv.name)] = summarize(rounds[srv.name])
                 print(f"  {srv.name:9} {name:13} {r['rps']:10.0f} req/s {r['cpu_us']:7.2f} us/req "
                       f"{r['mbps']:9.1f} MB/s  non-2xx {r['non2xx']} {r['sock']}", file=sys.stderr, flush=True)
+        for srv in srvs:
             if not only or "idle_rss" in only:
                 rss, ok = idle_rss(srv, IDLE_CONNECTIONS)
                 results[("idle_rss", srv.name)] = {"rss": rss, "ok": ok}
@@ -353,7 +365,6 @@ def main():
                 results[("syscalls", srv.name)] = {"per_req": syscalls_per_request(srv, STRACE_REQUESTS)}
                 print(f"  {srv.name:9} syscalls      {results[('syscalls', srv.name)]['per_req']:.2f} per request",
                       file=sys.stderr, flush=True)
-            srv.stop()
     finally:
         for srv in srvs:
             srv.stop()
