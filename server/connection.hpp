@@ -71,27 +71,46 @@ class Connection {
   std::size_t slot_ = 0;  // index in the worker's connection list
 
  private:
+  // Moves to s and updates the epoll interest.
   void set_state(State s);
+  // Returns the socket's epoll interest for the current state.
   std::uint32_t interest() const;
+  // Applies interest() (and the CGI pipes' interest) to epoll when it changed.
   void update_interest();
 
+  // One recv() into the worker's buffer, then parse, pump a body or linger.
   void read_socket();
+  // Parses fresh bytes, keeping what is not consumed in in_.
   void feed_bytes(const char* data, std::size_t len);
+  // Parses what in_ holds (pipelined requests).
   void process_buffered();
+  // Runs requests found in data while in read_request. Returns bytes consumed.
   std::size_t process(const char* data, std::size_t len);
+  // Moves request-body bytes from in_ towards the CGI's stdin, bounded.
   void pump_body();
+  // A request head is complete: answer it by profile.
   void handle_request();
+  // The classic contract: file, CGI raw passthrough, or a bare status.
   void handle_classic(Request& req);
+  // http profile checks (version, Host, body size), then dispatch_http().
   void handle_http(Request& req);
+  // Cache or router, then the matching respond_*; depth counts CGI internal redirects.
   void dispatch_http(Request& req, int depth);
   const std::string& peer_string();
 
+  // 200/206/304/412/416 for a file, from the cache entry when given.
   void respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached);
+  // An HTML listing of route's directory.
   void respond_listing(const Request& req, Route& route);
+  // An error response (bare in classic, HTML in http); close ends keep-alive.
   void respond_error(int status, bool close, const Route* route = nullptr);
+  // A redirect to location.
   void respond_redirect(int status, const std::string& location);
+  // Spawns the script and enters cgi_head (http) or relay (classic, nph-).
   void start_cgi(Request& req, Route& route, int depth);
+  // Enters send and writes as much of chunks_ as the socket takes.
   void begin_send();
+  // Writes chunks_ with sendmsg/sendfile until done or EAGAIN.
   void send_output();
   // After a failed send: EAGAIN waits for EPOLLOUT, errors close. Returns
   // true when the caller should retry at once (EINTR).
@@ -100,27 +119,44 @@ class Connection {
   void own_buffers();
   // Builds the next response in the worker's shared buffers.
   void use_shared_buffers();
+  // Logs the request, then keeps the connection alive, lingers or closes.
   void finish_response();
+  // Closes the socket (stopping any CGI) and hands this to the graveyard.
   void close_now();
+  // Half-closes and drains input for a while, so close() sends no RST.
   void start_linger();
+  // One Combined Log Format line, when the access log is on.
   void log_access();
+  // Queues memory bytes (they must outlive the send).
   void add_mem(std::string_view data);
+  // Queues a range of file_fd_.
   void add_file(off_t offset, std::uint64_t length);
+  // Starts a head: status line, Date, Server.
   void head_start(int status, std::string_view reason = {});
+  // Ends a head: Content-Length (optional), Connection, blank line; queues it.
   void head_end(bool with_body_length, std::uint64_t length);
 
   // CGI relay
+  // One read from the script's stdout, framed for the client.
   void cgi_read();
+  // Writes queued body bytes to the script's stdin; closes it at the end.
   void cgi_write_body();
+  // Sends relay_ to the client; finishes when the script's output has ended.
   void relay_flush();
+  // Parses the script's header block. Returns false when the response was replaced.
   bool cgi_parse_head();
+  // Appends the last chunk when the body is chunked.
   void cgi_finish_output();
   // The script's output is over (EOF, or abandoned after it exited): finish
   // the response, or 502 with why_if_no_head when no header block came.
   void cgi_output_ended(const char* why_if_no_head);
+  // Logs why, stops the script and answers status instead.
   void cgi_fail(int status, const char* why);
+  // SIGTERM (then SIGKILL) to the script's group; closes its pipes.
   void stop_cgi();
+  // Closes the script's stdout pipe.
   void close_cgi_out();
+  // Closes the script's stdin pipe (EOF for the script).
   void close_cgi_in();
 
   Worker& w_;

@@ -146,18 +146,30 @@ class Supervisor {
     unsigned index;
   };
 
+  // Reports a start-up error (stderr or the launcher). Returns msg.
   std::string fail(const std::string& msg);
+  // Opens the root, resolves credentials and binds (reusing unchanged sockets).
   std::string prepare(Config& cfg, Generation& gen, std::vector<ListenSocket>& next,
                       std::vector<ListenSocket>& removed);
+  // Forks one worker of gen. Returns "" or an error.
   std::string spawn_worker(Generation& gen, unsigned index);
+  // Closes gen's control pipes: its workers drain and exit.
   void retire(Generation& gen);
+  // Reaps workers; schedules respawns for unexpected deaths.
   void on_sigchld();
+  // Respawns due workers, at most one per k_respawn_interval.
   void do_respawns();
+  // SIGHUP: re-read the configuration; start a new generation or keep the old.
   void reload();
+  // SIGTERM/SIGINT: close the sockets and retire every generation.
   void begin_stop(int sig);
+  // SIGUSR1: reopen our log files and ask every worker to reopen theirs.
   void reopen();
+  // Returns the STATUS= line for systemd.
   std::string status_line() const;
+  // In daemon mode, resolve relative paths against the launch directory...
   void enter_launch_dir();
+  // ...and return to "/" afterwards.
   void leave_launch_dir();
 
   Config cfg_;

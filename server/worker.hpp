@@ -86,13 +86,18 @@ class Worker {
   void connection_closed(Connection* conn);
 
  private:
+  // Accepts up to k_accepts_per_wakeup connections; pauses on limits or EMFILE.
   void on_listener(EpollTag* tag);
+  // Reads the control pipe: a byte reopens logs, EOF starts the stop.
   void on_control();
+  // Takes the backlog, closes the listeners and closes idle connections.
   void on_stop();
+  // Reaps a CGI child and tells its connection.
   void on_child_exit(CgiChild* child);
+  // Timeouts, SIGKILL deadlines, accept back-off and the stop's grace period.
   void sweep();
+  // Removes or restores the listeners in the epoll set.
   void pause_accepting(bool paused);
-  void reap_all_now();
 
   const Config& cfg_;
   Router router_;
