@@ -1,5 +1,7 @@
 #include "cgi.hpp"
 
+#include "signals.hpp"
+
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
@@ -49,6 +51,7 @@ struct ExecPlan {
   std::uint64_t rlimit_cpu;
   std::uint64_t rlimit_as;
   std::uint64_t rlimit_nofile;
+  std::uint64_t non_default_signals;
 };
 
 // Lowers one resource limit (both soft and hard); 0 leaves it alone.
@@ -58,21 +61,10 @@ int apply_limit(int resource, std::uint64_t value) {
   return setrlimit(resource, &rl) == 0 ? 0 : errno;
 }
 
-struct KernelSigaction {
-  void (*handler)(int);
-  unsigned long flags;
-  void (*restorer)();
-  std::uint64_t mask;
-};
-
 [[noreturn]] void exec_child(const ExecPlan* p) {
-  // Default disposition for every signal. Raw syscalls, because glibc keeps
-  // its own internal signals ignored across posix_spawn.
-  KernelSigaction dfl{SIG_DFL, 0, nullptr, 0};
-  for (int sig = 1; sig <= 64; ++sig) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(std::uint64_t));
-  }
+  // Default dispositions: exec resets handled signals, and main() already
+  // undid inherited SIG_IGN, so this is normally an empty mask.
+  reset_signals(p->non_default_signals);
   setpgid(0, 0);
   int in = p->stdin_fd >= 0 ? p->stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
   int err = 0;
@@ -137,7 +129,7 @@ int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
                 err_w.get(),
                 spec.rlimit_cpu,
                 spec.rlimit_as,
-                spec.rlimit_nofile};
+                spec.rlimit_nofile, non_default_signals()};
   pid_t pid = vfork_exec(&plan);
   if (pid < 0) return errno;
   err_w.reset();

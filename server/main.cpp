@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "signals.hpp"
 #include "supervisor.hpp"
 
 namespace {
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
+  // Undo a launcher's SIG_IGN (nohup, trap ''): it would pass to workers and CGIs.
+  filehttpd::reset_all_signals();
   // No inherited fd may leak into CGI children.
   syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
 

@@ -101,6 +101,17 @@ TEST_F(Classic, CgiChildHasCleanSignalsFdsAndOwnGroup) {
   EXPECT_NE(resp.find("fds: 0 1 2\n"), std::string::npos) << resp;
 }
 
+TEST_F(Classic, IgnoredSignalsFromTheLauncherAreUndone) {
+  std::string probe = read_file(PROBE_CGI_BIN);
+  put("probe", probe, 0755);
+  // The launcher ignores TERM, HUP, INT and PIPE; SIG_IGN survives exec.
+  start({}, {"sh", "-c", "trap '' TERM HUP INT PIPE; exec \"$0\" \"$@\""});
+  std::string resp = get("probe");
+  EXPECT_NE(resp.find("SigIgn:\t0000000000000000\n"), std::string::npos) << resp;
+  server_->signal(SIGTERM);
+  EXPECT_EQ(server_->wait_exit(2s), 0);
+}
+
 TEST_F(Classic, ExecFailureGives500) {
   put("garbage.cgi", "this is not a program\n", 0755);
   put("badinterp.cgi", "#!/nonexistent/interpreter\n", 0755);
