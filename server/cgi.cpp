@@ -45,7 +45,7 @@ struct ExecPlan {
   const char* cwd;
   char* const* argv;
   char* const* envp;
-  int stdin_fd;  // -1: /dev/null
+  int stdin_fd;  // the body pipe, or /dev/null
   int stdout_fd;
   int err_fd;  // close-on-exec pipe that carries errno if exec fails
   std::uint64_t rlimit_cpu;
@@ -66,7 +66,7 @@ int apply_limit(int resource, std::uint64_t value) {
   // undid inherited SIG_IGN, so this is normally an empty mask.
   reset_signals(p->non_default_signals);
   setpgid(0, 0);
-  int in = p->stdin_fd >= 0 ? p->stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in = p->stdin_fd;
   int err = 0;
   if (in < 0 || dup2(in, 0) < 0 || dup2(p->stdout_fd, 1) < 0) err = errno;
   if (!err && p->cwd && chdir(p->cwd) != 0) err = errno;
@@ -94,6 +94,17 @@ int apply_limit(int resource, std::uint64_t value) {
 
 }  // namespace
 
+static int null_fd() {
+  // One /dev/null per process serves every bodiless script's stdin.
+  static const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+void prepare_cgi_spawning() {
+  null_fd();
+  non_default_signals();
+}
+
 void signal_group(pid_t pid, int sig) {
   if (pid > 0) ::kill(-pid, sig);
 }
@@ -120,11 +131,13 @@ int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
   envp.push_back(nullptr);
   char* argv[] = {const_cast<char*>(spec.program.c_str()), nullptr};
 
+  int dev_null = null_fd();
+  if (!spec.with_stdin && dev_null < 0) return ENOENT;
   ExecPlan plan{spec.program.c_str(),
                 spec.cwd.empty() ? nullptr : spec.cwd.c_str(),
                 argv,
                 envp.data(),
-                spec.with_stdin ? in_r.get() : -1,
+                spec.with_stdin ? in_r.get() : dev_null,
                 out_w.get(),
                 err_w.get(),
                 spec.rlimit_cpu,

@@ -65,6 +65,10 @@ struct CgiHeaderResult {
 // Parses a CGI header block at the start of data (LF or CRLF line ends).
 CgiHeaderResult parse_cgi_headers(std::string_view data);
 
+// Opens what spawn_cgi() reuses (/dev/null) and notes the signal
+// dispositions, so that the first spawn opens nothing new. Call once per worker.
+void prepare_cgi_spawning();
+
 // Sends sig to the process group of pid; ignores ESRCH.
 void signal_group(pid_t pid, int sig);
 

@@ -896,8 +896,12 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
     relay_flush();
     return;
   }
-  int one = 1;
-  setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!nodelay_) {
+    // CGI output goes out in pieces as it comes: no Nagle delay between them.
+    int one = 1;
+    setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    nodelay_ = true;
+  }
   if (base.starts_with("nph-")) {
     keep_alive_ = false;
     relay_mode_ = RelayMode::raw;

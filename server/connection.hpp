@@ -198,6 +198,7 @@ class Connection {
   bool want_write_ = false;
   bool keep_alive_ = false;
   bool force_linger_ = false;
+  bool nodelay_ = false;  // TCP_NODELAY already set on this socket
 
   // access log
   int status_ = 0;

@@ -214,6 +214,7 @@ void Worker::sweep() {
 }
 
 int Worker::run() {
+  prepare_cgi_spawning();
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_) {
     spdlog::error("epoll_create1: {}", std::strerror(errno));
