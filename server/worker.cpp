@@ -153,7 +153,7 @@ void Worker::on_stop() {
   }
   for (int fd : listen_fds_) close(fd);
   listen_fds_.clear();
-  listen_tags_.clear();
+  // listen_tags_ stay: later events of this epoll batch may still point at them.
   accept_paused_ = false;
   drain_deadline_ = now_ + cfg_.shutdown_timeout;
   std::vector<Connection*> snapshot = conns_;
