@@ -54,19 +54,9 @@ unsigned peer_port(const sockaddr_storage& ss) {
   return 0;
 }
 
-std::string clf_time() {
-  static std::time_t at = 0;
-  static std::string value;
-  std::time_t now = std::time(nullptr);
-  if (now != at) {
-    at = now;
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[40];
-    std::size_t n = std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    value.assign(buf, n);
-  }
-  return value;
+const std::string& clf_time() {
+  static SecondCache clf(format_clf_date);
+  return clf.get();
 }
 
 std::string hex(std::uint64_t v) {

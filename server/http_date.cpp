@@ -4,12 +4,21 @@
 
 namespace filehttpd {
 
-std::string format_http_date(std::time_t t) {
+namespace {
+
+// Formats t in UTC with a strftime pattern.
+std::string format_utc(std::time_t t, const char* pattern) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  std::size_t n = std::strftime(buf, sizeof buf, pattern, &tm);
   return std::string(buf, n);
+}
+
+}  // namespace
+
+std::string format_http_date(std::time_t t) {
+  return format_utc(t, "%a, %d %b %Y %H:%M:%S GMT");
 }
 
 std::optional<std::time_t> parse_http_date(std::string_view s) {
@@ -27,15 +36,17 @@ std::optional<std::time_t> parse_http_date(std::string_view s) {
   return std::nullopt;
 }
 
-const std::string& cached_http_date() {
-  static std::string value;
-  static std::time_t at = 0;
+std::string format_clf_date(std::time_t t) {
+  return format_utc(t, "%d/%b/%Y:%H:%M:%S +0000");
+}
+
+const std::string& SecondCache::get() {
   std::time_t now = std::time(nullptr);
-  if (now != at) {
-    at = now;
-    value = format_http_date(now);
+  if (now != at_) {
+    at_ = now;
+    value_ = make_(now);
   }
-  return value;
+  return value_;
 }
 
 }  // namespace filehttpd

@@ -89,17 +89,9 @@ std::string error_body(int status) {
 }
 
 void append_common_headers(std::string& out) {
-  // Rebuilt when the date string changes (once a second), appended whole.
-  static std::string block;
-  static const std::string* date_seen = nullptr;
-  static std::string date_copy;
-  const std::string& date = cached_http_date();
-  if (date_seen != &date || date_copy != date) {
-    date_seen = &date;
-    date_copy = date;
-    block = "Date: " + date + "\r\nServer: filehttpd/" FILEHTTPD_VERSION "\r\n";
-  }
-  out += block;
+  static SecondCache block(
+      [](std::time_t t) { return "Date: " + format_http_date(t) + "\r\nServer: filehttpd/" FILEHTTPD_VERSION "\r\n"; });
+  out += block.get();
 }
 
 }  // namespace filehttpd

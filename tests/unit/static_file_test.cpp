@@ -136,6 +136,7 @@ TEST(IfRange, EtagAndDate) {
 
 TEST(HttpDate, RoundTripAndOldForms) {
   EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(format_clf_date(784111777), "06/Nov/1994:08:49:37 +0000");
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
   EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);
