@@ -1,7 +1,5 @@
 #include "cgi.hpp"
 
-#include "signals.hpp"
-
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
@@ -14,6 +12,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+
+#include "signals.hpp"
 
 namespace filehttpd {
 
@@ -142,7 +142,8 @@ int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
                 err_w.get(),
                 spec.rlimit_cpu,
                 spec.rlimit_as,
-                spec.rlimit_nofile, non_default_signals()};
+                spec.rlimit_nofile,
+                non_default_signals()};
   pid_t pid = vfork_exec(&plan);
   if (pid < 0) return errno;
   err_w.reset();

@@ -291,14 +291,14 @@ void Connection::handle_classic(Request& req) {
   Route r = w_.router().route(req);
   switch (r.kind) {
     case RouteKind::file: {
-      (*head_).clear();
-      append_status_line((*head_), 200);
-      append_header((*head_), "Content-Length", static_cast<unsigned long long>(r.st.st_size));
-      (*head_) += "\r\n";
+      head_->clear();
+      append_status_line(*head_, 200);
+      append_header(*head_, "Content-Length", static_cast<unsigned long long>(r.st.st_size));
+      *head_ += "\r\n";
       status_ = 200;
       chunks_.clear();
       chunk_idx_ = 0;
-      add_mem((*head_));
+      add_mem(*head_);
       file_fd_ = std::move(r.fd);
       add_file(0, static_cast<std::uint64_t>(r.st.st_size));
       body_total_ = static_cast<std::uint64_t>(r.st.st_size);
@@ -365,23 +365,23 @@ void Connection::dispatch_http(Request& req, int depth) {
 
 void Connection::head_start(int status, std::string_view reason) {
   status_ = status;
-  (*head_).clear();
-  append_status_line((*head_), status, 1, reason);
-  append_common_headers((*head_));
+  head_->clear();
+  append_status_line(*head_, status, 1, reason);
+  append_common_headers(*head_);
   chunks_.clear();
   chunk_idx_ = 0;
 }
 
 void Connection::head_end(bool with_body_length, std::uint64_t length) {
-  if (with_body_length) append_header((*head_), "Content-Length", static_cast<unsigned long long>(length));
+  if (with_body_length) append_header(*head_, "Content-Length", static_cast<unsigned long long>(length));
   const Request& req = parser_.request();
   if (!keep_alive_) {
-    (*head_) += "Connection: close\r\n";
+    *head_ += "Connection: close\r\n";
   } else if (req.version_minor == 0) {
-    (*head_) += "Connection: keep-alive\r\n";
+    *head_ += "Connection: keep-alive\r\n";
   }
-  (*head_) += "\r\n";
-  add_mem((*head_));
+  *head_ += "\r\n";
+  add_mem(*head_);
 }
 
 void Connection::add_mem(std::string_view data) {
@@ -417,8 +417,8 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
   if (pre == 304) {
     head_start(304);
-    append_header((*head_), "ETag", v->etag);
-    append_header((*head_), "Last-Modified", v->last_modified);
+    append_header(*head_, "ETag", v->etag);
+    append_header(*head_, "Last-Modified", v->last_modified);
     head_end(false, 0);
     file_fd_.reset();
     begin_send();
@@ -438,26 +438,22 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   if (range && req.method == HTTP_GET && if_range_matches(req, *v)) {
     RangeSet rs = parse_range(*range, size);
     if (rs.kind == RangeKind::unsatisfiable) {
-      (*scratch_) = error_body(416);
+      *scratch_ = error_body(416);
       head_start(416);
-      append_header((*head_), "Content-Range", "bytes */" + std::to_string(size));
-      append_header((*head_), "Content-Type", "text/html; charset=utf-8");
-      head_end(true, (*scratch_).size());
-      add_mem((*scratch_));
-      body_total_ = (*scratch_).size();
+      append_header(*head_, "Content-Range", "bytes */" + std::to_string(size));
       file_fd_.reset();
-      begin_send();
+      send_html();
       return;
     }
     if (rs.kind == RangeKind::satisfiable && rs.ranges.size() == 1) {
       const ByteRange& br = rs.ranges[0];
       head_start(206);
-      append_header((*head_), "Content-Type", *ctype);
-      append_header((*head_), "Content-Range",
+      append_header(*head_, "Content-Type", *ctype);
+      append_header(*head_, "Content-Range",
                     "bytes " + std::to_string(br.first) + "-" + std::to_string(br.last) + "/" + std::to_string(size));
-      append_header((*head_), "Last-Modified", v->last_modified);
-      append_header((*head_), "ETag", v->etag);
-      append_header((*head_), "Accept-Ranges", "bytes");
+      append_header(*head_, "Last-Modified", v->last_modified);
+      append_header(*head_, "ETag", v->etag);
+      append_header(*head_, "Accept-Ranges", "bytes");
       head_end(true, br.length());
       cached_ = cached;
       add_body(br.first, br.length());
@@ -466,35 +462,35 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
     }
     if (rs.kind == RangeKind::satisfiable) {
       // multipart/byteranges: part heads are built first, so the views stay valid.
-      (*scratch_).clear();
+      scratch_->clear();
       std::vector<std::pair<std::size_t, std::size_t>> heads;
       for (const ByteRange& br : rs.ranges) {
-        std::size_t start = (*scratch_).size();
-        (*scratch_) += "\r\n--";
-        (*scratch_) += k_multipart_boundary;
-        (*scratch_) += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
-                       std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
-        heads.emplace_back(start, (*scratch_).size() - start);
+        std::size_t start = scratch_->size();
+        *scratch_ += "\r\n--";
+        *scratch_ += k_multipart_boundary;
+        *scratch_ += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
+                     std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
+        heads.emplace_back(start, scratch_->size() - start);
       }
-      std::size_t tail = (*scratch_).size();
-      (*scratch_) += "\r\n--";
-      (*scratch_) += k_multipart_boundary;
-      (*scratch_) += "--\r\n";
-      std::uint64_t total = (*scratch_).size();
+      std::size_t tail = scratch_->size();
+      *scratch_ += "\r\n--";
+      *scratch_ += k_multipart_boundary;
+      *scratch_ += "--\r\n";
+      std::uint64_t total = scratch_->size();
       for (const ByteRange& br : rs.ranges) total += br.length();
       head_start(206);
-      append_header((*head_), "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
-      append_header((*head_), "Last-Modified", v->last_modified);
-      append_header((*head_), "ETag", v->etag);
-      append_header((*head_), "Accept-Ranges", "bytes");
+      append_header(*head_, "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
+      append_header(*head_, "Last-Modified", v->last_modified);
+      append_header(*head_, "ETag", v->etag);
+      append_header(*head_, "Accept-Ranges", "bytes");
       head_end(true, total);
       cached_ = cached;
       if (!head_only_) {
         for (std::size_t i = 0; i < rs.ranges.size(); ++i) {
-          add_mem(std::string_view((*scratch_)).substr(heads[i].first, heads[i].second));
+          add_mem(std::string_view(*scratch_).substr(heads[i].first, heads[i].second));
           add_body(rs.ranges[i].first, rs.ranges[i].length());
         }
-        add_mem(std::string_view((*scratch_)).substr(tail));
+        add_mem(std::string_view(*scratch_).substr(tail));
       }
       body_total_ = total;
       begin_send();
@@ -507,10 +503,10 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
     *head_ += cached->head_block;
     head_end(false, 0);
   } else {
-    append_header((*head_), "Content-Type", *ctype);
-    append_header((*head_), "Last-Modified", v->last_modified);
-    append_header((*head_), "ETag", v->etag);
-    append_header((*head_), "Accept-Ranges", "bytes");
+    append_header(*head_, "Content-Type", *ctype);
+    append_header(*head_, "Last-Modified", v->last_modified);
+    append_header(*head_, "ETag", v->etag);
+    append_header(*head_, "Accept-Ranges", "bytes");
     head_end(true, size);
   }
   cached_ = std::move(cached);
@@ -551,33 +547,25 @@ void Connection::respond_listing(const Request& req, Route& route) {
   closedir(dir);
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
   std::string title = html_escape(route.path);
-  (*scratch_) = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
-                "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
-  if (route.path != "/") (*scratch_) += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
+  *scratch_ = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
+              "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
+  if (route.path != "/") *scratch_ += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
   for (const Entry& e : entries) {
     std::string shown = e.name + (e.is_dir ? "/" : "");
-    (*scratch_) += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
-                   "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
-                   format_http_date(e.mtime) + "</td></tr>\n";
+    *scratch_ += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
+                 "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
+                 format_http_date(e.mtime) + "</td></tr>\n";
   }
-  (*scratch_) += "</table></body></html>\n";
+  *scratch_ += "</table></body></html>\n";
   head_start(200);
-  append_header((*head_), "Content-Type", "text/html; charset=utf-8");
-  head_end(true, (*scratch_).size());
-  body_total_ = (*scratch_).size();
-  if (!head_only_) add_mem((*scratch_));
-  begin_send();
+  send_html();
 }
 
 void Connection::respond_redirect(int status, const std::string& location) {
-  (*scratch_) = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
+  *scratch_ = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
   head_start(status);
-  append_header((*head_), "Location", location);
-  append_header((*head_), "Content-Type", "text/html; charset=utf-8");
-  head_end(true, (*scratch_).size());
-  body_total_ = (*scratch_).size();
-  if (!head_only_) add_mem((*scratch_));
-  begin_send();
+  append_header(*head_, "Location", location);
+  send_html();
 }
 
 void Connection::respond_error(int status, bool close, const Route* route) {
@@ -586,22 +574,26 @@ void Connection::respond_error(int status, bool close, const Route* route) {
   if (w_.cfg().profile == Profile::classic) {
     keep_alive_ = false;
     status_ = status;
-    (*head_) = classic_status_response(status);
+    *head_ = classic_status_response(status);
     chunks_.clear();
     chunk_idx_ = 0;
-    add_mem((*head_));
+    add_mem(*head_);
     begin_send();
     return;
   }
   if (close) keep_alive_ = false;
-  (*scratch_) = error_body(status);
+  *scratch_ = error_body(status);
   head_start(status);
-  append_header((*head_), "Content-Type", "text/html; charset=utf-8");
-  if (route && route->allow_get_head) append_header((*head_), "Allow", "GET, HEAD");
-  if (status == 503) append_header((*head_), "Retry-After", "1");
-  head_end(true, (*scratch_).size());
-  body_total_ = (*scratch_).size();
-  if (!head_only_) add_mem((*scratch_));
+  if (route && route->allow_get_head) append_header(*head_, "Allow", "GET, HEAD");
+  if (status == 503) append_header(*head_, "Retry-After", "1");
+  send_html();
+}
+
+void Connection::send_html() {
+  append_header(*head_, "Content-Type", "text/html; charset=utf-8");
+  head_end(true, scratch_->size());
+  body_total_ = scratch_->size();
+  if (!head_only_) add_mem(*scratch_);
   begin_send();
 }
 
@@ -1066,35 +1058,35 @@ bool Connection::cgi_parse_head() {
   relay_.clear();
   relay_off_ = 0;
   head_start(r.status, r.reason_phrase);
-  for (const Header& h : r.headers) append_header((*head_), h.name, h.value);
-  if (!r.location.empty()) append_header((*head_), "Location", r.location);
+  for (const Header& h : r.headers) append_header(*head_, h.name, h.value);
+  if (!r.location.empty()) append_header(*head_, "Location", r.location);
   bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   if (!r.has_content_type && !bodyless) {
     spdlog::warn("{}: CGI {} sent no Content-Type", peer_string(), parser_.request().target);
-    append_header((*head_), "Content-Type", "application/octet-stream");
+    append_header(*head_, "Content-Type", "application/octet-stream");
   }
   const Request& req = parser_.request();
   if (r.has_content_length) {
     relay_mode_ = RelayMode::parsed_length;
-    append_header((*head_), "Content-Length", static_cast<unsigned long long>(r.content_length));
+    append_header(*head_, "Content-Length", static_cast<unsigned long long>(r.content_length));
   } else if (bodyless) {
     relay_mode_ = RelayMode::parsed_length;
   } else if (head_only_) {
     relay_mode_ = RelayMode::parsed_length;
   } else if (req.version_minor >= 1) {
     relay_mode_ = RelayMode::parsed_chunked;
-    (*head_) += "Transfer-Encoding: chunked\r\n";
+    *head_ += "Transfer-Encoding: chunked\r\n";
   } else {
     relay_mode_ = RelayMode::parsed_close;
     keep_alive_ = false;
   }
   if (!body_done_ && !keep_alive_) force_linger_ = true;
   if (!keep_alive_)
-    (*head_) += "Connection: close\r\n";
+    *head_ += "Connection: close\r\n";
   else if (req.version_minor == 0)
-    (*head_) += "Connection: keep-alive\r\n";
-  (*head_) += "\r\n";
-  relay_ = (*head_);
+    *head_ += "Connection: keep-alive\r\n";
+  *head_ += "\r\n";
+  relay_ = *head_;
   chunks_.clear();
   state_ = State::relay;
   if (!body_start.empty() && !head_only_ && !bodyless) {

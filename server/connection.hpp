@@ -106,6 +106,8 @@ class Connection {
   void respond_error(int status, bool close, const Route* route = nullptr);
   // A redirect to location.
   void respond_redirect(int status, const std::string& location);
+  // Ends a started head with the HTML in *scratch_ as its body (none for HEAD) and sends.
+  void send_html();
   // Spawns the script and enters cgi_head (http) or relay (classic, nph-).
   void start_cgi(Request& req, Route& route, int depth);
   // Enters send and writes as much of chunks_ as the socket takes.
