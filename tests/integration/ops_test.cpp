@@ -307,7 +307,7 @@ TEST_F(Ops, ReloadSwitchesRootWithoutFailedRequests) {
   std::atomic<int> ok{0}, failed{0}, saw_new{0};
   std::thread load([&] {
     auto end = std::chrono::steady_clock::now() + 8s;
-    for (int i = 0; i < 2000 && !done && std::chrono::steady_clock::now() < end; ++i) {
+    for (int i = 0; i < 50000 && !done && std::chrono::steady_clock::now() < end; ++i) {
       std::string r = get("/v.txt");
       std::string b = body_of(r);
       if (status_of(r) == 200 && (b == "old" || b == "new")) {
