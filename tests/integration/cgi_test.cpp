@@ -33,15 +33,6 @@ std::map<std::string, std::string> parse_env(const std::string& body) {
   return env;
 }
 
-std::string header(const std::string& resp, const std::string& name) {
-  std::string head = resp.substr(0, resp.find("\r\n\r\n") + 2);
-  std::string key = "\r\n" + name + ": ";
-  auto p = head.find(key);
-  if (p == std::string::npos) return "";
-  auto e = head.find("\r\n", p + key.size());
-  return head.substr(p + key.size(), e - p - key.size());
-}
-
 // Decodes a chunked body; returns "<bad>" on malformed framing.
 std::string dechunk(const std::string& body) {
   std::string out;

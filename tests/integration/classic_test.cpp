@@ -385,7 +385,8 @@ TEST(DemoSite, ServesWwwIndexAndCgiExample) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, index);
   std::string cgi = raw_request(port, "GET cgi-bin/hello.sh?name=you HTTP/1.1\r\n\r\n");
-  EXPECT_EQ(cgi.rfind("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello from a CGI script.\n", 0), 0u)
+  EXPECT_EQ(
+      cgi.rfind("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello from a CGI script.\n", 0), 0u)
       << cgi;
   EXPECT_NE(cgi.find("QUERY_STRING=name=you\n"), std::string::npos);
 }

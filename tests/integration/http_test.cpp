@@ -23,12 +23,6 @@ std::pair<std::string, std::string> split(const std::string& resp) {
   return {resp.substr(0, p + 2), resp.substr(p + 4)};
 }
 
-std::string header(const std::string& head, const std::string& name) {
-  std::regex re("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase);
-  std::smatch m;
-  return std::regex_search(head, m, re) ? m[1].str() : "";
-}
-
 class Http : public HttpServerTest {};
 
 }  // namespace

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -166,8 +166,8 @@ TEST_F(Ops, DaemonClosesInheritedFds) {
   put("a.txt", "A");
   std::string pidfile = base_.path() + "/d.pid";
   std::string cmd = "exec 7>" + base_.path() + "/inherited.txt; exec " + std::string(FILEHTTPD_BIN) +
-                    " --daemon --pidfile " + pidfile + " --root " + root_ + " --listen 127.0.0.1:" +
-                    std::to_string(port_) + " --log-target " + base_.path() + "/e.log";
+                    " --daemon --pidfile " + pidfile + " --root " + root_ +
+                    " --listen 127.0.0.1:" + std::to_string(port_) + " --log-target " + base_.path() + "/e.log";
   RunResult r = run({"sh", "-c", cmd});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   pid_t pid = std::stoi(read_file(pidfile));
@@ -229,7 +229,8 @@ TEST_F(Ops, SyslogReachesARealSyslogDaemon) {
       "sleep 0.2; kill $SYSLOGD\n"
       "exit $RC\n";
   RunResult r = run({"unshare", "--mount", "--propagation", "private", "sh", "-e", "-c", script}, 30s);
-  bool refused = r.err.find("not permitted") != std::string::npos || r.err.find("ermission denied") != std::string::npos;
+  bool refused =
+      r.err.find("not permitted") != std::string::npos || r.err.find("ermission denied") != std::string::npos;
   if (r.exit_code != 0 && refused) {
     GTEST_SKIP() << "this machine does not allow a private mount namespace: " << r.err;
   }
@@ -396,7 +397,8 @@ TEST_F(Ops, ReloadStillWorksWithReducedCapabilities) {
   int second = free_port();
   std::string file = config(basic_config(root_, "user = \"" + user + "\"\n"));
   start_with({"-c", file});
-  config("root = \"" + root_ + "\"\nuser = \"" + user + "\"\nlisten = [\"127.0.0.1:" + std::to_string(second) + "\"]\n");
+  config("root = \"" + root_ + "\"\nuser = \"" + user + "\"\nlisten = [\"127.0.0.1:" + std::to_string(second) +
+         "\"]\n");
   server_->signal(SIGHUP);
   EXPECT_TRUE(wait_until([&] { return body_of(raw_request(second, "GET /a.txt HTTP/1.0\r\n\r\n", 1s)) == "A"; }, 3s))
       << server_->stderr_text();

@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -364,6 +365,24 @@ std::string read_file(const std::string& path) {
 int status_of(const std::string& resp) {
   if (resp.size() < 12 || resp.rfind("HTTP/1.", 0) != 0) return -1;
   return std::stoi(resp.substr(9, 3));
+}
+
+std::string header(const std::string& resp, const std::string& name) {
+  std::size_t head_end = resp.find("\r\n\r\n");
+  std::size_t pos = resp.find("\r\n");
+  while (pos != std::string::npos && pos < head_end) {
+    std::size_t line = pos + 2;
+    std::size_t eol = resp.find("\r\n", line);
+    if (eol == std::string::npos) break;
+    if (eol - line > name.size() && resp[line + name.size()] == ':' &&
+        strncasecmp(resp.data() + line, name.data(), name.size()) == 0) {
+      std::size_t v = line + name.size() + 1;
+      while (v < eol && resp[v] == ' ') ++v;
+      return resp.substr(v, eol - v);
+    }
+    pos = eol;
+  }
+  return "";
 }
 
 std::string body_of(const std::string& resp) {

@@ -118,6 +118,10 @@ std::string read_file(const std::string& path);
 // Returns the status code of a raw HTTP response, or -1.
 int status_of(const std::string& resp);
 
+// Returns the value of the first header called name (any case) in the head
+// of a raw response, or "" when there is none.
+std::string header(const std::string& resp, const std::string& name);
+
 // Returns what follows the first blank line of a raw response.
 std::string body_of(const std::string& resp);
 
