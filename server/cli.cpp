@@ -8,6 +8,8 @@
 #include <functional>
 #include <vector>
 
+#include "listener.hpp"
+
 namespace filehttpd {
 
 namespace {
@@ -80,14 +82,6 @@ const option k_options[] = {
     {"pidfile", required_argument, nullptr, opt_pidfile},
     {nullptr, 0, nullptr, 0},
 };
-
-bool parse_port(const std::string& s, unsigned& port) {
-  if (s.empty() || s.size() > 5) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  port = static_cast<unsigned>(std::stoul(s));
-  return port >= 1 && port <= 65535;
-}
 
 bool parse_unsigned(const std::string& s, std::uint64_t& out) {
   if (s.empty() || s.size() > 18) return false;
@@ -320,8 +314,7 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
 
   bool classic_ports = false;
   if (positional.size() == 2) {
-    unsigned port = 0;
-    if (!parse_port(positional[0], port)) return bad("PORT must be a number from 1 to 65535: '" + positional[0] + "'");
+    if (!valid_port(positional[0])) return bad("PORT must be a number from 1 to 65535: '" + positional[0] + "'");
     if (!profile_given && config_file.empty()) cfg.profile = Profile::classic;
     cfg.root = positional[1];
     cfg.listen = {"127.0.0.1:" + positional[0], "[::1]:" + positional[0]};

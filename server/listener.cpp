@@ -16,14 +16,6 @@ namespace filehttpd {
 
 namespace {
 
-bool valid_port(const std::string& p) {
-  if (p.empty() || p.size() > 5) return false;
-  for (char c : p)
-    if (c < '0' || c > '9') return false;
-  int v = std::stoi(p);
-  return v >= 1 && v <= 65535;
-}
-
 std::string addr_name(const sockaddr* sa) {
   char host[INET6_ADDRSTRLEN] = "?";
   if (sa->sa_family == AF_INET) {
@@ -45,6 +37,14 @@ std::string addr_name(const sockaddr* sa) {
 }
 
 }  // namespace
+
+bool valid_port(const std::string& p) {
+  if (p.empty() || p.size() > 5) return false;
+  for (char c : p)
+    if (c < '0' || c > '9') return false;
+  int v = std::stoi(p);
+  return v >= 1 && v <= 65535;
+}
 
 std::string socket_name(int fd) {
   sockaddr_storage ss{};

@@ -25,6 +25,9 @@ struct ListenSpec {
   std::string path;  // unix sockets
 };
 
+// Returns true when p is a decimal port number from 1 to 65535.
+bool valid_port(const std::string& p);
+
 // Parses a listen spec. Returns "" or an error naming the spec.
 std::string parse_listen_spec(const std::string& spec, ListenSpec& out);
 
