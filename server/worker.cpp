@@ -254,7 +254,6 @@ int Worker::run() {
 
   epoll_event events[k_max_events];
   now_ = steady_clock::now();
-  next_sweep_ = now_ + k_sweep_period;
   while (true) {
     // The periodic timerfd wakes us for sweeps, so epoll_wait never arms a timer itself.
     int n = epoll_wait(epoll_.get(), events, k_max_events, -1);
@@ -275,6 +274,7 @@ int Worker::run() {
           std::uint64_t ticks;
           ssize_t ignored = read(timer_.get(), &ticks, sizeof ticks);
           (void)ignored;
+          sweep();
           break;
         }
         case EpollTag::Kind::socket: static_cast<Connection*>(tag->owner)->on_socket_event(ev); break;
@@ -282,10 +282,6 @@ int Worker::run() {
         case EpollTag::Kind::cgi_in: static_cast<Connection*>(tag->owner)->on_cgi_in_event(ev); break;
         case EpollTag::Kind::cgi_pid: on_child_exit(static_cast<CgiChild*>(tag->owner)); break;
       }
-    }
-    if (now_ >= next_sweep_) {
-      sweep();
-      next_sweep_ = now_ + k_sweep_period;
     }
     for (Connection* c : graveyard_) delete c;
     graveyard_.clear();

@@ -119,7 +119,6 @@ class Worker {
   std::list<CgiChild> children_;
   std::vector<pid_t> stale_groups_;  // CGI groups whose leader exited
   steady_clock::time_point now_;
-  steady_clock::time_point next_sweep_;
   bool draining_ = false;
   steady_clock::time_point drain_deadline_{};
   bool term_sent_ = false;
