@@ -261,15 +261,21 @@ CgiHeaderResult parse_cgi_headers(std::string_view data) {
     }
     std::string_view name = line.substr(0, colon);
     for (char c : name) {
-      if (c == ' ' || c == '\t') {
+      if (!is_tchar(c)) {
+        // A CR, NUL or space here would reach the client's head: response splitting.
         r.state = CgiHeaderResult::State::invalid;
-        r.reason = "white space in a header name";
+        r.reason = c == ' ' || c == '\t' ? "white space in a header name" : "a header name that is not a token";
         return r;
       }
     }
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (!is_field_value(value)) {
+      r.state = CgiHeaderResult::State::invalid;
+      r.reason = "a control byte (CR, NUL, ...) in a header value";
+      return r;
+    }
     if (iequals(name, "Status")) {
       if (value.size() < 3 || !std::isdigit(static_cast<unsigned char>(value[0])) ||
           !std::isdigit(static_cast<unsigned char>(value[1])) || !std::isdigit(static_cast<unsigned char>(value[2])) ||
@@ -308,7 +314,11 @@ CgiHeaderResult parse_cgi_headers(std::string_view data) {
           r.reason = "malformed Content-Length";
           return r;
         }
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        if (__builtin_mul_overflow(n, 10u, &n) || __builtin_add_overflow(n, static_cast<unsigned>(c - '0'), &n)) {
+          r.state = CgiHeaderResult::State::invalid;
+          r.reason = "Content-Length out of range";
+          return r;
+        }
       }
       r.has_content_length = true;
       r.content_length = n;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "listener.hpp"
@@ -93,25 +94,38 @@ bool parse_unsigned(const std::string& s, std::uint64_t& out) {
 
 }  // namespace
 
-bool parse_duration(const std::string& text, millis& out) {
+std::optional<std::int64_t> checked_scale(std::uint64_t n, std::uint64_t unit) {
+  std::int64_t out = 0;
+  if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+  if (__builtin_mul_overflow(static_cast<std::int64_t>(n), static_cast<std::int64_t>(unit), &out)) return std::nullopt;
+  return out;
+}
+
+bool parse_duration(const std::string& text, millis& out, bool* overflow) {
   std::size_t i = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
   std::uint64_t n = 0;
   if (!parse_unsigned(text.substr(0, i), n)) return false;
   std::string unit = text.substr(i);
-  if (unit.empty() || unit == "s") {
-    out = millis(n * 1000);
-  } else if (unit == "ms") {
-    out = millis(n);
-  } else if (unit == "m") {
-    out = millis(n * 60'000);
-  } else {
+  std::uint64_t ms_per_unit;
+  if (unit.empty() || unit == "s")
+    ms_per_unit = 1000;
+  else if (unit == "ms")
+    ms_per_unit = 1;
+  else if (unit == "m")
+    ms_per_unit = 60'000;
+  else
+    return false;
+  std::optional<std::int64_t> ms = checked_scale(n, ms_per_unit);
+  if (!ms) {
+    if (overflow) *overflow = true;
     return false;
   }
+  out = millis(*ms);
   return true;
 }
 
-bool parse_size(const std::string& text, std::uint64_t& out) {
+bool parse_size(const std::string& text, std::uint64_t& out, bool* overflow) {
   std::size_t i = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
   std::uint64_t n = 0;
@@ -126,7 +140,10 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
     mul = 1024ull * 1024 * 1024;
   else if (!unit.empty())
     return false;
-  out = n * mul;
+  if (__builtin_mul_overflow(n, mul, &out)) {
+    if (overflow) *overflow = true;
+    return false;
+  }
   return true;
 }
 
@@ -163,7 +180,9 @@ std::string help_text() {
                      "      --cgi-max-body N        request body limit for CGI (default 16m)\n"
                      "      --no-cgi                serve executables as plain files\n"
                      "      --access-log DEST       stderr, syslog, off or a file path\n"
+                     "                              (default stderr; off in the classic form)\n"
                      "      --log-level LEVEL       trace, debug, info, warn, error, off\n"
+                     "                              (default info; warn in the classic form)\n"
                      "      --log-target DEST       stderr, syslog or a file path\n"
                      "      --user USER, --group GROUP   drop privileges after binding\n"
                      "      --daemon                detach and run in the background\n"
@@ -197,6 +216,8 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
   std::vector<std::function<std::string()>> apply;
   bool index_reset = false;
   bool listen_reset = false;
+  bool access_given = false;
+  bool level_given = false;
 
   auto bad = [&](const std::string& msg) {
     out.action = CliAction::usage_error;
@@ -285,8 +306,14 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_cgi_max_concurrent: size(cfg.cgi.max_concurrent); break;
       case opt_cgi_max_body: size(cfg.cgi.max_body); break;
       case opt_no_cgi: set(cfg.cgi.enabled, false); break;
-      case opt_access_log: str(cfg.log.access); break;
-      case opt_log_level: str(cfg.log.level); break;
+      case opt_access_log:
+        access_given = true;
+        str(cfg.log.access);
+        break;
+      case opt_log_level:
+        level_given = true;
+        str(cfg.log.level);
+        break;
       case opt_log_target: str(cfg.log.target); break;
       case opt_user: str(cfg.user); break;
       case opt_group: str(cfg.group); break;
@@ -324,6 +351,12 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
   for (auto& f : apply) {
     std::string err = f();
     if (!err.empty()) return bad(err);
+  }
+  // The classic contract says nothing about logs: without a config file it
+  // is quiet (start-up errors and warnings) unless a flag asks for more.
+  if (cfg.profile == Profile::classic && config_file.empty()) {
+    if (!access_given) cfg.log.access = "off";
+    if (!level_given) cfg.log.level = "warn";
   }
   // The request target is part of the head, so its limit never exceeds the head's.
   cfg.limits.uri_bytes = std::min(cfg.limits.uri_bytes, cfg.limits.header_bytes);

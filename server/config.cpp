@@ -68,7 +68,10 @@ Setter integer(const std::string& key, T& target, std::uint64_t min, std::uint64
       if (i < 0) return key + " must be between " + std::to_string(min) + " and " + std::to_string(max);
       v = static_cast<std::uint64_t>(i);
     } else if (size_suffixes && n.is_string()) {
-      if (!parse_size(*n.value<std::string>(), v)) return key + " must be a size such as 32768, \"32k\" or \"16m\"";
+      bool overflow = false;
+      if (!parse_size(*n.value<std::string>(), v, &overflow))
+        return overflow ? key + " is too large (over 2^64-1 bytes)"
+                        : key + " must be a size such as 32768, \"32k\" or \"16m\"";
     } else {
       return key + (size_suffixes ? " must be an integer or a size string" : " must be an integer");
     }
@@ -84,10 +87,13 @@ Setter duration(const std::string& key, millis& target, millis min, millis max) 
     if (n.is_integer()) {
       std::int64_t i = *n.value<std::int64_t>();
       if (i < 0) return key + " must not be negative";
-      v = millis(i * 1000);
+      std::optional<std::int64_t> ms = checked_scale(static_cast<std::uint64_t>(i), 1000);
+      if (!ms) return key + " is too large";
+      v = millis(*ms);
     } else if (n.is_string()) {
-      if (!parse_duration(*n.value<std::string>(), v))
-        return key + " must be a duration such as 30, \"30s\" or \"500ms\"";
+      bool overflow = false;
+      if (!parse_duration(*n.value<std::string>(), v, &overflow))
+        return overflow ? key + " is too large" : key + " must be a duration such as 30, \"30s\" or \"500ms\"";
     } else {
       return key + " must be a duration (seconds, or a string such as \"500ms\")";
     }

@@ -184,8 +184,8 @@ void Connection::read_socket() {
     return;
   }
   if (state_ == State::linger) {
-    body_sent_ += static_cast<std::size_t>(n);  // reused as a byte count while lingering
-    if (body_sent_ > k_linger_max_bytes) close_now();
+    linger_read_ += static_cast<std::size_t>(n);
+    if (linger_read_ > k_linger_max_bytes) close_now();
     return;
   }
   if (body_active_) {
@@ -231,8 +231,18 @@ std::size_t Connection::process(const char* data, std::size_t len) {
     ParseEvent ev = parser_.feed(data + off, len - off, used);
     off += used;
     if (ev == ParseEvent::error) {
+      if (parser_.in_body()) {
+        // The body of a request already answered is malformed: one request
+        // gets one final response, so no 400 now; just stop reading.
+        spdlog::info("{}: bad request body after the response: {}", peer_string(), parser_.error_reason());
+        keep_alive_ = false;
+        start_linger();
+        break;
+      }
       spdlog::info("{}: bad request ({}): {}", peer_string(), parser_.error_status(), parser_.error_reason());
       request_line_ = "-";
+      response_open_ = true;
+      sent_ = 0;
       use_shared_buffers();
       keep_alive_ = false;
       force_linger_ = true;
@@ -269,11 +279,14 @@ void Connection::handle_request() {
   Request& req = parser_.request();
   ++requests_;
   status_ = 0;
-  body_sent_ = 0;
-  body_total_ = 0;
+  response_open_ = true;
+  sent_ = 0;
+  head_len_ = 0;
+  payload_queued_ = 0;
+  payload_sent_ = 0;
   head_only_ = req.method == HTTP_HEAD;
   force_linger_ = false;
-  if (access_log()) {
+  if (access_log_on()) {
     request_line_.assign(req.method_name);
     request_line_ += ' ';
     request_line_ += req.target;
@@ -299,9 +312,9 @@ void Connection::handle_classic(Request& req) {
       chunks_.clear();
       chunk_idx_ = 0;
       add_mem(*head_);
+      head_len_ = head_->size();
       file_fd_ = std::move(r.fd);
       add_file(0, static_cast<std::uint64_t>(r.st.st_size));
-      body_total_ = static_cast<std::uint64_t>(r.st.st_size);
       begin_send();
       return;
     }
@@ -381,6 +394,7 @@ void Connection::head_end(bool with_body_length, std::uint64_t length) {
     *head_ += "Connection: keep-alive\r\n";
   }
   *head_ += "\r\n";
+  head_len_ = head_->size();
   add_mem(*head_);
 }
 
@@ -426,7 +440,6 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
   const std::uint64_t size = static_cast<std::uint64_t>(st->st_size);
   auto add_body = [&](std::uint64_t first, std::uint64_t len) {
-    body_total_ += len;
     if (head_only_) return;
     if (cached)
       add_mem(std::string_view(cached->body).substr(first, len));
@@ -492,7 +505,6 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
         }
         add_mem(std::string_view(*scratch_).substr(tail));
       }
-      body_total_ = total;
       begin_send();
       return;
     }
@@ -511,7 +523,6 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
   cached_ = std::move(cached);
   if (cached_) {
-    body_total_ = size;
     if (!head_only_) add_mem(cached_->body);
   } else {
     add_body(0, size);
@@ -578,6 +589,7 @@ void Connection::respond_error(int status, bool close, const Route* route) {
     chunks_.clear();
     chunk_idx_ = 0;
     add_mem(*head_);
+    head_len_ = head_->size();
     begin_send();
     return;
   }
@@ -592,7 +604,6 @@ void Connection::respond_error(int status, bool close, const Route* route) {
 void Connection::send_html() {
   append_header(*head_, "Content-Type", "text/html; charset=utf-8");
   head_end(true, scratch_->size());
-  body_total_ = scratch_->size();
   if (!head_only_) add_mem(*scratch_);
   begin_send();
 }
@@ -660,7 +671,7 @@ void Connection::send_output() {
       if (send_failed("send")) continue;
       return;
     }
-    body_sent_ += static_cast<std::uint64_t>(n);
+    sent_ += static_cast<std::uint64_t>(n);
     deadline_ = w_.now() + w_.cfg().limits.send_timeout;
   }
   finish_response();
@@ -708,14 +719,28 @@ bool Connection::send_failed(const char* what) {
   return false;
 }
 
-void Connection::log_access() {
-  spdlog::logger* log = access_log();
-  if (!log) return;
+void Connection::log_access(bool aborted) {
+  if (!response_open_) return;
+  response_open_ = false;
+  if (!access_log_on()) return;
   const Request& req = parser_.request();
-  const std::string* referer = status_ && request_line_ != "-" ? req.find("Referer") : nullptr;
-  const std::string* agent = status_ && request_line_ != "-" ? req.find("User-Agent") : nullptr;
-  log->info("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\"", peer_string(), clf_time(), request_line_, status_, body_total_,
-            referer ? *referer : "-", agent ? *agent : "-");
+  bool parsed = request_line_ != "-";
+  const std::string* referer = parsed ? req.find("Referer") : nullptr;
+  const std::string* agent = parsed ? req.find("User-Agent") : nullptr;
+  AccessEntry e;
+  e.peer = peer_string();
+  e.time = clf_time();
+  e.request_line = request_line_;
+  e.status = aborted && sent_ == 0 ? k_status_client_closed : status_;
+  e.body_bytes = body_bytes_sent();
+  if (referer) e.referer = *referer;
+  if (agent) e.user_agent = *agent;
+  write_access(e);
+}
+
+std::uint64_t Connection::body_bytes_sent() const {
+  if (state_ == State::relay || state_ == State::cgi_head) return payload_sent_;
+  return sent_ > head_len_ ? sent_ - head_len_ : 0;
 }
 
 void Connection::finish_response() {
@@ -743,13 +768,14 @@ void Connection::start_linger() {
   // Closing with unread input would send RST, which can destroy the response
   // in the client's receive queue: half-close and drain first.
   shutdown(fd_.get(), SHUT_WR);
-  body_sent_ = 0;
+  linger_read_ = 0;
   deadline_ = w_.now() + k_linger_timeout;
   set_state(State::linger);
 }
 
 void Connection::close_now() {
   if (state_ == State::closed) return;
+  log_access(true);  // a response cut short still gets its line, with what was sent
   if (child_) stop_cgi();
   close_cgi_out();
   close_cgi_in();
@@ -847,7 +873,7 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   CgiChildHandles h;
   int err = spawn_cgi(spec, h);
   if (err != 0) {
-    spdlog::warn("{}: cannot run {}: {}", peer_string(), spec.program, std::strerror(err));
+    spdlog::warn("{}: cannot run {}: {}", peer_string(), log_escaped(spec.program), std::strerror(err));
     respond_error(500, !http);
     return;
   }
@@ -859,6 +885,10 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   relay_.clear();
   relay_off_ = 0;
   status_ = 200;
+  payload_queued_ = 0;
+  payload_sent_ = 0;
+  cgi_declared_set_ = false;
+  cgi_excess_ = false;
   cgi_deadline_ = w_.now() + cfg.cgi.timeout;
   deadline_ = k_never;
   want_write_ = false;
@@ -1012,15 +1042,40 @@ void Connection::cgi_read() {
     if (!cgi_parse_head() || state_ == State::cgi_head) return;  // still collecting the header block
   } else if (head_only_ && relay_mode_ != RelayMode::raw) {
     // HEAD: the script runs, its body is dropped.
-  } else if (relay_mode_ == RelayMode::parsed_chunked) {
-    relay_ += hex(len);
-    relay_ += "\r\n";
-    relay_.append(buf, len);
-    relay_ += "\r\n";
   } else {
-    relay_.append(buf, len);
+    relay_body(buf, len);
+  }
+  if (cgi_excess_ && cgi_out_) {
+    // The declared body is complete; whatever else the script writes is not ours to send.
+    cgi_eof_ = true;
+    close_cgi_out();
   }
   relay_flush();
+}
+
+void Connection::relay_body(const char* data, std::size_t len) {
+  if (relay_mode_ == RelayMode::parsed_chunked) {
+    relay_ += hex(len);
+    relay_ += "\r\n";
+    relay_.append(data, len);
+    relay_ += "\r\n";
+    payload_queued_ += len;
+    return;
+  }
+  if (relay_mode_ == RelayMode::parsed_length && cgi_declared_set_) {
+    std::uint64_t room = cgi_declared_ - std::min(cgi_declared_, payload_queued_);
+    if (len > room) {
+      if (keep_alive_ || room > 0)
+        spdlog::warn(
+            "{}: CGI {} sent more than its Content-Length of {}; the rest is dropped and the connection closed",
+            peer_string(), log_escaped(parser_.request().target), cgi_declared_);
+      keep_alive_ = false;
+      cgi_excess_ = true;
+      len = static_cast<std::size_t>(room);
+    }
+  }
+  relay_.append(data, len);
+  payload_queued_ += len;
 }
 
 bool Connection::cgi_parse_head() {
@@ -1062,10 +1117,12 @@ bool Connection::cgi_parse_head() {
   if (!r.location.empty()) append_header(*head_, "Location", r.location);
   bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   if (!r.has_content_type && !bodyless) {
-    spdlog::warn("{}: CGI {} sent no Content-Type", peer_string(), parser_.request().target);
+    spdlog::warn("{}: CGI {} sent no Content-Type", peer_string(), log_escaped(parser_.request().target));
     append_header(*head_, "Content-Type", "application/octet-stream");
   }
   const Request& req = parser_.request();
+  cgi_declared_set_ = r.has_content_length && !head_only_ && !bodyless;
+  cgi_declared_ = r.content_length;
   if (r.has_content_length) {
     relay_mode_ = RelayMode::parsed_length;
     append_header(*head_, "Content-Length", static_cast<unsigned long long>(r.content_length));
@@ -1089,16 +1146,7 @@ bool Connection::cgi_parse_head() {
   relay_ = *head_;
   chunks_.clear();
   state_ = State::relay;
-  if (!body_start.empty() && !head_only_ && !bodyless) {
-    if (relay_mode_ == RelayMode::parsed_chunked) {
-      relay_ += hex(body_start.size());
-      relay_ += "\r\n";
-      relay_ += body_start;
-      relay_ += "\r\n";
-    } else {
-      relay_ += body_start;
-    }
-  }
+  if (!body_start.empty() && !head_only_ && !bodyless) relay_body(body_start.data(), body_start.size());
   return true;
 }
 
@@ -1115,6 +1163,12 @@ void Connection::cgi_output_ended(const char* why_if_no_head) {
 
 void Connection::cgi_finish_output() {
   if (relay_mode_ == RelayMode::parsed_chunked && !head_only_) relay_ += "0\r\n\r\n";
+  if (relay_mode_ == RelayMode::parsed_length && cgi_declared_set_ && payload_queued_ < cgi_declared_) {
+    // The client waits for bytes that will never come: only a close ends the response.
+    spdlog::warn("{}: CGI {} ended after {} of its {} Content-Length bytes; closing the connection", peer_string(),
+                 log_escaped(parser_.request().target), payload_queued_, cgi_declared_);
+    keep_alive_ = false;
+  }
 }
 
 void Connection::relay_flush() {
@@ -1126,17 +1180,17 @@ void Connection::relay_flush() {
       return;
     }
     relay_off_ += static_cast<std::size_t>(n);
-    body_sent_ += static_cast<std::uint64_t>(n);
+    sent_ += static_cast<std::uint64_t>(n);
     deadline_ = want_write_ ? w_.now() + w_.cfg().limits.send_timeout : k_never;
   }
   relay_.clear();
   relay_off_ = 0;
+  payload_sent_ = payload_queued_;
   if (want_write_) {
     want_write_ = false;
     deadline_ = k_never;
   }
   if (cgi_eof_ && state_ == State::relay) {
-    body_total_ = body_sent_;
     if (child_) {
       child_->conn = nullptr;  // the worker reaps it when it exits
       child_ = nullptr;
@@ -1150,7 +1204,7 @@ void Connection::relay_flush() {
 }
 
 void Connection::cgi_fail(int status, const char* why) {
-  spdlog::warn("{}: CGI {} failed ({}): {}", peer_string(), parser_.request().target, status, why);
+  spdlog::warn("{}: CGI {} failed ({}): {}", peer_string(), log_escaped(parser_.request().target), status, why);
   stop_cgi();
   relay_.clear();
   relay_off_ = 0;
@@ -1162,7 +1216,8 @@ void Connection::on_cgi_exit(int wait_status) {
   child_ = nullptr;
   cgi_exited_ = true;
   if (WIFSIGNALED(wait_status)) {
-    spdlog::info("{}: CGI {} killed by signal {}", peer_string(), parser_.request().target, WTERMSIG(wait_status));
+    spdlog::info("{}: CGI {} killed by signal {}", peer_string(), log_escaped(parser_.request().target),
+                 WTERMSIG(wait_status));
   }
   if (cgi_out_) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
   if (cgi_in_) {

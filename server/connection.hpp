@@ -127,8 +127,11 @@ class Connection {
   void close_now();
   // Half-closes and drains input for a while, so close() sends no RST.
   void start_linger();
-  // One Combined Log Format line, when the access log is on.
-  void log_access();
+  // Writes the access-log line of the open response, once; with aborted, a
+  // response of which nothing was sent is logged as 499.
+  void log_access(bool aborted = false);
+  // Body bytes of this response handed to the socket: no head, no chunk framing.
+  std::uint64_t body_bytes_sent() const;
   // Queues memory bytes (they must outlive the send).
   void add_mem(std::string_view data);
   // Queues a range of file_fd_.
@@ -147,8 +150,12 @@ class Connection {
   void relay_flush();
   // Parses the script's header block. Returns false when the response was replaced.
   bool cgi_parse_head();
-  // Appends the last chunk when the body is chunked.
+  // Appends the last chunk when the body is chunked; a body shorter than the
+  // script's Content-Length ends keep-alive.
   void cgi_finish_output();
+  // Appends len bytes of script body to relay_, framed for the client; bytes
+  // past the script's own Content-Length are dropped and end keep-alive.
+  void relay_body(const char* data, std::size_t len);
   // The script's output is over (EOF, or abandoned after it exited): finish
   // the response, or 502 with why_if_no_head when no header block came.
   void cgi_output_ended(const char* why_if_no_head);
@@ -204,8 +211,12 @@ class Connection {
 
   // access log
   int status_ = 0;
-  std::uint64_t body_sent_ = 0;
-  std::uint64_t body_total_ = 0;
+  bool response_open_ = false;        // a request is being answered and has no access-log line yet
+  std::uint64_t sent_ = 0;            // bytes of this response handed to the socket, head included
+  std::uint64_t head_len_ = 0;        // bytes of the head at the front of a sent (not relayed) response
+  std::uint64_t payload_queued_ = 0;  // CGI body bytes put in relay_ (no chunk framing)
+  std::uint64_t payload_sent_ = 0;    // ...of which relay_ has been handed to the socket in full
+  std::uint64_t linger_read_ = 0;     // bytes read and dropped while lingering
   std::string request_line_;
 
   // CGI
@@ -220,6 +231,9 @@ class Connection {
   RelayMode relay_mode_ = RelayMode::raw;
   std::string relay_;  // bytes waiting for the socket
   std::size_t relay_off_ = 0;
+  std::uint64_t cgi_declared_ = 0;  // the script's Content-Length, when relay_mode_ is parsed_length
+  bool cgi_declared_set_ = false;
+  bool cgi_excess_ = false;  // the script wrote past its Content-Length
   bool cgi_eof_ = false;
   bool cgi_exited_ = false;
   bool head_only_ = false;  // HEAD: discard the body

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <array>
 #include <cstring>
 
 namespace filehttpd {
@@ -14,15 +15,36 @@ RequestParser& self(llhttp_t* p) {
   return *static_cast<RequestParser*>(p->data);
 }
 
-bool is_tchar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         std::strchr("!#$%&'*+-.^_`|~", c);
-}
+// tchar of RFC 9110 section 5.6.2, as a table: NUL and every byte past 0x7E are not tokens.
+constexpr std::array<bool, 256> k_tchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+// The absolute-form prefix the classic profile must see whole before it
+// decides whether a target needs its leading '/'.
+constexpr std::string_view k_http_scheme = "http://";
 
 // Longest method token we wait for before handing bytes to llhttp.
 constexpr std::size_t k_max_method_probe = 32;
 
 }  // namespace
+
+bool is_tchar(char c) {
+  return k_tchar[static_cast<unsigned char>(c)];
+}
+
+bool is_field_value(std::string_view v) {
+  for (char ch : v) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
+  }
+  return true;
+}
 
 const std::string* Request::find(std::string_view name) const {
   for (std::size_t i = 0; i < header_count; ++i) {
@@ -101,16 +123,19 @@ int RequestParser::count_head(std::size_t len) {
 int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t len) {
   auto& s = self(p);
   Request& r = s.req_;
+  std::size_t overhead = 0;
   if (!s.field_open_) {
     if (r.headers.size() <= r.header_count) r.headers.emplace_back();
     r.headers[r.header_count].name.clear();
     r.headers[r.header_count].value.clear();
     ++r.header_count;
     s.field_open_ = true;
+    // Two bytes of ": " and two of CRLF per line count too, once per line
+    // however many calls the name arrives in.
+    overhead = 4;
   }
   r.headers[r.header_count - 1].name.append(at, len);
-  // Two bytes of ": " and two of CRLF per line count too.
-  return s.count_head(len + 4);
+  return s.count_head(len + overhead);
 }
 
 int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t len) {
@@ -123,8 +148,18 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t len)
 
 int RequestParser::on_header_field_complete(llhttp_t* p) {
   auto& s = self(p);
+  if (!s.field_open_ || s.req_.header_count == 0) {  // no on_header_field for this line: ": value"
+    s.pending_status_ = 400;
+    s.error_reason_ = "empty header name";
+    return -1;
+  }
   const std::string& name = s.req_.headers[s.req_.header_count - 1].name;
-  if (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
+  if (name.empty()) {
+    s.pending_status_ = 400;
+    s.error_reason_ = "empty header name";
+    return -1;
+  }
+  if (name.back() == ' ' || name.back() == '\t') {
     // "Name : value" is forbidden (RFC 9112 section 5.1); llhttp lets it through.
     s.pending_status_ = 400;
     s.error_reason_ = "white space before a header colon";
@@ -151,6 +186,9 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   r.content_length = r.has_content_length ? p->content_length : 0;
   s.headers_done_ = true;
   s.paused_event_ = ParseEvent::headers_done;
+  // We never switch protocols: an Upgrade header (or CONNECT) is ignored and
+  // the bytes after this message are parsed as the next request.
+  p->upgrade = 0;
   return k_pause;
 }
 
@@ -212,12 +250,20 @@ ParseEvent RequestParser::feed(const char* data, std::size_t len, std::size_t& c
     bool token_so_far = true;
     for (std::size_t i = skip; i < len && token_so_far && data + i != sp; ++i) token_so_far = is_tchar(data[i]);
     if (!sp && token_so_far && len - skip < k_max_method_probe) return ParseEvent::need_more;
+    // A token longer than any method we know is an unknown method, whether
+    // or not its SP has arrived yet.
+    std::size_t token_len = sp ? static_cast<std::size_t>(sp - data) - skip : len - skip;
+    if (token_so_far && token_len >= k_max_method_probe) {
+      consumed = len;
+      return fail(501, "unknown method");
+    }
     if (relative_targets_ && sp && token_so_far) {
       // "GET name HTTP/1.1": give llhttp the '/' the classic contract leaves out.
       std::size_t at = static_cast<std::size_t>(sp - data) + 1;
-      if (at == len) return ParseEvent::need_more;
-      if (data[at] != '/' && data[at] != '*' && data[at] != ' ' &&
-          std::string_view(data + at, len - at).substr(0, 7) != "http://") {
+      std::string_view rest(data + at, len - at);
+      // Wait until the target's start says whether it is "http://...".
+      if (rest.size() < k_http_scheme.size() && k_http_scheme.starts_with(rest)) return ParseEvent::need_more;
+      if (data[at] != '/' && data[at] != '*' && data[at] != ' ' && !rest.starts_with(k_http_scheme)) {
         std::size_t used = 0;
         ParseEvent ev = run(data, at, used);
         if (ev == ParseEvent::error) {

@@ -35,6 +35,13 @@ struct Request {
   void clear();
 };
 
+// Returns true when c is a tchar of RFC 9110 section 5.6.2 (the bytes of a token).
+bool is_tchar(char c);
+
+// Returns true when v may be a field value: no NUL, CR, LF or other control
+// byte but HTAB, and no DEL (RFC 9110 section 5.5).
+bool is_field_value(std::string_view v);
+
 enum class ParseEvent {
   need_more,     // all input consumed, the message is not finished
   headers_done,  // the head is complete; request() is valid
@@ -72,6 +79,9 @@ class RequestParser {
   bool in_message() const { return in_message_; }
   // Returns true while a request head is partly received.
   bool head_in_progress() const { return in_message_ && !headers_done_; }
+  // Returns true when the head of the current message is complete and its
+  // body is being read (still true after an error in that body).
+  bool in_body() const { return in_message_ && headers_done_; }
   // Returns true when the current request's body has not been read to its end.
   bool unread_body() const { return in_message_ && headers_done_ && req_.has_body(); }
 

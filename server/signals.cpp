@@ -18,7 +18,9 @@ struct KernelSigaction {
 
 constexpr int k_max_signal = 64;
 
-bool catchable(int sig) { return sig != SIGKILL && sig != SIGSTOP; }
+bool catchable(int sig) {
+  return sig != SIGKILL && sig != SIGSTOP;
+}
 
 }  // namespace
 
@@ -30,7 +32,9 @@ void reset_signals(std::uint64_t mask) {
   }
 }
 
-void reset_all_signals() { reset_signals(~0ull); }
+void reset_all_signals() {
+  reset_signals(~0ull);
+}
 
 std::uint64_t non_default_signals() {
   static const std::uint64_t mask = [] {
@@ -44,6 +48,65 @@ std::uint64_t non_default_signals() {
     return m;
   }();
   return mask;
+}
+
+}  // namespace filehttpd
+
+namespace filehttpd {
+
+SignalAction signal_action(int sig) {
+  switch (sig) {
+    case SIGTERM:
+    case SIGINT: return SignalAction::stop;
+    case SIGCHLD: return SignalAction::child;
+    case SIGHUP: return SignalAction::reload;
+    case SIGUSR1: return SignalAction::reopen;
+    case SIGPIPE:
+    case SIGWINCH:
+    case SIGURG:
+    case SIGCONT:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+    case SIGVTALRM:
+    case SIGPROF:
+    case SIGIO: return SignalAction::quiet;
+    default: return SignalAction::note;
+  }
+}
+
+void SignalBatch::add(int sig) {
+  switch (signal_action(sig)) {
+    case SignalAction::stop:
+      if (!stop) stop = sig;
+      break;
+    case SignalAction::child: child = true; break;
+    case SignalAction::reload: reload = true; break;
+    case SignalAction::reopen: reopen = true; break;
+    case SignalAction::quiet: break;
+    case SignalAction::note:
+      if (sig >= 1 && sig <= 64) noted |= 1ull << (sig - 1);
+      break;
+  }
+}
+
+bool SignalNotes::should_log(int sig, std::chrono::steady_clock::time_point now) {
+  if (sig < 1 || sig > 64) return false;
+  auto i = static_cast<std::size_t>(sig);
+  if (now < next_[i]) {
+    ++suppressed_[i];
+    return false;
+  }
+  next_[i] = now + k_signal_note_interval;
+  return true;
+}
+
+std::uint64_t SignalNotes::take_suppressed(int sig) {
+  if (sig < 1 || sig > 64) return 0;
+  auto i = static_cast<std::size_t>(sig);
+  std::uint64_t n = suppressed_[i];
+  suppressed_[i] = 0;
+  return n;
 }
 
 }  // namespace filehttpd

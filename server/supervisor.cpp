@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
-#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,12 +19,14 @@
 #include <cstring>
 #include <list>
 #include <memory>
+#include <optional>
 
 #include "cli.hpp"
 #include "daemon.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "mime.hpp"
+#include "signals.hpp"
 #include "systemd.hpp"
 #include "unique_fd.hpp"
 #include "worker.hpp"
@@ -34,6 +36,11 @@ namespace filehttpd {
 namespace {
 
 using steady = std::chrono::steady_clock;
+
+// Signals taken in one pass of the supervisor loop, at most.
+constexpr int k_signals_per_pass = 256;
+// How soon the supervisor retries an error log that did not take its lines.
+constexpr steady::duration k_log_retry = std::chrono::seconds(1);
 
 struct Root {
   unique_fd fd;
@@ -100,9 +107,8 @@ bool drop_privileges(const Credentials& c) {
 // Capabilities the supervisor keeps once workers run as another user: bind
 // (re-bind on reload), set ids (start workers), read and write past file
 // modes (config, root, log files, pidfile, unix sockets on reload).
-constexpr std::uint64_t k_kept_caps = (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_SETUID) |
-                                      (1ull << CAP_SETGID) | (1ull << CAP_DAC_OVERRIDE) |
-                                      (1ull << CAP_DAC_READ_SEARCH);
+constexpr std::uint64_t k_kept_caps = (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_SETUID) | (1ull << CAP_SETGID) |
+                                      (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH);
 
 // Drops every other capability from the bounding, permitted and effective
 // sets. Returns "" or an error.
@@ -165,6 +171,8 @@ class Supervisor {
   void begin_stop(int sig);
   // SIGUSR1: reopen our log files and ask every worker to reopen theirs.
   void reopen();
+  // Acts on the signals of one pass: stop, reap, reload, reopen, then notes.
+  void act_on(const SignalBatch& batch);
   // Returns the STATUS= line for systemd.
   std::string status_line() const;
   // In daemon mode, resolve relative paths against the launch directory...
@@ -185,7 +193,23 @@ class Supervisor {
   Pidfile pidfile_;
   unique_fd lifeline_;
   unique_fd launch_dir_;
+  SignalNotes notes_;
 };
+
+void Supervisor::act_on(const SignalBatch& batch) {
+  if (batch.stop) begin_stop(batch.stop);
+  if (batch.child) on_sigchld();
+  if (batch.reload && !stopping_) reload();
+  if (batch.reopen) reopen();
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (!(batch.noted & (1ull << (sig - 1))) || !notes_.should_log(sig, steady::now())) continue;
+    std::uint64_t more = notes_.take_suppressed(sig);
+    if (more)
+      spdlog::info("ignoring signal {} ({} more since the last such line)", strsignal(sig), more);
+    else
+      spdlog::info("ignoring signal {}", strsignal(sig));
+  }
+}
 
 void Supervisor::enter_launch_dir() {
   if (launch_dir_ && fchdir(launch_dir_.get()) != 0) spdlog::warn("fchdir: {}", std::strerror(errno));
@@ -249,6 +273,7 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
   pid_t pid = fork();
   if (pid < 0) return std::string("fork: ") + std::strerror(errno);
   if (pid == 0) {
+    log_after_fork();  // the supervisor's queued lines are its own to write
     // The worker keeps only its own control pipe: another worker's write
     // end here would hide that worker's stop EOF.
     control_w.reset();
@@ -267,6 +292,7 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
     std::vector<int> fds;
     for (const auto& l : listeners_) fds.push_back(l.fd.get());
     int rc = run_worker(gen.cfg, fds, control_r.get(), gen.root.fd.get(), gen.root.path);
+    flush_logs();
     spdlog::shutdown();
     _exit(rc);
   }
@@ -481,35 +507,36 @@ int Supervisor::run() {
   sigset_t all;
   sigfillset(&all);
   while (!gens_.empty()) {
-    siginfo_t info{};
+    // Wait for a signal; wake up anyway when a respawn is due or the error
+    // log holds lines its destination did not take yet.
+    std::optional<steady::duration> wait;
+    if (!respawns_.empty()) wait = k_respawn_interval - (steady::now() - last_respawn_);
+    if (!flush_logs()) wait = std::min(wait.value_or(k_log_retry), steady::duration(k_log_retry));
+    SignalBatch batch;
     int sig;
-    if (!respawns_.empty()) {
-      auto wait = k_respawn_interval - (steady::now() - last_respawn_);
-      auto ns = std::max<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count(), 1);
+    siginfo_t info{};
+    if (wait) {
+      auto ns = std::max<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(*wait).count(), 1);
       timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
       sig = sigtimedwait(&all, &info, &ts);
     } else {
       sig = sigwaitinfo(&all, &info);
     }
     if (sig > 0) {
-      switch (sig) {
-        case SIGTERM:
-        case SIGINT: begin_stop(sig); break;
-        case SIGCHLD: on_sigchld(); break;
-        case SIGHUP:
-          if (stopping_) break;
-          reload();
-          break;
-        case SIGUSR1: reopen(); break;
-        default: spdlog::info("ignoring signal {}", strsignal(sig)); break;
-      }
+      // Take every pending signal in one pass, so that none of them, and no
+      // flood of one, can hold back SIGTERM or SIGCHLD.
+      batch.add(sig);
+      const timespec zero{0, 0};
+      for (int i = 0; i < k_signals_per_pass && (sig = sigtimedwait(&all, &info, &zero)) > 0; ++i) batch.add(sig);
     }
+    act_on(batch);
     do_respawns();
     if (stopping_ && std::all_of(gens_.begin(), gens_.end(), [](const Generation& g) { return g.workers.empty(); }))
       break;
   }
   pidfile_.remove();
   spdlog::info("stopped");
+  flush_logs();
   return exit_code_;
 }
 

@@ -252,6 +252,9 @@ int Worker::run() {
     return 1;
   }
 
+  // A log destination that fills up is written again as soon as it drains,
+  // not only on the next tick.
+  watch_log_writability([this](int fd, void* dest, bool want) { watch_log(fd, dest, want); });
   epoll_event events[k_max_events];
   now_ = steady_clock::now();
   while (true) {
@@ -275,12 +278,14 @@ int Worker::run() {
           ssize_t ignored = read(timer_.get(), &ticks, sizeof ticks);
           (void)ignored;
           sweep();
+          flush_logs();  // the access log goes out at least once per tick
           break;
         }
         case EpollTag::Kind::socket: static_cast<Connection*>(tag->owner)->on_socket_event(ev); break;
         case EpollTag::Kind::cgi_out: static_cast<Connection*>(tag->owner)->on_cgi_out_event(ev); break;
         case EpollTag::Kind::cgi_in: static_cast<Connection*>(tag->owner)->on_cgi_in_event(ev); break;
         case EpollTag::Kind::cgi_pid: on_child_exit(static_cast<CgiChild*>(tag->owner)); break;
+        case EpollTag::Kind::log: on_log_writable(tag->owner); break;
       }
     }
     for (Connection* c : graveyard_) delete c;
@@ -289,7 +294,25 @@ int Worker::run() {
   }
   for (pid_t pg : stale_groups_) signal_group(pg, SIGKILL);
   spdlog::debug("worker {} done", getpid());
+  watch_log_writability(nullptr);
   return 0;
+}
+
+void Worker::watch_log(int fd, void* dest, bool want) {
+  if (!want) {
+    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    return;
+  }
+  auto it = std::find_if(log_tags_.begin(), log_tags_.end(), [&](const auto& t) { return t->owner == dest; });
+  if (it == log_tags_.end()) {
+    log_tags_.push_back(std::make_unique<EpollTag>(EpollTag{EpollTag::Kind::log, dest}));
+    it = log_tags_.end() - 1;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLOUT;
+  ev.data.ptr = it->get();
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
+    epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
 }
 
 int run_worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, const std::string& root_path) {

@@ -22,7 +22,7 @@ class Worker;
 
 // What an epoll event refers to; epoll_data.ptr points at one of these.
 struct EpollTag {
-  enum class Kind : unsigned char { listener, stop, timer, socket, cgi_out, cgi_in, cgi_pid } kind;
+  enum class Kind : unsigned char { listener, stop, timer, socket, cgi_out, cgi_in, cgi_pid, log } kind;
   void* owner;
 };
 
@@ -96,6 +96,8 @@ class Worker {
   void on_child_exit(CgiChild* child);
   // Timeouts, SIGKILL deadlines, accept back-off and the stop's grace period.
   void sweep();
+  // Watches (want) or stops watching a log destination's fd for EPOLLOUT.
+  void watch_log(int fd, void* dest, bool want);
   // Removes or restores the listeners in the epoll set.
   void pause_accepting(bool paused);
 
@@ -114,6 +116,8 @@ class Worker {
   EpollTag stop_tag_{EpollTag::Kind::stop, nullptr};
   unique_fd timer_;  // periodic, k_sweep_period
   EpollTag timer_tag_{EpollTag::Kind::timer, nullptr};
+  // Log destinations waiting to become writable (see watch_log_writability).
+  std::vector<std::unique_ptr<EpollTag>> log_tags_;
   std::vector<Connection*> conns_;
   std::vector<Connection*> graveyard_;
   std::list<CgiChild> children_;

@@ -228,6 +228,65 @@ TEST_F(Cgi, BadScriptOutputIs502) {
   EXPECT_NE(log.find("malformed Status header"), std::string::npos) << log;
 }
 
+// A script cannot make the client read a second, injected response: header
+// names and values with CR, NUL or other control bytes and a Content-Length
+// that would wrap are 502; a body shorter or longer than the script's own
+// Content-Length ends the connection after exactly the declared bytes.
+TEST_F(Cgi, ScriptCannotDesynchroniseTheClient) {
+  const std::string injected = "HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nforged";
+  put("a.txt", "A");
+  put("wrap.sh",
+      "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nContent-Length: 18446744073709551618\\r\\n\\r\\nxx" + injected +
+          "'\n",
+      0755);
+  put("crname.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nA\\rB: v\\r\\n\\r\\nx'\n", 0755);
+  put("crvalue.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nX: a\\rb\\r\\n\\r\\nx'\n", 0755);
+  put("nulvalue.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nX: a\\000b\\r\\n\\r\\nx'\n", 0755);
+  put("short.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nContent-Length: 100\\r\\n\\r\\n0123456789'\n",
+      0755);
+  put("long.sh",
+      "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nContent-Length: 5\\r\\n\\r\\nhello" + injected + "'\n", 0755);
+  start();
+  const std::string second = "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  for (const char* bad : {"/wrap.sh", "/crname.sh", "/crvalue.sh", "/nulvalue.sh"}) {
+    std::string r = req(std::string("GET ") + bad + " HTTP/1.1\r\nHost: t\r\n\r\n" + second, 3s);
+    EXPECT_EQ(status_of(r), 502) << bad << "\n" << r;
+    EXPECT_EQ(r.find("forged"), std::string::npos) << bad;
+    EXPECT_EQ(r.find("A\rB"), std::string::npos) << bad;
+    EXPECT_EQ(r.find("a\rb"), std::string::npos) << bad;
+    // The pipelined request after it is either answered correctly or refused by a close.
+    std::size_t next = r.find("HTTP/1.1 ", 1);
+    if (next != std::string::npos) {
+      EXPECT_EQ(status_of(r.substr(next)), 200) << bad;
+      EXPECT_EQ(body_of(r.substr(next)), "A") << bad;
+    }
+  }
+  std::string log = server_->stderr_text();
+  EXPECT_NE(log.find("Content-Length out of range"), std::string::npos) << log;
+  EXPECT_NE(log.find("not a token"), std::string::npos) << log;
+  EXPECT_NE(log.find("control byte"), std::string::npos) << log;
+
+  // Short: exactly the 10 bytes sent, then the connection closes; the
+  // pipelined second request is never answered inside the first body.
+  auto t0 = std::chrono::steady_clock::now();
+  std::string shortr = req("GET /short.sh HTTP/1.1\r\nHost: t\r\n\r\n" + second, 5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << "the connection was kept open";
+  EXPECT_EQ(status_of(shortr), 200);
+  EXPECT_EQ(header(shortr, "Content-Length"), "100");
+  EXPECT_EQ(body_of(shortr), "0123456789");
+  // Long: the declared 5 bytes, nothing injected, then close.
+  t0 = std::chrono::steady_clock::now();
+  std::string longr = req("GET /long.sh HTTP/1.1\r\nHost: t\r\n\r\n" + second, 5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << "the connection was kept open";
+  EXPECT_EQ(status_of(longr), 200);
+  EXPECT_EQ(body_of(longr), "hello");
+  log = server_->stderr_text();
+  EXPECT_NE(log.find("ended after 10 of its 100 Content-Length bytes"), std::string::npos) << log;
+  EXPECT_NE(log.find("sent more than its Content-Length of 5"), std::string::npos) << log;
+  // The server goes on: a fresh connection gets its answer.
+  EXPECT_EQ(body_of(get("/a.txt")), "A");
+}
+
 TEST_F(Cgi, MissingContentTypeIsOctetStreamWithWarning) {
   put("nct.sh", "#!/bin/sh\nprintf 'X-Only: 1\\r\\n\\r\\nbody'\n", 0755);
   start();

@@ -524,3 +524,41 @@ TEST_F(Http, SendStallTimeoutClosesNonReadingClient) {
   close(fd);
   EXPECT_NE(server_->stderr_text().find("no send progress"), std::string::npos);
 }
+
+// We never switch protocols: a request with Upgrade is answered as a plain
+// request (never 101) and the pipelined request after it is answered too.
+TEST_F(Http, UpgradeHeaderIsIgnored) {
+  put("a.txt", "A");
+  put("b.txt", "B");
+  start();
+  std::string r =
+      req("GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+          "GET /b.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.find("101"), std::string::npos) << r;
+  std::size_t second = r.find("HTTP/1.1 200 OK", 1);
+  ASSERT_NE(second, std::string::npos) << r;
+  EXPECT_EQ(status_of(r), 200);
+  EXPECT_EQ(body_of(r.substr(0, second)), "A");
+  EXPECT_EQ(body_of(r.substr(second)), "B");
+}
+
+// An empty field name is 400, and the connection closes.
+TEST_F(Http, EmptyHeaderNameIs400) {
+  put("a.txt", "A");
+  start();
+  std::string r = req("GET /a.txt HTTP/1.1\r\nHost: t\r\n: x\r\n\r\n");
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_EQ(header(r, "Connection"), "close");
+  EXPECT_EQ(body_of(get("/a.txt")), "A");
+}
+
+// A static GET whose chunked body turns out malformed after the 200 was
+// sent: one request, one final response; no 400 follows it.
+TEST_F(Http, MalformedBodyAfterTheResponseGetsNoSecondResponse) {
+  put("a.txt", "A");
+  start();
+  std::string r = req("GET /a.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nbad\r\n0\r\n\r\n");
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "a second response:\n" << r;
+  EXPECT_EQ(body_of(get("/a.txt")), "A");
+}

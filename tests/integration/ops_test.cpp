@@ -53,6 +53,15 @@ TEST_F(Ops, ConfigErrorsNameKeyAndPosition) {
       {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nheader_timeout = \"soon\"\n",
        ":4:18: limits.header_timeout must be a duration"},
       {"root = \"/tmp\nlisten = []\n", ":1:"},
+      // Numbers that overflow are errors, never undefined behaviour or a wrapped value.
+      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nheader_timeout = 9223372036854776\n",
+       ":4:18: limits.header_timeout is too large"},
+      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nheader_timeout = \"18446744073709552\"\n",
+       ":4:18: limits.header_timeout is too large"},
+      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nkeepalive_timeout = \"999999999999999999m\"\n",
+       ":4:21: limits.keepalive_timeout is too large"},
+      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nmax_body = \"17179869184g\"\n",
+       ":4:12: limits.max_body is too large"},
   };
   for (const auto& c : cases) {
     std::string file = config(c.body);
@@ -211,23 +220,16 @@ TEST_F(Ops, SyslogReachesARealSyslogDaemon) {
   if (getuid() != 0) GTEST_SKIP() << "needs root to give the test its own /dev/log in a private mount namespace";
   put("a.txt", "A");
   std::string messages = base_.path() + "/messages";
-  std::string script =
-      "mount -t tmpfs tmpfs /dev\n"
-      "mknod -m 666 /dev/null c 1 3\n"
-      "busybox syslogd -n -O " +
-      messages +
-      " &\n"
-      "SYSLOGD=$!\n"
-      "for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.05; done\n" +
-      std::string(FILEHTTPD_BIN) + " --root " + root_ + " --listen 127.0.0.1:" + std::to_string(port_) +
-      " --log-target syslog --access-log syslog &\n"
-      "SRV=$!\n"
-      "for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:" +
-      std::to_string(port_) +
-      "/a.txt && break; sleep 0.05; done\n"
-      "kill -TERM $SRV; wait $SRV; RC=$?\n"
-      "sleep 0.2; kill $SYSLOGD\n"
-      "exit $RC\n";
+  std::string script = syslogd_script(messages) + std::string(FILEHTTPD_BIN) + " --root " + root_ +
+                       " --listen 127.0.0.1:" + std::to_string(port_) +
+                       " --log-target syslog --access-log syslog &\n"
+                       "SRV=$!\n"
+                       "for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:" +
+                       std::to_string(port_) +
+                       "/a.txt && break; sleep 0.05; done\n"
+                       "kill -TERM $SRV; wait $SRV; RC=$?\n"
+                       "sleep 0.2; kill $SYSLOGD\n"
+                       "exit $RC\n";
   RunResult r = run({"unshare", "--mount", "--propagation", "private", "sh", "-e", "-c", script}, 30s);
   bool refused =
       r.err.find("not permitted") != std::string::npos || r.err.find("ermission denied") != std::string::npos;

@@ -161,16 +161,20 @@ RunResult curl(const std::vector<std::string>& args) {
   return run(argv);
 }
 
-Server::Server(std::vector<std::string> args, std::vector<std::string> prefix) {
-  char err_t[] = "/tmp/filehttpd-srv-XXXXXX";
-  int err_fd = mkstemp(err_t);
-  chmod(err_t, 0666);
-  err_path_ = err_t;
+Server::Server(std::vector<std::string> args, std::vector<std::string> prefix, int err_fd) {
   std::vector<std::string> argv = prefix;
   argv.push_back(FILEHTTPD_BIN);
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_ = spawn(argv, err_fd, err_fd);
-  close(err_fd);
+  if (err_fd >= 0) {
+    pid_ = spawn(argv, err_fd, err_fd);
+    return;
+  }
+  char err_t[] = "/tmp/filehttpd-srv-XXXXXX";
+  int file_fd = mkstemp(err_t);
+  chmod(err_t, 0666);
+  err_path_ = err_t;
+  pid_ = spawn(argv, file_fd, file_fd);
+  close(file_fd);
 }
 
 Server::~Server() {
@@ -345,6 +349,43 @@ int fd_count(pid_t pid) {
     if (e->d_name[0] != '.') ++n;
   if (d) closedir(d);
   return n;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  std::size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return -1;
+  std::istringstream in(stat.substr(close_paren + 2));
+  std::string field;
+  // After the command: state is field 3; utime and stime are fields 14 and 15.
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::string syslogd_script(const std::string& messages) {
+  return "mount -t tmpfs tmpfs /dev\n"
+         "mknod -m 666 /dev/null c 1 3\n"
+         "busybox syslogd -n -O " +
+         messages +
+         " &\n"
+         "SYSLOGD=$!\n"
+         "for i in $(seq 100); do [ -S /dev/log ] && break; sleep 0.05; done\n";
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    out.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
 }
 
 std::string unprivileged_user() {

@@ -48,7 +48,9 @@ RunResult curl(const std::vector<std::string>& args);
 class Server {
  public:
   // Starts the binary with args. prefix (e.g. setpriv ...) goes before it.
-  explicit Server(std::vector<std::string> args, std::vector<std::string> prefix = {});
+  // With err_fd >= 0 the server's stdout and stderr are that fd (the caller
+  // keeps it); otherwise a temporary file that stderr_text() reads.
+  explicit Server(std::vector<std::string> args, std::vector<std::string> prefix = {}, int err_fd = -1);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -105,6 +107,17 @@ char process_state(pid_t pid);
 
 // Returns the number of open fds of pid.
 int fd_count(pid_t pid);
+
+// Returns utime + stime of pid itself from /proc/PID/stat, in seconds (-1 when gone).
+double cpu_seconds(pid_t pid);
+
+// Returns shell lines, for a private mount namespace, that put a tmpfs on
+// /dev, start busybox syslogd writing to messages (its pid in $SYSLOGD) and
+// wait until /dev/log exists.
+std::string syslogd_script(const std::string& messages);
+
+// Returns the lines of text (without their newlines; a last line without one counts).
+std::vector<std::string> lines_of(const std::string& text);
 
 // Returns the name of an unprivileged user to run as, or "" when none exists.
 std::string unprivileged_user();

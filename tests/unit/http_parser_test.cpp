@@ -95,6 +95,18 @@ const std::vector<Row>& rows() {
       {"double_cl", "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400, "", "", "", false},
       {"bare_lf_in_chunk", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400, "", "", "",
        false},
+      // Segmentation independence (each row is also fed split at every offset and byte by byte).
+      {"empty_field_name", "GET / HTTP/1.1\r\nHost: a\r\n: x\r\n\r\n", 400, "", "", "", false},
+      {"empty_first_field_name", "GET / HTTP/1.1\r\n: x\r\nHost: a\r\n\r\n", 400, "", "", "", false},
+      {"nul_method", std::string("\0\0 / HTTP/1.1\r\n\r\n", 17), 400, "", "", "", false},
+      {"forty_nuls", std::string(40, '\0') + " / HTTP/1.1\r\n\r\n", 400, "", "", "", false},
+      {"long_method", std::string(40, 'M') + " / HTTP/1.1\r\n\r\n", 501, "", "", "", false},
+      {"long_target", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, "", "", "", false},
+      {"classic_absolute_form", "GET http://x/index.html HTTP/1.1\r\n\r\n", 0, "GET", "http://x/index.html", "", true},
+      {"classic_name_starting_with_h", "GET hello.txt HTTP/1.1\r\n\r\n", 0, "GET", "/hello.txt", "", true},
+      {"classic_name_http", "GET http HTTP/1.1\r\n\r\n", 0, "GET", "/http", "", true},
+      {"upgrade_is_ignored", "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 0,
+       "GET", "/ws", "", false},
   };
   return r;
 }
@@ -191,4 +203,45 @@ TEST(RequestParser, HeaderLimitGives431EvenWhenSplit) {
   EXPECT_EQ(o.status, 431);
   Outcome fits = parse(in, {100, 2000, 4000}, false, 8192, 512);
   EXPECT_EQ(fits.event, ParseEvent::message_done);
+}
+
+// The head-size count comes from bytes, not from how many callbacks llhttp
+// made: for every limit, whole and byte-by-byte input agree on 431 or not.
+TEST(RequestParser, HeadLimitIsTheSameHoweverSplit) {
+  std::string in = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 12; ++i) in += "X-Header-Number-" + std::to_string(i) + ": " + std::string(20, 'v') + "\r\n";
+  in += "\r\n";
+  std::vector<std::size_t> bytes;
+  for (std::size_t i = 1; i < in.size(); ++i) bytes.push_back(i);
+  int flips = 0;
+  ParseEvent last = ParseEvent::error;
+  for (std::size_t limit = in.size() - 80; limit <= in.size() + 10; ++limit) {
+    Outcome whole = parse(in, {}, false, limit, 512);
+    Outcome split = parse(in, bytes, false, limit, 512);
+    EXPECT_EQ(whole.event, split.event) << "limit " << limit;
+    EXPECT_EQ(whole.status, split.status) << "limit " << limit;
+    if (whole.event != last) ++flips;
+    last = whole.event;
+  }
+  EXPECT_EQ(flips, 1) << "the range of limits should cover 431 (low limits) and a parsed head (high ones)";
+  EXPECT_EQ(last, ParseEvent::message_done);
+}
+
+// A request with Upgrade is answered as a plain request, and the next
+// pipelined request is parsed as HTTP.
+TEST(RequestParser, UpgradeHeaderDoesNotStopPipelining) {
+  RequestParser p(32 * 1024, 8 * 1024, false);
+  std::string in =
+      "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /b HTTP/1.1\r\nHost: "
+      "x\r\n\r\n";
+  std::size_t used = 0, off = 0;
+  ASSERT_EQ(p.feed(in.data(), in.size(), used), ParseEvent::headers_done);
+  off += used;
+  ASSERT_EQ(p.feed(in.data() + off, in.size() - off, used), ParseEvent::message_done);
+  off += used;
+  ASSERT_EQ(p.feed(in.data() + off, in.size() - off, used), ParseEvent::headers_done);
+  off += used;
+  EXPECT_EQ(p.request().target, "/b");
+  ASSERT_EQ(p.feed(in.data() + off, in.size() - off, used), ParseEvent::message_done);
+  EXPECT_EQ(off + used, in.size());
 }

@@ -1,0 +1,36 @@
+#pragma once
+// The access log line: Combined Log Format with client text escaped. No I/O.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace filehttpd {
+
+// Status logged for a request whose client closed the connection before any
+// byte of the response was sent (nginx uses the same number).
+inline constexpr int k_status_client_closed = 499;
+
+// One response as the access log sees it.
+struct AccessEntry {
+  std::string_view peer;          // client address
+  std::string_view time;          // "10/Oct/2000:13:55:36 +0000"
+  std::string_view request_line;  // "-" when no request line was understood
+  int status = 0;
+  std::uint64_t body_bytes = 0;  // body bytes sent: no head, no chunk framing
+  std::string_view referer;      // "" for none
+  std::string_view user_agent;   // "" for none
+};
+
+// Appends s to out with each byte b for which escape(b) holds written as \xHH.
+void append_hex_escaped(std::string& out, std::string_view s, bool (*escape)(unsigned char));
+
+// Appends s with '"', '\\' and every byte outside 0x20-0x7E written as \xHH.
+void append_log_escaped(std::string& out, std::string_view s);
+
+// Returns s escaped as append_log_escaped() does (for client text in the error log).
+std::string log_escaped(std::string_view s);
+
+// Appends the Combined Log Format line for e, without a newline.
+void format_access_line(std::string& out, const AccessEntry& e);
+
+}  // namespace filehttpd

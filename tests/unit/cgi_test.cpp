@@ -1,0 +1,47 @@
+// The CGI header-block parser: a table of script outputs and what becomes of them.
+#include "cgi.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace filehttpd;
+
+TEST(CgiHeaders, Table) {
+  using S = CgiHeaderResult::State;
+  struct Row {
+    const char* name;
+    std::string in;
+    S state;
+    int status;
+    bool has_length;
+    unsigned long long length;
+  } rows[] = {
+      {"plain", "Content-Type: text/plain\r\n\r\nbody", S::done, 200, false, 0},
+      {"lf_only", "Content-Type: text/plain\n\nbody", S::done, 200, false, 0},
+      {"status", "Status: 404 Gone\r\nContent-Type: text/plain\r\n\r\n", S::done, 404, false, 0},
+      {"length", "Content-Length: 18446744073709551615\r\n\r\n", S::done, 200, true, 18446744073709551615ull},
+      {"length_wraps", "Content-Length: 18446744073709551618\r\n\r\n", S::invalid, 0, false, 0},
+      {"length_huge", "Content-Length: 99999999999999999999999\r\n\r\n", S::invalid, 0, false, 0},
+      {"length_signed", "Content-Length: +5\r\n\r\n", S::invalid, 0, false, 0},
+      {"cr_in_name", "A\rB: v\r\n\r\n", S::invalid, 0, false, 0},
+      {"nul_in_name", std::string("A\0B: v\r\n\r\n", 10), S::invalid, 0, false, 0},
+      {"space_in_name", "A B: v\r\n\r\n", S::invalid, 0, false, 0},
+      {"cr_in_value", "X: a\rb\r\n\r\n", S::invalid, 0, false, 0},
+      {"nul_in_value", std::string("X: a\0b\r\n\r\n", 10), S::invalid, 0, false, 0},
+      {"esc_in_value", "X: a\x1b[1m\r\n\r\n", S::invalid, 0, false, 0},
+      {"del_in_value", "X: a\x7f\r\n\r\n", S::invalid, 0, false, 0},
+      {"tab_in_value", "X: a\tb\r\nContent-Type: t/p\r\n\r\n", S::done, 200, false, 0},
+      {"cr_in_location", "Location: /a\rSet-Cookie: x\r\n\r\n", S::invalid, 0, false, 0},
+      {"utf8_value", "X: caf\xc3\xa9\r\n\r\n", S::done, 200, false, 0},
+      {"no_blank_line_yet", "Content-Type: text/plain\r\n", S::need_more, 200, false, 0},
+  };
+  for (const Row& r : rows) {
+    CgiHeaderResult out = parse_cgi_headers(r.in);
+    EXPECT_EQ(out.state, r.state) << r.name << ": " << out.reason;
+    if (r.state != S::done) continue;
+    EXPECT_EQ(out.status, r.status) << r.name;
+    EXPECT_EQ(out.has_content_length, r.has_length) << r.name;
+    if (r.has_length) {
+      EXPECT_EQ(out.content_length, r.length) << r.name;
+    }
+  }
+}
