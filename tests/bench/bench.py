@@ -131,9 +131,11 @@ def make_site(root, cgi_probe):
     os.chmod(root, 0o755)
 
 
-def servers(work, root, filehttpd):
+def servers(work, root, filehttpd, logged=False):
+    """The three servers; with logged, each writes a Combined access log to a file in work."""
+    suffix = "-logged" if logged else ""
     ports = {n: free_port() for n in ("filehttpd", "nginx", "lighttpd")}
-    ngx = os.path.join(work, "nginx")
+    ngx = os.path.join(work, "nginx" + suffix)
     os.makedirs(ngx, exist_ok=True)
     with open(os.path.join(ngx, "nginx.conf"), "w") as f:
         f.write(f"""
@@ -145,7 +147,7 @@ error_log {ngx}/error.log;
 worker_rlimit_nofile 20000;
 events {{ worker_connections 19000; }}
 http {{
-  access_log off;
+  {f"access_log {ngx}/access.log combined;" if logged else "access_log off;"}
   sendfile on;
   tcp_nopush on;
   tcp_nodelay on;
@@ -160,11 +162,11 @@ http {{
   server {{ listen 127.0.0.1:{ports['nginx']}; root {root}; }}
 }}
 """)
-    lig = os.path.join(work, "lighttpd")
+    lig = os.path.join(work, "lighttpd" + suffix)
     os.makedirs(lig, exist_ok=True)
     with open(os.path.join(lig, "lighttpd.conf"), "w") as f:
         f.write(f"""
-server.modules = ( "mod_cgi" )
+server.modules = ( "mod_cgi"{', "mod_accesslog"' if logged else ''} )
 server.document-root = "{root}"
 server.bind = "127.0.0.1"
 server.port = {ports['lighttpd']}
@@ -176,9 +178,13 @@ server.max-keep-alive-idle = 120
 mimetype.assign = ( ".html" => "text/html", ".bin" => "application/octet-stream" )
 $HTTP["url"] =~ "^/cgi/" {{ cgi.assign = ( ".cgi" => "" ) }}
 """)
+        if logged:
+            # lighttpd's default accesslog.format is the Combined Log Format.
+            f.write(f'accesslog.filename = "{lig}/access.log"\n')
+    access = os.path.join(work, "filehttpd" + suffix + "-access.log") if logged else "off"
     return [
         Server("filehttpd", [filehttpd, "--root", root, "--listen", f"127.0.0.1:{ports['filehttpd']}",
-                             "--access-log", "off", "--log-level", "warn", "--max-connections", "19000",
+                             "--access-log", access, "--log-level", "warn", "--max-connections", "19000",
                              "--keepalive-timeout", "120s"], ports["filehttpd"]),
         Server("nginx", ["nginx", "-c", os.path.join(ngx, "nginx.conf")], ports["nginx"]),
         Server("lighttpd", ["lighttpd", "-D", "-f", os.path.join(lig, "lighttpd.conf")], ports["lighttpd"]),
@@ -328,8 +334,13 @@ def main():
     make_site(root, a.cgi_probe)
     srvs = servers(work, root, os.path.abspath(a.filehttpd))
     only = set(a.only.split(",")) if a.only else None
+    # The same three servers again, each writing a Combined access log to a file.
+    logged_srvs = servers(work, root, os.path.abspath(a.filehttpd), logged=True)
+    if only and "keepalive_1k_logged" not in only:
+        logged_srvs = []
     cases = [
         ("keepalive_1k", "/1k.html", CONNECTIONS, ()),
+        ("keepalive_1k_logged", "/1k.html", CONNECTIONS, ()),
         ("close_1k", "/1k.html", CONNECTIONS, ("-H", "Connection: close")),
         ("file_64m", "/64m.bin", 4, ()),
         ("cgi_tiny", "/cgi/tiny.cgi", 8, ()),
@@ -339,18 +350,19 @@ def main():
     try:
         # All servers run at once (idle ones cost nothing) and the rounds
         # interleave them, so drift in the machine's speed hits all alike.
-        for srv in srvs:
+        for srv in srvs + logged_srvs:
             srv.start()
         for name, path, conns, extra in cases:
             if only and name not in only:
                 continue
-            rounds = {srv.name: [] for srv in srvs}
+            case_srvs = logged_srvs if name.endswith("_logged") else srvs
+            rounds = {srv.name: [] for srv in case_srvs}
             for _ in range(ROUNDS):
-                for srv in srvs:
+                for srv in case_srvs:
                     if name.startswith("cgi") and srv.name == "nginx":
                         continue  # nginx has no CGI
                     rounds[srv.name].append(one_round(srv, path, conns, extra))
-            for srv in srvs:
+            for srv in case_srvs:
                 if not rounds[srv.name]:
                     continue
                 r = results[(name, srv.name)] = summarize(rounds[srv.name])
@@ -366,7 +378,7 @@ def main():
                 print(f"  {srv.name:9} syscalls      {results[('syscalls', srv.name)]['per_req']:.2f} per request",
                       file=sys.stderr, flush=True)
     finally:
-        for srv in srvs:
+        for srv in srvs + logged_srvs:
             srv.stop()
         shutil.rmtree(work, ignore_errors=True)
 
@@ -394,7 +406,7 @@ def main():
             ratios.append(f"{vals['filehttpd'] / v:.2f}x" if v else "n/a")
         print(f"| {case} | {metric} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
-    for case in ("keepalive_1k", "close_1k", "cgi_tiny", "cgi_sh"):
+    for case in ("keepalive_1k", "keepalive_1k_logged", "close_1k", "cgi_tiny", "cgi_sh"):
         row(case, "requests/s", "rps", "{:.0f}")
         row(case, "CPU us/request", "cpu_us", "{:.2f}", False)
     row("file_64m", "MB/s", "mbps", "{:.0f}")
