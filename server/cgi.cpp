@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -220,11 +221,31 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
     if (req.has_content_length) add("CONTENT_LENGTH", std::to_string(req.content_length));
     if (const std::string* ct = req.find("Content-Type")) add("CONTENT_TYPE", *ct);
   }
+  // Fields named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
+  std::vector<std::string_view> named_in_connection;
+  for (std::size_t i = 0; i < req.header_count; ++i) {
+    if (!iequals(req.headers[i].name, "Connection")) continue;
+    std::string_view v(req.headers[i].value);
+    while (!v.empty()) {
+      std::size_t comma = v.find(',');
+      std::string_view item = v.substr(0, comma);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (!item.empty()) named_in_connection.push_back(item);
+      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+    }
+  }
   for (std::size_t i = 0; i < req.header_count; ++i) {
     const Header& h = req.headers[i];
     if (h.name.find('_') != std::string::npos) continue;  // would alias another header
     if (iequals(h.name, "Proxy") || iequals(h.name, "Authorization") || iequals(h.name, "Content-Length") ||
         iequals(h.name, "Content-Type"))
+      continue;
+    // Hop-by-hop fields belong to this connection, not to the script.
+    if (is_hop_by_hop(h.name) || (h.name.size() > 6 && iequals(std::string_view(h.name).substr(0, 6), "Proxy-")))
+      continue;
+    if (std::any_of(named_in_connection.begin(), named_in_connection.end(),
+                    [&](std::string_view n) { return iequals(h.name, n); }))
       continue;
     std::string name = header_to_env(h.name);
     // Repeated headers are joined with ", " as RFC 3875 allows.

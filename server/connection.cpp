@@ -67,11 +67,10 @@ std::string hex(std::uint64_t v) {
 
 }  // namespace
 
-Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer, socklen_t peer_len)
+Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer)
     : w_(worker),
       fd_(std::move(fd)),
       peer_(peer),
-      peer_len_(peer_len),
       parser_(worker.cfg().limits.header_bytes, worker.cfg().limits.uri_bytes,
               worker.cfg().profile == Profile::classic) {
   deadline_ = w_.now() + w_.cfg().limits.header_timeout;
@@ -290,7 +289,10 @@ void Connection::handle_request() {
     request_line_.assign(req.method_name);
     request_line_ += ' ';
     request_line_ += req.target;
-    request_line_ += req.version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1";
+    request_line_ += " HTTP/";
+    request_line_ += static_cast<char>('0' + req.version_major % 10);
+    request_line_ += '.';
+    request_line_ += static_cast<char>('0' + req.version_minor % 10);
   }
   if (w_.cfg().profile == Profile::classic)
     handle_classic(req);
@@ -333,6 +335,11 @@ void Connection::handle_http(Request& req) {
   }
   if (req.version_minor >= 1 && !req.find("Host")) {
     respond_error(400, true);
+    return;
+  }
+  if (req.method == HTTP_CONNECT || req.target == "*") {
+    // No tunnels, and no server-wide OPTIONS: answered without touching the file system.
+    respond_error(501, true);
     return;
   }
   if (req.has_content_length && req.content_length > cfg.limits.max_body) {
@@ -946,8 +953,16 @@ void Connection::pump_body() {
     parser_.set_body_sink(nullptr);
     in_off_ += used;
     if (ev == ParseEvent::error) {
-      spdlog::info("{}: bad request body: {}", peer_string(), parser_.error_reason());
-      close_now();
+      spdlog::info("{}: bad request body: {}", peer_string(), log_escaped(parser_.error_reason()));
+      if (state_ == State::cgi_head && relay_off_ == 0) {
+        // Nothing of the script's answer has gone out: the client gets its 400.
+        stop_cgi();
+        relay_.clear();
+        force_linger_ = true;
+        respond_error(400, true);
+      } else {
+        close_now();
+      }
       return;
     }
     if (parser_.body_bytes() > cfg.cgi.max_body) {

@@ -41,7 +41,7 @@ class Connection {
     closed,
   };
 
-  Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer, socklen_t peer_len);
+  Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -171,7 +171,6 @@ class Connection {
   Worker& w_;
   unique_fd fd_;
   sockaddr_storage peer_{};
-  socklen_t peer_len_ = 0;
   EpollTag sock_tag_{EpollTag::Kind::socket, this};
   std::uint32_t sock_interest_ = 0;
   State state_ = State::read_request;

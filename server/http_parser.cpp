@@ -46,6 +46,54 @@ bool is_field_value(std::string_view v) {
   return true;
 }
 
+bool split_absolute_form(std::string_view target, std::string& authority, std::string& origin) {
+  std::size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  std::string_view scheme = target.substr(0, scheme_end);
+  auto is = [&](std::string_view name) {
+    return scheme.size() == name.size() && strncasecmp(scheme.data(), name.data(), name.size()) == 0;
+  };
+  if (!is("http") && !is("https")) return false;
+  std::string_view rest = target.substr(scheme_end + 3);
+  std::size_t end = rest.find_first_of("/?#");
+  authority.assign(rest.substr(0, end));
+  origin.clear();
+  if (end == std::string_view::npos || rest[end] != '/') origin = "/";
+  if (end != std::string_view::npos) origin.append(rest.substr(end));
+  return true;
+}
+
+TransferCodingCheck check_transfer_codings(std::string_view value, bool http10) {
+  if (http10) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
+  std::vector<std::string_view> codings;
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    std::size_t comma = value.find(',', pos);
+    std::string_view item = value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    std::size_t semi = item.find(';');  // transfer parameters do not change the coding's name
+    item = item.substr(0, semi);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) codings.push_back(item);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  if (codings.empty()) return {400, "empty Transfer-Encoding"};
+  static constexpr std::string_view k_known[] = {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"};
+  auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+  };
+  for (std::size_t i = 0; i < codings.size(); ++i) {
+    bool known = false;
+    for (std::string_view k : k_known) known = known || same(codings[i], k);
+    if (!known) return {501, "unknown transfer coding"};
+    if (same(codings[i], "chunked") && i + 1 != codings.size())
+      return {400, "chunked is not the final transfer coding"};
+  }
+  if (!same(codings.back(), "chunked")) return {400, "chunked is not the final transfer coding"};
+  return {};
+}
+
 const std::string* Request::find(std::string_view name) const {
   for (std::size_t i = 0; i < header_count; ++i) {
     const Header& h = headers[i];
@@ -125,6 +173,14 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t len)
   Request& r = s.req_;
   std::size_t overhead = 0;
   if (!s.field_open_) {
+    // A field starts a line: the byte before it is the previous line's LF.
+    char before = at > s.run_begin_ ? at[-1] : s.last_byte_;
+    if (before != '\n') {
+      s.pending_status_ = 400;
+      s.error_reason_ = "a bare CR in the header section";
+      return -1;
+    }
+    s.value_started_ = false;
     if (r.headers.size() <= r.header_count) r.headers.emplace_back();
     r.headers[r.header_count].name.clear();
     r.headers[r.header_count].value.clear();
@@ -142,6 +198,21 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t len)
   auto& s = self(p);
   Header& h = s.req_.headers[s.req_.header_count - 1];
   s.field_open_ = false;
+  if (s.value_started_) {
+    // A value arrives in pieces only where input was split; a gap between
+    // pieces means llhttp skipped a CRLF: an obs-fold continuation line.
+    // (Pointers are compared within one call only: the caller may reuse its buffer.)
+    bool continues = (s.value_run_ == s.run_seq_ && at == s.value_end_) || (s.value_at_run_end_ && at == s.run_begin_);
+    if (!continues) {
+      s.pending_status_ = 400;
+      s.error_reason_ = "an obs-fold continuation line";
+      return -1;
+    }
+  }
+  s.value_started_ = true;
+  s.value_end_ = at + len;
+  s.value_run_ = s.run_seq_;
+  s.value_at_run_end_ = s.value_end_ == s.run_end_;
   h.value.append(at, len);
   return s.count_head(len);
 }
@@ -169,13 +240,65 @@ int RequestParser::on_header_field_complete(llhttp_t* p) {
 }
 
 int RequestParser::on_header_value_complete(llhttp_t* p) {
-  self(p).field_open_ = false;
+  auto& s = self(p);
+  s.field_open_ = false;
+  if (s.req_.header_count > 0 && !is_field_value(s.req_.headers[s.req_.header_count - 1].value)) {
+    // A bare CR (read as a line end by some parsers) or the CRLF of an
+    // obs-fold continuation that llhttp 8.1 keeps in the value.
+    s.pending_status_ = 400;
+    s.error_reason_ = "a control byte (bare CR, obs-fold, ...) in a header value";
+    return -1;
+  }
   return 0;
 }
 
 int RequestParser::on_headers_complete(llhttp_t* p) {
   auto& s = self(p);
   Request& r = s.req_;
+  std::size_t hosts = 0;
+  Header* host = nullptr;
+  for (std::size_t i = 0; i < r.header_count; ++i) {
+    if (strcasecmp(r.headers[i].name.c_str(), "Host") == 0) {
+      ++hosts;
+      host = &r.headers[i];
+    }
+  }
+  if (hosts > 1) {
+    // Two parsers could pick different ones (RFC 9112 section 3.2).
+    s.pending_status_ = 400;
+    s.error_reason_ = "more than one Host field";
+    return -1;
+  }
+  std::string te;  // every Transfer-Encoding field, as one list
+  for (std::size_t i = 0; i < r.header_count; ++i) {
+    if (strcasecmp(r.headers[i].name.c_str(), "Transfer-Encoding") != 0) continue;
+    if (!te.empty()) te += ',';
+    te += r.headers[i].value.empty() ? " " : r.headers[i].value;
+  }
+  if (!te.empty()) {
+    TransferCodingCheck check = check_transfer_codings(te, p->http_major == 1 && p->http_minor == 0);
+    if (check.status) {
+      s.pending_status_ = check.status;
+      s.error_reason_ = check.reason;
+      return -1;
+    }
+  }
+  std::string authority, origin;
+  if (split_absolute_form(r.target, authority, origin)) {
+    // RFC 9112 section 3.2.2: the target's authority replaces Host.
+    if (authority.empty()) {
+      s.pending_status_ = 400;
+      s.error_reason_ = "absolute-form target without a host";
+      return -1;
+    }
+    r.target = origin;
+    if (!host) {
+      if (r.headers.size() <= r.header_count) r.headers.emplace_back();
+      host = &r.headers[r.header_count++];
+      host->name = "Host";
+    }
+    host->value = authority;
+  }
   r.method = static_cast<llhttp_method_t>(p->method);
   r.method_name = llhttp_method_name(r.method);
   r.version_major = p->http_major;
@@ -213,7 +336,13 @@ ParseEvent RequestParser::fail(int status, std::string_view reason) {
 }
 
 ParseEvent RequestParser::run(const char* data, std::size_t len, std::size_t& consumed) {
+  run_begin_ = data;
+  run_end_ = data + len;
+  ++run_seq_;
   llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+  // A value continues into the next call only if a chunk of it ended this one.
+  if (value_run_ != run_seq_ || value_end_ != run_end_) value_at_run_end_ = false;
+  run_begin_ = run_end_ = nullptr;
   if (err == HPE_OK) {
     consumed = len;
   } else if (err == HPE_PAUSED) {
@@ -231,9 +360,11 @@ ParseEvent RequestParser::run(const char* data, std::size_t len, std::size_t& co
         return fail(i > 0 && i < len && data[i] == ' ' ? 501 : 400, reason);
       }
       case HPE_INVALID_VERSION: return fail(505, reason);
+      case HPE_PAUSED_H2_UPGRADE: return fail(505, "an HTTP/2 connection preface (only HTTP/1.x is served)");
       default: return fail(400, reason);
     }
   }
+  if (consumed > 0) last_byte_ = data[consumed - 1];
   if (err == HPE_PAUSED) return paused_event_;
   return ParseEvent::need_more;
 }
@@ -250,10 +381,12 @@ ParseEvent RequestParser::feed(const char* data, std::size_t len, std::size_t& c
     bool token_so_far = true;
     for (std::size_t i = skip; i < len && token_so_far && data + i != sp; ++i) token_so_far = is_tchar(data[i]);
     if (!sp && token_so_far && len - skip < k_max_method_probe) return ParseEvent::need_more;
-    // A token longer than any method we know is an unknown method, whether
-    // or not its SP has arrived yet.
-    std::size_t token_len = sp ? static_cast<std::size_t>(sp - data) - skip : len - skip;
-    if (token_so_far && token_len >= k_max_method_probe) {
+    // k_max_method_probe token bytes are longer than any method we know: an
+    // unknown method, decided on those bytes alone, so that no later byte
+    // (its SP or anything else) and no split can change the answer.
+    std::size_t token_len = 0;
+    while (skip + token_len < len && token_len < k_max_method_probe && is_tchar(data[skip + token_len])) ++token_len;
+    if (token_len >= k_max_method_probe) {
       consumed = len;
       return fail(501, "unknown method");
     }

@@ -42,6 +42,21 @@ bool is_tchar(char c);
 // byte but HTAB, and no DEL (RFC 9110 section 5.5).
 bool is_field_value(std::string_view v);
 
+// For an absolute-form target ("http://host:port/path?q", any case in the
+// scheme, http or https), sets authority and origin (the path and query, "/"
+// when the path is empty) and returns true; returns false for any other form.
+bool split_absolute_form(std::string_view target, std::string& authority, std::string& origin);
+
+// The verdict on a request's Transfer-Encoding (RFC 9112 sections 6.1 and 6.3).
+struct TransferCodingCheck {
+  int status = 0;  // 0: acceptable; 400: not framable; 501: a coding we do not know
+  const char* reason = "";
+};
+
+// Checks the codings listed in a Transfer-Encoding value: every one known,
+// chunked exactly once and last, and none at all in HTTP/1.0.
+TransferCodingCheck check_transfer_codings(std::string_view value, bool http10);
+
 enum class ParseEvent {
   need_more,     // all input consumed, the message is not finished
   headers_done,  // the head is complete; request() is valid
@@ -111,6 +126,16 @@ class RequestParser {
   bool in_message_ = false;
   bool headers_done_ = false;
   bool field_open_ = false;  // the last callback was on_header_field
+  // Where llhttp's input is, to see bytes it skips between callbacks (llhttp
+  // 8.1 reads a bare CR as a line end and folds obs-fold lines silently).
+  const char* run_begin_ = nullptr;  // input of the llhttp_execute() under way
+  const char* run_end_ = nullptr;
+  char last_byte_ = '\n';            // the last byte llhttp consumed in earlier calls
+  const char* value_end_ = nullptr;  // end of the last value chunk of the open header
+  bool value_at_run_end_ = false;    // ...and it ended with its input
+  bool value_started_ = false;       // the open header has had a value chunk
+  std::uint64_t run_seq_ = 0;        // counts llhttp_execute() calls
+  std::uint64_t value_run_ = 0;      // the call in which value_end_ was set
   std::string* body_sink_ = nullptr;
   std::uint64_t body_bytes_ = 0;
   ParseEvent paused_event_ = ParseEvent::need_more;

@@ -20,12 +20,16 @@ std::string_view opaque(std::string_view tag) {
   return tag;
 }
 
+// Parses a byte position of any number of digits. A position past 2^64-1 is
+// past any file, so it saturates: "bytes=0-99999999999999999999" clamps its
+// end like any other over-long end.
 bool parse_u64(std::string_view s, std::uint64_t& out) {
-  if (s.empty() || s.size() > 19) return false;
+  if (s.empty()) return false;
   for (char c : s)
     if (c < '0' || c > '9') return false;
   auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc();
+  if (r.ec == std::errc::result_out_of_range) out = UINT64_MAX;
+  return r.ec == std::errc() || r.ec == std::errc::result_out_of_range;
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ void Worker::on_listener(EpollTag* tag) {
       spdlog::warn("accept: {}", std::strerror(errno));
       return;
     }
-    auto* c = new Connection(*this, unique_fd(fd), ss, len);
+    auto* c = new Connection(*this, unique_fd(fd), ss);
     c->slot_ = conns_.size();
     conns_.push_back(c);
     c->start();

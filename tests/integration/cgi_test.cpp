@@ -93,12 +93,42 @@ TEST_F(Cgi, EnvironmentIsExact) {
   EXPECT_EQ(env["PATH"], "/usr/local/bin:/usr/bin:/bin");
   EXPECT_EQ(env["TZ"], "Europe/Paris");
   EXPECT_EQ(env.count("HTTP_PROXY"), 0u);
+  EXPECT_EQ(env.count("HTTP_CONNECTION"), 0u);
   EXPECT_EQ(env.count("HTTP_X_SPOOF"), 0u);
   EXPECT_EQ(env.count("HTTP_AUTHORIZATION"), 0u);
   EXPECT_EQ(env.count("HTTP_CONTENT_LENGTH"), 0u);
   EXPECT_EQ(env.count("HTTP_CONTENT_TYPE"), 0u);
   EXPECT_EQ(env.count("LEAKY_SERVER_VAR"), 0u);
   EXPECT_EQ(env["PWD"], std::filesystem::canonical(root_).string() + "/cgi");
+}
+
+// RFC 9112 section 3.2.2: an absolute-form target's authority wins over Host.
+TEST_F(Cgi, AbsoluteFormAuthorityIsServerName) {
+  put("env.sh", k_env_script, 0755);
+  start();
+  std::string r = req("GET http://other.example/env.sh?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(status_of(r), 200) << r;
+  auto env = parse_env(dechunk(body_of(r)));
+  EXPECT_EQ(env["SERVER_NAME"], "other.example");
+  EXPECT_EQ(env["HTTP_HOST"], "other.example");
+  EXPECT_EQ(env["QUERY_STRING"], "x=1");
+}
+
+// Hop-by-hop request fields never reach the script: the fixed list, Proxy-*,
+// and every field the Connection header names.
+TEST_F(Cgi, HopByHopFieldsStayOutOfTheEnvironment) {
+  put("env.sh", k_env_script, 0755);
+  start();
+  std::string r =
+      req("GET /env.sh HTTP/1.1\r\nHost: a\r\nConnection: close, X-Private\r\nKeep-Alive: timeout=5\r\n"
+          "TE: trailers\r\nUpgrade: websocket\r\nProxy-Authorization: Basic eA==\r\nX-Private: secret\r\n"
+          "X-Public: shown\r\n\r\n");
+  ASSERT_EQ(status_of(r), 200) << r;
+  auto env = parse_env(dechunk(body_of(r)));
+  for (const char* name : {"HTTP_CONNECTION", "HTTP_KEEP_ALIVE", "HTTP_TE", "HTTP_UPGRADE", "HTTP_PROXY_AUTHORIZATION",
+                           "HTTP_X_PRIVATE", "HTTP_TRANSFER_ENCODING"})
+    EXPECT_EQ(env.count(name), 0u) << name;
+  EXPECT_EQ(env["HTTP_X_PUBLIC"], "shown");
 }
 
 TEST_F(Cgi, QueryStringAlwaysSetAndNoBodyVariablesWithoutBody) {

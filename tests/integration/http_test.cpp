@@ -562,3 +562,79 @@ TEST_F(Http, MalformedBodyAfterTheResponseGetsNoSecondResponse) {
   EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "a second response:\n" << r;
   EXPECT_EQ(body_of(get("/a.txt")), "A");
 }
+
+// Requests two parsers could read differently get 400 and a close, and the
+// server goes on serving fresh connections.
+TEST_F(Http, AmbiguousHeadsAre400AndClose) {
+  put("a.txt", "A");
+  start();
+  const char* heads[] = {
+      "GET /a.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+      "GET /a.txt HTTP/1.1\r\nHost: a\r\n: x\r\n\r\n",
+      "GET http:///a.txt HTTP/1.1\r\nHost: a\r\n\r\n",
+      "GET /a.txt HTTP/1.1\r\nHost : a\r\n\r\n",
+  };
+  for (const char* head : heads) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string r = req(std::string(head) + "GET /a.txt HTTP/1.1\r\nHost: a\r\n\r\n", 3s);
+    EXPECT_EQ(status_of(r), 400) << head;
+    EXPECT_EQ(header(r, "Connection"), "close") << head;
+    EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "the pipelined request was answered: " << head;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << head;
+    EXPECT_EQ(body_of(get("/a.txt")), "A");
+  }
+  std::string ok = req("GET http://elsewhere/a.txt HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(ok), 200) << "the absolute form's authority stands in for Host";
+  EXPECT_EQ(body_of(ok), "A");
+}
+
+// RFC 9112 framing that the packaged llhttp lets through: each gets its
+// status and a close, a pipelined request after it is never answered, and a
+// fresh connection is served.
+TEST_F(Http, StrictFramingTable) {
+  put("a.txt", "0123456789");
+  put("cgi.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat\n", 0755);
+  start();
+  struct Row {
+    std::string head;
+    int status;
+  } rows[] = {
+      {"GET /a.txt HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400},
+      {"GET /a.txt HTTP/1.1\r\nHost: a\r\nX: a\r\n\tb\r\n\r\n", 400},
+      {"GET /a.txt HTTP/1.1\r\nHost: a\r\nX-Abc: \rxTransfer-Encoding: chunked\r\n\r\n", 400},
+      {std::string("GET /a.txt HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 40), 400},
+      {"POST /cgi.sh HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 501},
+      {"POST /cgi.sh HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400},
+      {"POST /cgi.sh HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400},
+      {"CONNECT a.txt:443 HTTP/1.1\r\nHost: a.txt:443\r\n\r\n", 501},
+      {"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 501},
+      {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+  };
+  for (const Row& row : rows) {
+    std::string r = req(row.head + "GET /a.txt HTTP/1.1\r\nHost: a\r\n\r\n", 3s);
+    EXPECT_EQ(status_of(r), row.status) << row.head << "\n" << r;
+    EXPECT_EQ(header(r, "Connection"), "close") << row.head;
+    EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "answered after a rejection: " << row.head;
+    EXPECT_EQ(body_of(get("/a.txt")), "0123456789") << row.head;
+  }
+  // A malformed chunked body to a script that has not answered yet: 400 and close.
+  for (const char* body : {"zz\r\nabc\r\n0\r\n\r\n", "ffffffffffffffffff\r\nabc\r\n0\r\n\r\n", "3\r\nabcX0\r\n\r\n"}) {
+    put("slow.sh", "#!/bin/sh\nsleep 1\nprintf 'Content-Type: text/plain\\r\\n\\r\\nlate'\n", 0755);
+    std::string r =
+        req(std::string("POST /slow.sh HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n") + body, 3s);
+    EXPECT_EQ(status_of(r), 400) << body << "\n" << r;
+    EXPECT_EQ(header(r, "Connection"), "close") << body;
+    EXPECT_EQ(r.find("late"), std::string::npos) << body;
+  }
+  // Valid neighbours still work: gzip before a final chunked goes to the script.
+  std::string ok =
+      req("POST /cgi.sh HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n"
+          "3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(status_of(ok), 200) << ok;
+  EXPECT_NE(ok.find("abc"), std::string::npos) << ok;
+  // A range end past 2^64 clamps like any other over-long end.
+  std::string range = get("/a.txt", "Range: bytes=2-18446744073709551615\r\n");
+  EXPECT_EQ(status_of(range), 206) << range;
+  EXPECT_EQ(body_of(range), "23456789");
+  EXPECT_EQ(header(range, "Content-Range"), "bytes 2-9/10");
+}

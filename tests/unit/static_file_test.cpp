@@ -49,6 +49,11 @@ TEST(ParseRange, Table) {
       {"items=0-1", 10, RangeKind::none, {}},
       {"bytes=", 10, RangeKind::none, {}},
       {"bytes=1-2-3", 10, RangeKind::none, {}},
+      // Positions past 2^64-1 are past any file: ends clamp, starts are unsatisfiable.
+      {"bytes=0-18446744073709551615", 10, RangeKind::satisfiable, {{0, 9}}},
+      {"bytes=0-99999999999999999999999", 10, RangeKind::satisfiable, {{0, 9}}},
+      {"bytes=99999999999999999999-", 10, RangeKind::unsatisfiable, {}},
+      {"bytes=-99999999999999999999", 10, RangeKind::satisfiable, {{0, 9}}},
   };
   for (const auto& c : cases) {
     RangeSet rs = parse_range(c.header, c.size);
