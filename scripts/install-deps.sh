@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh            build and test dependencies
 #   scripts/install-deps.sh --bench    also wrk, nginx-light, lighttpd and strace
 #   scripts/install-deps.sh --runtime  only what the built binary needs to run
+#   scripts/install-deps.sh --fuzz     also clang and libFuzzer for tests/fuzz
 set -eu
 
 SUDO=""
@@ -13,12 +14,14 @@ RUNTIME_PKGS="libspdlog1.10 libfmt9 libtomlplusplus3 libsystemd0 curl ca-certifi
 BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libsystemd-dev"
 TEST_PKGS="curl systemd util-linux busybox procps python3 media-types"
 BENCH_PKGS="wrk nginx-light lighttpd strace"
+FUZZ_PKGS="clang-14 libfuzzer-14-dev"
 
 case "${1:-}" in
   --runtime) PKGS="$RUNTIME_PKGS" ;;
   --bench) PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
+  --fuzz) PKGS="$BUILD_PKGS $TEST_PKGS $FUZZ_PKGS" ;;
   "") PKGS="$BUILD_PKGS $TEST_PKGS" ;;
-  *) echo "usage: $0 [--runtime|--bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--runtime|--bench|--fuzz]" >&2; exit 2 ;;
 esac
 
 export DEBIAN_FRONTEND=noninteractive
