@@ -339,6 +339,8 @@ void Connection::handle_http(Request& req) {
   }
   if (req.method == HTTP_CONNECT || req.target == "*") {
     // No tunnels, and no server-wide OPTIONS: answered without touching the file system.
+    spdlog::info("{}: bad request (501): {}", peer_string(),
+                 req.method == HTTP_CONNECT ? "CONNECT (no tunnels here)" : "a request for * (no server-wide OPTIONS)");
     respond_error(501, true);
     return;
   }
@@ -941,7 +943,20 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
 }
 
 void Connection::pump_body() {
+  // One loop for the pipeline socket -> in_ -> body_buf_ -> script's stdin:
+  // it runs until neither step moves a byte, then waits for the readiness
+  // (socket readable, pipe writable) that lets it go on.
+  while (state_ != State::closed) {
+    std::size_t moved = move_body();
+    if (state_ == State::closed) return;
+    std::size_t written = cgi_write_body();
+    if (moved == 0 && written == 0) break;
+  }
+}
+
+std::size_t Connection::move_body() {
   const Config& cfg = w_.cfg();
+  std::size_t moved = 0;
   while (body_active_) {
     std::size_t pending = body_buf_.size() - body_off_;
     if (pending >= k_body_buffer) break;
@@ -952,30 +967,16 @@ void Connection::pump_body() {
     ParseEvent ev = parser_.feed(in_.data() + in_off_, std::min(avail, k_body_buffer - pending), used);
     parser_.set_body_sink(nullptr);
     in_off_ += used;
+    moved += used;
     if (ev == ParseEvent::error) {
       spdlog::info("{}: bad request body: {}", peer_string(), log_escaped(parser_.error_reason()));
-      if (state_ == State::cgi_head && relay_off_ == 0) {
-        // Nothing of the script's answer has gone out: the client gets its 400.
-        stop_cgi();
-        relay_.clear();
-        force_linger_ = true;
-        respond_error(400, true);
-      } else {
-        close_now();
-      }
-      return;
+      refuse_body(400);
+      return moved;
     }
     if (parser_.body_bytes() > cfg.cgi.max_body) {
       spdlog::info("{}: request body over cgi.max_body", peer_string());
-      if (state_ == State::cgi_head && relay_off_ == 0) {
-        stop_cgi();
-        relay_.clear();
-        force_linger_ = true;
-        respond_error(413, true);
-      } else {
-        close_now();
-      }
-      return;
+      refuse_body(413);
+      return moved;
     }
     if (ev == ParseEvent::message_done) {
       body_active_ = false;
@@ -986,10 +987,23 @@ void Connection::pump_body() {
     in_.clear();
     in_off_ = 0;
   }
-  cgi_write_body();
+  return moved;
 }
 
-void Connection::cgi_write_body() {
+void Connection::refuse_body(int status) {
+  if (state_ == State::cgi_head && relay_off_ == 0) {
+    // Nothing of the script's answer has gone out: the client gets the status.
+    stop_cgi();
+    relay_.clear();
+    force_linger_ = true;
+    respond_error(status, true);
+  } else {
+    close_now();
+  }
+}
+
+std::size_t Connection::cgi_write_body() {
+  std::size_t written = 0;
   while (cgi_in_ && body_off_ < body_buf_.size()) {
     ssize_t n = write(cgi_in_.get(), body_buf_.data() + body_off_, body_buf_.size() - body_off_);
     if (n < 0) {
@@ -1004,6 +1018,7 @@ void Connection::cgi_write_body() {
       break;
     }
     body_off_ += static_cast<std::size_t>(n);
+    written += static_cast<std::size_t>(n);
   }
   if (body_off_ >= body_buf_.size()) {
     body_buf_.clear();
@@ -1011,6 +1026,7 @@ void Connection::cgi_write_body() {
     if (body_done_) close_cgi_in();
   }
   if (state_ != State::closed) update_interest();
+  return written;
 }
 
 void Connection::on_cgi_in_event(std::uint32_t events) {
@@ -1023,8 +1039,7 @@ void Connection::on_cgi_in_event(std::uint32_t events) {
     update_interest();
     return;
   }
-  cgi_write_body();
-  if (body_active_ && state_ != State::closed) pump_body();
+  pump_body();
 }
 
 void Connection::on_cgi_out_event(std::uint32_t events) {

@@ -86,8 +86,13 @@ class Connection {
   void process_buffered();
   // Runs requests found in data while in read_request. Returns bytes consumed.
   std::size_t process(const char* data, std::size_t len);
-  // Moves request-body bytes from in_ towards the CGI's stdin, bounded.
+  // Runs the request-body pipeline (in_ -> body_buf_ -> the CGI's stdin)
+  // until no step makes progress.
   void pump_body();
+  // Parses body bytes from in_ into body_buf_, up to k_body_buffer. Returns bytes of in_ used.
+  std::size_t move_body();
+  // Answers status (400, 413) when the script has sent nothing yet, else closes.
+  void refuse_body(int status);
   // A request head is complete: answer it by profile.
   void handle_request();
   // The classic contract: file, CGI raw passthrough, or a bare status.
@@ -144,8 +149,8 @@ class Connection {
   // CGI relay
   // One read from the script's stdout, framed for the client.
   void cgi_read();
-  // Writes queued body bytes to the script's stdin; closes it at the end.
-  void cgi_write_body();
+  // Writes queued body bytes to the script's stdin; closes it at the end. Returns bytes written.
+  std::size_t cgi_write_body();
   // Sends relay_ to the client; finishes when the script's output has ended.
   void relay_flush();
   // Parses the script's header block. Returns false when the response was replaced.

@@ -94,6 +94,27 @@ TransferCodingCheck check_transfer_codings(std::string_view value, bool http10) 
   return {};
 }
 
+std::string_view rejection_reason(llhttp_errno_t err) {
+  switch (err) {
+    case HPE_INVALID_METHOD: return "a malformed method";
+    case HPE_INVALID_URL: return "a malformed request target";
+    case HPE_INVALID_CONSTANT: return "a malformed request line";
+    case HPE_INVALID_VERSION: return "an HTTP version other than 1.x";
+    case HPE_INVALID_HEADER_TOKEN: return "a byte not allowed in a header name or value";
+    case HPE_INVALID_CONTENT_LENGTH: return "a malformed or repeated Content-Length";
+    case HPE_UNEXPECTED_CONTENT_LENGTH: return "Content-Length together with Transfer-Encoding";
+    case HPE_INVALID_TRANSFER_ENCODING: return "chunked is not the final transfer coding";
+    case HPE_INVALID_CHUNK_SIZE: return "a malformed or overflowing chunk size";
+    case HPE_STRICT: return "chunk data without its CRLF";
+    case HPE_CR_EXPECTED:
+    case HPE_LF_EXPECTED: return "a malformed line ending";
+    case HPE_INVALID_EOF_STATE: return "the connection ended inside a message";
+    case HPE_PAUSED_H2_UPGRADE: return "an HTTP/2 connection preface (only HTTP/1.x is served)";
+    case HPE_PAUSED_UPGRADE: return "a protocol upgrade we do not perform";
+    default: return "a malformed request";
+  }
+}
+
 const std::string* Request::find(std::string_view name) const {
   for (std::size_t i = 0; i < header_count; ++i) {
     const Header& h = headers[i];
@@ -351,16 +372,17 @@ ParseEvent RequestParser::run(const char* data, std::size_t len, std::size_t& co
   } else {
     consumed = len;
     if (pending_status_) return fail(pending_status_, error_reason_);
-    std::string reason = llhttp_get_error_reason(&parser_) ? llhttp_get_error_reason(&parser_) : "";
+    std::string_view reason = rejection_reason(err);
     switch (err) {
       case HPE_INVALID_METHOD: {
         // A well-formed but unknown method token is 501; garbage is 400.
         std::size_t i = 0;
         while (i < len && is_tchar(data[i])) ++i;
-        return fail(i > 0 && i < len && data[i] == ' ' ? 501 : 400, reason);
+        bool unknown = i > 0 && i < len && data[i] == ' ';
+        return fail(unknown ? 501 : 400, unknown ? "unknown method" : reason);
       }
       case HPE_INVALID_VERSION: return fail(505, reason);
-      case HPE_PAUSED_H2_UPGRADE: return fail(505, "an HTTP/2 connection preface (only HTTP/1.x is served)");
+      case HPE_PAUSED_H2_UPGRADE: return fail(505, reason);
       default: return fail(400, reason);
     }
   }

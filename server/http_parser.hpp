@@ -57,6 +57,9 @@ struct TransferCodingCheck {
 // chunked exactly once and last, and none at all in HTTP/1.0.
 TransferCodingCheck check_transfer_codings(std::string_view value, bool http10);
 
+// Returns our own words for an llhttp error, for the error log.
+std::string_view rejection_reason(llhttp_errno_t err);
+
 enum class ParseEvent {
   need_more,     // all input consumed, the message is not finished
   headers_done,  // the head is complete; request() is valid
