@@ -98,19 +98,17 @@ void Connection::set_state(State s) {
 }
 
 std::uint32_t Connection::interest() const {
-  bool http = w_.cfg().profile == Profile::http;
   switch (state_) {
     case State::read_request:
     case State::linger: return EPOLLIN;
     case State::send: return want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
     case State::cgi_head:
     case State::relay: {
+      // No EPOLLRDHUP: a client that half-closes after its request still
+      // gets the whole response. A client that is really gone shows up as a
+      // failed send, or as EPOLLHUP/EPOLLERR (a reset), which epoll always reports.
       std::uint32_t ev = want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
-      if (body_active_) {
-        if (body_buf_.size() - body_off_ < k_body_buffer) ev |= EPOLLIN;
-      } else if (http) {
-        ev |= EPOLLRDHUP;  // notice a client that gives up on a CGI
-      }
+      if (body_active_ && body_buf_.size() - body_off_ < k_body_buffer) ev |= EPOLLIN;
       return ev;
     }
     case State::closed: return 0;
@@ -160,7 +158,7 @@ void Connection::on_socket_event(std::uint32_t events) {
     read_socket();
     return;
   }
-  if (events & (EPOLLHUP | EPOLLRDHUP)) {
+  if (events & EPOLLHUP) {
     if (state_ == State::cgi_head || state_ == State::relay) {
       spdlog::info("{}: client went away during a CGI response", peer_string());
     }

@@ -638,3 +638,21 @@ TEST_F(Http, StrictFramingTable) {
   EXPECT_EQ(body_of(range), "23456789");
   EXPECT_EQ(header(range, "Content-Range"), "bytes 2-9/10");
 }
+
+// A client that sends its request and then half-closes (shutdown(SHUT_WR),
+// as nc -N and some proxies do) still gets the whole response, from a file
+// and from a script that takes its time.
+TEST_F(Http, HalfClosedClientGetsTheWholeResponse) {
+  std::string big(8u << 20, 'b');
+  put("big.bin", big);
+  put("slow.sh", "#!/bin/sh\nsleep 0.3\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow answer'\n", 0755);
+  start();
+  std::string file = raw_request(port_, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n", 10s, true);
+  EXPECT_EQ(status_of(file), 200);
+  EXPECT_EQ(body_of(file).size(), big.size());
+  std::string cgi = raw_request(port_, "GET /slow.sh HTTP/1.1\r\nHost: t\r\n\r\n", 5s, true);
+  EXPECT_EQ(status_of(cgi), 200) << cgi;
+  EXPECT_NE(cgi.find("slow answer"), std::string::npos) << cgi;
+  std::string http10 = raw_request(port_, "GET /slow.sh HTTP/1.0\r\n\r\n", 5s, true);
+  EXPECT_EQ(body_of(http10), "slow answer") << http10;
+}
