@@ -223,18 +223,8 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
   }
   // Fields named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
   std::vector<std::string_view> named_in_connection;
-  for (std::size_t i = 0; i < req.header_count; ++i) {
-    if (!iequals(req.headers[i].name, "Connection")) continue;
-    std::string_view v(req.headers[i].value);
-    while (!v.empty()) {
-      std::size_t comma = v.find(',');
-      std::string_view item = v.substr(0, comma);
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-      if (!item.empty()) named_in_connection.push_back(item);
-      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
-    }
-  }
+  for (std::size_t i = 0; i < req.header_count; ++i)
+    if (iequals(req.headers[i].name, "Connection")) append_list_items(req.headers[i].value, named_in_connection);
   for (std::size_t i = 0; i < req.header_count; ++i) {
     const Header& h = req.headers[i];
     if (h.name.find('_') != std::string::npos) continue;  // would alias another header

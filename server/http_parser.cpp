@@ -63,20 +63,25 @@ bool split_absolute_form(std::string_view target, std::string& authority, std::s
   return true;
 }
 
+void append_list_items(std::string_view value, std::vector<std::string_view>& out) {
+  while (true) {
+    std::size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string_view::npos) return;
+    value.remove_prefix(comma + 1);
+  }
+}
+
 TransferCodingCheck check_transfer_codings(std::string_view value, bool http10) {
   if (http10) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
   std::vector<std::string_view> codings;
-  std::size_t pos = 0;
-  while (pos <= value.size()) {
-    std::size_t comma = value.find(',', pos);
-    std::string_view item = value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    std::size_t semi = item.find(';');  // transfer parameters do not change the coding's name
-    item = item.substr(0, semi);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (!item.empty()) codings.push_back(item);
-    if (comma == std::string_view::npos) break;
-    pos = comma + 1;
+  append_list_items(value, codings);
+  for (std::string_view& c : codings) {
+    c = c.substr(0, c.find(';'));  // transfer parameters do not change the coding's name
+    while (!c.empty() && (c.back() == ' ' || c.back() == '\t')) c.remove_suffix(1);
   }
   if (codings.empty()) return {400, "empty Transfer-Encoding"};
   static constexpr std::string_view k_known[] = {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"};
@@ -278,10 +283,15 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   Request& r = s.req_;
   std::size_t hosts = 0;
   Header* host = nullptr;
+  std::string te;  // every Transfer-Encoding field, as one list
   for (std::size_t i = 0; i < r.header_count; ++i) {
-    if (strcasecmp(r.headers[i].name.c_str(), "Host") == 0) {
+    Header& h = r.headers[i];
+    if (strcasecmp(h.name.c_str(), "Host") == 0) {
       ++hosts;
-      host = &r.headers[i];
+      host = &h;
+    } else if (strcasecmp(h.name.c_str(), "Transfer-Encoding") == 0) {
+      if (!te.empty()) te += ',';
+      te += h.value.empty() ? " " : h.value;
     }
   }
   if (hosts > 1) {
@@ -289,12 +299,6 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
     s.pending_status_ = 400;
     s.error_reason_ = "more than one Host field";
     return -1;
-  }
-  std::string te;  // every Transfer-Encoding field, as one list
-  for (std::size_t i = 0; i < r.header_count; ++i) {
-    if (strcasecmp(r.headers[i].name.c_str(), "Transfer-Encoding") != 0) continue;
-    if (!te.empty()) te += ',';
-    te += r.headers[i].value.empty() ? " " : r.headers[i].value;
   }
   if (!te.empty()) {
     TransferCodingCheck check = check_transfer_codings(te, p->http_major == 1 && p->http_minor == 0);

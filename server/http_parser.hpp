@@ -47,6 +47,10 @@ bool is_field_value(std::string_view v);
 // when the path is empty) and returns true; returns false for any other form.
 bool split_absolute_form(std::string_view target, std::string& authority, std::string& origin);
 
+// Appends the items of a comma-separated field value (RFC 9110 section 5.6.1)
+// to out, each without surrounding white space; empty items are skipped.
+void append_list_items(std::string_view value, std::vector<std::string_view>& out);
+
 // The verdict on a request's Transfer-Encoding (RFC 9112 sections 6.1 and 6.3).
 struct TransferCodingCheck {
   int status = 0;  // 0: acceptable; 400: not framable; 501: a coding we do not know
