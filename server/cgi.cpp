@@ -177,8 +177,8 @@ int spawn_cgi(const CgiSpawn& spec, CgiChildHandles& out) {
   return 0;
 }
 
-std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer, const Config& cfg,
-                                       const std::string& root_path) {
+std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer,
+                                       const std::string& root_path, std::optional<std::uint64_t> body_length) {
   std::vector<std::string> env;
   env.reserve(24 + req.header_count);
   auto add = [&env](std::string_view name, std::string_view value) {
@@ -217,10 +217,12 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
   add("DOCUMENT_ROOT", root_path);
   add("REMOTE_ADDR", peer.remote_addr);
   add("REMOTE_PORT", std::to_string(peer.remote_port));
-  if (req.has_body()) {
-    if (req.has_content_length) add("CONTENT_LENGTH", std::to_string(req.content_length));
+  if (body_length) {
+    add("CONTENT_LENGTH", std::to_string(*body_length));
     if (const std::string* ct = req.find("Content-Type")) add("CONTENT_TYPE", *ct);
   }
+  // The request came through the server's own checks (php-cgi insists on it).
+  add("REDIRECT_STATUS", "200");
   // Fields named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
   std::vector<std::string_view> named_in_connection;
   for (std::size_t i = 0; i < req.header_count; ++i)
@@ -249,7 +251,6 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
     }
     if (!merged) add(name, h.value);
   }
-  (void)cfg;
   return env;
 }
 

@@ -2,6 +2,8 @@
 // CGI: RFC 3875 environment, spawning children cleanly, parsing script headers.
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +47,10 @@ struct PeerInfo {
 
 // Builds the RFC 3875 environment for req routed to route, fresh: PATH is a
 // fixed safe default and only TZ comes from the server's own environment.
-std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer, const Config& cfg,
-                                       const std::string& root_path);
+// body_length, when set, is the size of the collected request body
+// (CONTENT_LENGTH, whatever the framing was).
+std::vector<std::string> build_cgi_env(const Request& req, const Route& route, const PeerInfo& peer,
+                                       const std::string& root_path, std::optional<std::uint64_t> body_length);
 
 // Result of scanning CGI output for the end of its header block.
 struct CgiHeaderResult {

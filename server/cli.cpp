@@ -41,6 +41,8 @@ enum OptId {
   opt_no_cgi,
   opt_cgi_max_concurrent,
   opt_cgi_max_body,
+  opt_cgi_body_dir,
+  opt_body_timeout,
   opt_access_log,
   opt_log_level,
   opt_log_target,
@@ -74,6 +76,8 @@ const option k_options[] = {
     {"no-cgi", no_argument, nullptr, opt_no_cgi},
     {"cgi-max-concurrent", required_argument, nullptr, opt_cgi_max_concurrent},
     {"cgi-max-body", required_argument, nullptr, opt_cgi_max_body},
+    {"cgi-body-dir", required_argument, nullptr, opt_cgi_body_dir},
+    {"body-timeout", required_argument, nullptr, opt_body_timeout},
     {"access-log", required_argument, nullptr, opt_access_log},
     {"log-level", required_argument, nullptr, opt_log_level},
     {"log-target", required_argument, nullptr, opt_log_target},
@@ -178,6 +182,8 @@ std::string help_text() {
                      "      --cgi-timeout T         CGI silence limit (default 30s)\n"
                      "      --cgi-max-concurrent N  CGI processes per worker (default 64; then 503)\n"
                      "      --cgi-max-body N        request body limit for CGI (default 16m)\n"
+                     "      --cgi-body-dir DIR      where CGI bodies over 64k wait (default $TMPDIR or /tmp)\n"
+                     "      --body-timeout T        wait for more of a CGI request body (default 60s)\n"
                      "      --no-cgi                serve executables as plain files\n"
                      "      --access-log DEST       stderr, syslog, off or a file path\n"
                      "                              (default stderr; off in the classic form)\n"
@@ -305,6 +311,8 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_cgi_timeout: dur(cfg.cgi.timeout); break;
       case opt_cgi_max_concurrent: size(cfg.cgi.max_concurrent); break;
       case opt_cgi_max_body: size(cfg.cgi.max_body); break;
+      case opt_cgi_body_dir: str(cfg.cgi.body_dir); break;
+      case opt_body_timeout: dur(cfg.limits.body_timeout); break;
       case opt_no_cgi: set(cfg.cgi.enabled, false); break;
       case opt_access_log:
         access_given = true;

@@ -145,6 +145,7 @@ std::string load_config_file(const std::string& path, Config& cfg) {
       {"keepalive_timeout",
        duration("limits.keepalive_timeout", cfg.limits.keepalive_timeout, k_min_timeout, k_max_timeout)},
       {"send_timeout", duration("limits.send_timeout", cfg.limits.send_timeout, k_min_timeout, k_max_timeout)},
+      {"body_timeout", duration("limits.body_timeout", cfg.limits.body_timeout, k_min_timeout, k_max_timeout)},
       {"max_requests", integer("limits.max_requests", cfg.limits.max_requests, 0, 1ull << 62, false)},
   };
   std::map<std::string, Setter> cgi = {
@@ -153,6 +154,7 @@ std::string load_config_file(const std::string& path, Config& cfg) {
       {"max_concurrent", integer("cgi.max_concurrent", cfg.cgi.max_concurrent, 1, 100000, false)},
       {"paths", strings("cgi.paths", cfg.cgi.paths, true)},
       {"max_body", integer("cgi.max_body", cfg.cgi.max_body, 0, 1ull << 40, true)},
+      {"body_dir", string("cgi.body_dir", cfg.cgi.body_dir)},
       {"rlimit_cpu", integer("cgi.rlimit_cpu", cfg.cgi.rlimit_cpu, 0, 1ull << 31, false)},
       {"rlimit_as", integer("cgi.rlimit_as", cfg.cgi.rlimit_as, 0, 1ull << 50, true)},
       {"rlimit_nofile", integer("cgi.rlimit_nofile", cfg.cgi.rlimit_nofile, 0, 1ull << 20, false)},

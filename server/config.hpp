@@ -21,6 +21,7 @@ inline constexpr std::uint64_t k_default_max_body = 16ull * 1024 * 1024;
 inline constexpr millis k_default_header_timeout{10'000};
 inline constexpr millis k_default_keepalive_timeout{30'000};
 inline constexpr millis k_default_send_timeout{60'000};
+inline constexpr millis k_default_body_timeout{60'000};
 inline constexpr millis k_default_shutdown_timeout{5'000};
 inline constexpr millis k_default_cgi_timeout{30'000};
 inline constexpr unsigned k_default_cgi_max_concurrent = 64;
@@ -35,7 +36,8 @@ struct Limits {
   millis header_timeout = k_default_header_timeout;
   millis keepalive_timeout = k_default_keepalive_timeout;
   millis send_timeout = k_default_send_timeout;
-  std::uint64_t max_requests = 0;  // 0: unbounded
+  millis body_timeout = k_default_body_timeout;  // longest wait for more of a CGI request body
+  std::uint64_t max_requests = 0;                // 0: unbounded
 };
 
 struct CgiConfig {
@@ -44,6 +46,8 @@ struct CgiConfig {
   unsigned max_concurrent = k_default_cgi_max_concurrent;
   std::vector<std::string> paths;  // URL prefixes where scripts may run; empty: everywhere
   std::uint64_t max_body = k_default_max_body;
+  // Where bodies over k_body_memory wait (unlinked) for their script; empty: $TMPDIR or /tmp.
+  std::string body_dir;
   // Optional resource limits for each script; 0 leaves the limit as inherited.
   std::uint64_t rlimit_cpu = 0;     // seconds of CPU time (RLIMIT_CPU)
   std::uint64_t rlimit_as = 0;      // bytes of address space (RLIMIT_AS)

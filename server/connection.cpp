@@ -100,6 +100,7 @@ void Connection::set_state(State s) {
 std::uint32_t Connection::interest() const {
   switch (state_) {
     case State::read_request:
+    case State::read_body:
     case State::linger: return EPOLLIN;
     case State::send: return want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
     case State::cgi_head:
@@ -107,9 +108,7 @@ std::uint32_t Connection::interest() const {
       // No EPOLLRDHUP: a client that half-closes after its request still
       // gets the whole response. A client that is really gone shows up as a
       // failed send, or as EPOLLHUP/EPOLLERR (a reset), which epoll always reports.
-      std::uint32_t ev = want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
-      if (body_active_ && body_buf_.size() - body_off_ < k_body_buffer) ev |= EPOLLIN;
-      return ev;
+      return want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
     }
     case State::closed: return 0;
   }
@@ -122,13 +121,11 @@ void Connection::update_interest() {
     spdlog::warn("epoll_ctl failed for a client socket: {}", std::strerror(errno));
   }
   if (cgi_out_) {
-    bool room = relay_.size() - relay_off_ < k_relay_buffer;
     w_.set_interest(cgi_out_.get(), &cgi_out_tag_, cgi_out_interest_,
-                    (!cgi_eof_ && room) ? std::uint32_t{EPOLLIN} : 0u);
+                    relay_.wants_source() ? std::uint32_t{EPOLLIN} : 0u);
   }
   if (cgi_in_) {
-    bool pending = body_off_ < body_buf_.size();
-    w_.set_interest(cgi_in_.get(), &cgi_in_tag_, cgi_in_interest_, pending ? std::uint32_t{EPOLLOUT} : 0u);
+    w_.set_interest(cgi_in_.get(), &cgi_in_tag_, cgi_in_interest_, feed_.wants_sink() ? std::uint32_t{EPOLLOUT} : 0u);
   }
 }
 
@@ -150,10 +147,10 @@ void Connection::on_socket_event(std::uint32_t events) {
     if (state_ == State::send)
       send_output();
     else if (state_ == State::relay || state_ == State::cgi_head)
-      relay_flush();
+      relay_run();
     if (state_ == State::closed) return;
   }
-  bool reading = state_ == State::read_request || state_ == State::linger || body_active_;
+  bool reading = state_ == State::read_request || state_ == State::linger || state_ == State::read_body;
   if ((events & (EPOLLIN | EPOLLHUP)) && reading) {
     read_socket();
     return;
@@ -168,7 +165,8 @@ void Connection::on_socket_event(std::uint32_t events) {
 
 void Connection::read_socket() {
   char* buf = w_.scratch();
-  ssize_t n = recv(fd_.get(), buf, k_read_chunk, 0);
+  // A body is read in larger pieces: it is bytes to store, not a head to parse.
+  ssize_t n = recv(fd_.get(), buf, state_ == State::read_body ? k_scratch_size : k_read_chunk, 0);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     spdlog::debug("{}: recv: {}", peer_string(), std::strerror(errno));
@@ -176,7 +174,7 @@ void Connection::read_socket() {
     return;
   }
   if (n == 0) {
-    if (body_active_) spdlog::info("{}: client closed during the request body", peer_string());
+    if (state_ == State::read_body) spdlog::info("{}: client closed during the request body", peer_string());
     close_now();
     return;
   }
@@ -185,9 +183,10 @@ void Connection::read_socket() {
     if (linger_read_ > k_linger_max_bytes) close_now();
     return;
   }
-  if (body_active_) {
+  if (state_ == State::read_body) {
+    deadline_ = w_.now() + w_.cfg().limits.body_timeout;
     in_.append(buf, static_cast<std::size_t>(n));
-    pump_body();
+    collect_body();
     return;
   }
   feed_bytes(buf, static_cast<std::size_t>(n));
@@ -203,7 +202,7 @@ void Connection::feed_bytes(const char* data, std::size_t len) {
   in_off_ = 0;
   std::size_t used = process(data, len);
   if (state_ != State::closed && used < len) in_.append(data + used, len - used);
-  if (body_active_ && state_ != State::closed) pump_body();
+  if (state_ == State::read_body) collect_body();
 }
 
 void Connection::process_buffered() {
@@ -217,7 +216,7 @@ void Connection::process_buffered() {
     in_.erase(0, in_off_);
     in_off_ = 0;
   }
-  if (body_active_ && state_ != State::closed) pump_body();
+  if (state_ == State::read_body) collect_body();
 }
 
 std::size_t Connection::process(const char* data, std::size_t len) {
@@ -768,7 +767,7 @@ void Connection::finish_response() {
   deadline_ = w_.now() + w_.cfg().limits.keepalive_timeout;
   head_timer_set_ = false;
   update_interest();
-  if (!in_process_ && in_off_ < in_.size()) process_buffered();
+  if (!in_process_ && !in_relay_ && in_off_ < in_.size()) process_buffered();
 }
 
 void Connection::start_linger() {
@@ -786,6 +785,10 @@ void Connection::close_now() {
   if (child_) stop_cgi();
   close_cgi_out();
   close_cgi_in();
+  body_.clear();
+  body_route_ = Route();
+  feed_.reset();
+  relay_.reset();
   sock_interest_ = 0;  // close() drops the fd from the epoll set
   fd_.reset();
   file_fd_.reset();
@@ -810,7 +813,10 @@ void Connection::on_timer() {
   if ((state_ == State::cgi_head || state_ == State::relay) && cgi_out_ && now >= cgi_deadline_) {
     if (cgi_exited_) {
       spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer_string());
-      cgi_output_ended("the script exited before finishing its headers");
+      if (cgi_output_ended("the script exited before finishing its headers")) {
+        relay_.source_ended = true;
+        relay_run();
+      }
       return;
     }
     spdlog::warn("{}: CGI produced nothing for {} ms; stopping it", peer_string(), w_.cfg().cgi.timeout.count());
@@ -827,6 +833,11 @@ void Connection::on_timer() {
       spdlog::debug("{}: {} timeout", peer_string(),
                     parser_.head_in_progress() || requests_ == 0 ? "header" : "keep-alive");
       close_now();
+      return;
+    case State::read_body:
+      spdlog::info("{}: no request body bytes for {} ms; answering 408", peer_string(),
+                   w_.cfg().limits.body_timeout.count());
+      refuse_body(408);
       return;
     case State::send:
     case State::relay:
@@ -847,16 +858,95 @@ void Connection::on_timer() {
 
 void Connection::start_cgi(Request& req, Route& route, int depth) {
   const Config& cfg = w_.cfg();
+  bool framed_body = req.has_content_length || req.chunked;
+  if (cfg.profile != Profile::http || depth > 0 || !framed_body) {
+    spawn_script(req, route, false);
+    return;
+  }
+  if (req.has_content_length && req.content_length > cfg.cgi.max_body) {
+    spdlog::info("{}: request body of {} bytes over cgi.max_body", peer_string(), req.content_length);
+    force_linger_ = true;
+    respond_error(413, true);
+    return;
+  }
+  body_.reset(spill_dir_for(cfg.cgi.body_dir));
+  if (!req.chunked && req.content_length == 0) {
+    spawn_script(req, route, true);  // an empty body: CONTENT_LENGTH=0, stdin at EOF
+    return;
+  }
+  // The whole body is read before the script starts, so the script gets an
+  // exact CONTENT_LENGTH whatever the framing, and a refused body costs no process.
+  body_route_ = std::move(route);
+  deadline_ = w_.now() + cfg.limits.body_timeout;
+  set_state(State::read_body);
+  if (const std::string* expect = req.find("Expect");
+      expect && req.version_minor >= 1 && strcasecmp(expect->c_str(), "100-continue") == 0) {
+    static const char k_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (send(fd_.get(), k_continue, sizeof k_continue - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
+      close_now();
+      return;
+    }
+  }
+  // The body bytes already read are parsed by the caller once the head is consumed.
+}
+
+void Connection::collect_body() {
+  const Config& cfg = w_.cfg();
+  while (state_ == State::read_body && in_off_ < in_.size()) {
+    std::size_t used = 0;
+    body_chunk_.clear();
+    parser_.set_body_sink(&body_chunk_);
+    ParseEvent ev = parser_.feed(in_.data() + in_off_, in_.size() - in_off_, used);
+    parser_.set_body_sink(nullptr);
+    in_off_ += used;
+    if (ev == ParseEvent::error) {
+      spdlog::info("{}: bad request body: {}", peer_string(), log_escaped(parser_.error_reason()));
+      refuse_body(400);
+      return;
+    }
+    if (parser_.body_bytes() > cfg.cgi.max_body) {
+      spdlog::info("{}: request body over cgi.max_body ({} bytes)", peer_string(), cfg.cgi.max_body);
+      refuse_body(413);
+      return;
+    }
+    if (int err = body_.append(body_chunk_.data(), body_chunk_.size())) {
+      spdlog::error("{}: cannot keep the request body in {}: {}", peer_string(), spill_dir_for(cfg.cgi.body_dir),
+                    std::strerror(err));
+      refuse_body(500);
+      return;
+    }
+    if (ev == ParseEvent::message_done) {
+      if (in_off_ >= in_.size()) {
+        in_.clear();
+        in_off_ = 0;
+      }
+      Route route = std::move(body_route_);
+      spawn_script(parser_.request(), route, true);
+      return;
+    }
+    if (used == 0) break;
+  }
+  if (in_off_ >= in_.size()) {
+    in_.clear();
+    in_off_ = 0;
+  }
+  if (body_chunk_.capacity() > k_read_chunk * 4) body_chunk_ = std::string();
+}
+
+void Connection::refuse_body(int status) {
+  body_.clear();
+  body_route_ = Route();
+  force_linger_ = true;
+  respond_error(status, true);
+}
+
+void Connection::spawn_script(Request& req, Route& route, bool body) {
+  const Config& cfg = w_.cfg();
   bool http = cfg.profile == Profile::http;
   if (w_.cgi_count() >= cfg.cgi.max_concurrent) {
     spdlog::warn("{}: CGI limit ({}) reached", peer_string(), cfg.cgi.max_concurrent);
+    body_.clear();
     respond_error(503, !http);
-    return;
-  }
-  bool with_body = http && req.has_body() && depth == 0;
-  if (with_body && req.has_content_length && req.content_length > cfg.cgi.max_body) {
-    force_linger_ = true;
-    respond_error(413, true);
     return;
   }
   PeerInfo peer;
@@ -872,8 +962,10 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   spec.program = w_.router().root_path() + route.path;
   spec.cwd = spec.program.substr(0, spec.program.rfind('/'));
   if (spec.cwd.empty()) spec.cwd = "/";
-  spec.env = build_cgi_env(req, route, peer, cfg, w_.router().root_path());
-  spec.with_stdin = with_body;
+  std::optional<std::uint64_t> length;
+  if (body) length = body_.size();
+  spec.env = build_cgi_env(req, route, peer, w_.router().root_path(), length);
+  spec.with_stdin = body && body_.size() > 0;  // otherwise /dev/null: EOF at once
   spec.rlimit_cpu = cfg.cgi.rlimit_cpu;
   spec.rlimit_as = cfg.cgi.rlimit_as;
   spec.rlimit_nofile = cfg.cgi.rlimit_nofile;
@@ -881,6 +973,7 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   int err = spawn_cgi(spec, h);
   if (err != 0) {
     spdlog::warn("{}: cannot run {}: {}", peer_string(), log_escaped(spec.program), std::strerror(err));
+    body_.clear();
     respond_error(500, !http);
     return;
   }
@@ -889,8 +982,8 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   cgi_in_ = std::move(h.in);
   cgi_eof_ = false;
   cgi_exited_ = false;
-  relay_.clear();
-  relay_off_ = 0;
+  relay_.reset();
+  cgi_head_buf_.clear();
   status_ = 200;
   payload_queued_ = 0;
   payload_sent_ = 0;
@@ -899,194 +992,175 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   cgi_deadline_ = w_.now() + cfg.cgi.timeout;
   deadline_ = k_never;
   want_write_ = false;
-  body_buf_.clear();
-  body_off_ = 0;
-  body_done_ = !with_body;
-  body_active_ = with_body;
-  cgi_stdin_broken_ = false;
+  feed_.reset();
+  feed_pos_ = 0;
+  if (!cgi_in_) body_.clear();
 
   std::string_view base(route.path);
   base = base.substr(base.rfind('/') + 1);
   if (!http) {
     keep_alive_ = false;
     relay_mode_ = RelayMode::raw;
-    relay_ = "HTTP/1.1 200 OK\r\n";
-    set_state(State::relay);
-    relay_flush();
-    return;
-  }
-  if (!nodelay_) {
-    // CGI output goes out in pieces as it comes: no Nagle delay between them.
-    int one = 1;
-    setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    nodelay_ = true;
-  }
-  if (base.starts_with("nph-")) {
-    keep_alive_ = false;
-    relay_mode_ = RelayMode::raw;
+    relay_.buf = "HTTP/1.1 200 OK\r\n";
     set_state(State::relay);
   } else {
-    set_state(State::cgi_head);
-  }
-  if (with_body) {
-    if (const std::string* expect = req.find("Expect"); expect && strcasecmp(expect->c_str(), "100-continue") == 0) {
-      static const char k_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-      if (send(fd_.get(), k_continue, sizeof k_continue - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
-        close_now();
-        return;
-      }
+    if (!nodelay_) {
+      // CGI output goes out in pieces as it comes: no Nagle delay between them.
+      int one = 1;
+      setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      nodelay_ = true;
     }
-    // The body bytes already read are fed by the caller once the head is consumed.
+    if (base.starts_with("nph-")) {
+      keep_alive_ = false;
+      relay_mode_ = RelayMode::raw;
+      set_state(State::relay);
+    } else {
+      set_state(State::cgi_head);
+    }
   }
+  feed_stdin();
+  if (state_ == State::relay && relay_.pending() > 0) relay_run();
 }
 
-void Connection::pump_body() {
-  // One loop for the pipeline socket -> in_ -> body_buf_ -> script's stdin:
-  // it runs until neither step moves a byte, then waits for the readiness
-  // (socket readable, pipe writable) that lets it go on.
-  while (state_ != State::closed) {
-    std::size_t moved = move_body();
-    if (state_ == State::closed) return;
-    std::size_t written = cgi_write_body();
-    if (moved == 0 && written == 0) break;
-  }
-}
-
-std::size_t Connection::move_body() {
-  const Config& cfg = w_.cfg();
-  std::size_t moved = 0;
-  while (body_active_) {
-    std::size_t pending = body_buf_.size() - body_off_;
-    if (pending >= k_body_buffer) break;
-    std::size_t avail = in_.size() - in_off_;
-    if (avail == 0) break;
-    parser_.set_body_sink(cgi_stdin_broken_ ? nullptr : &body_buf_);
-    std::size_t used = 0;
-    ParseEvent ev = parser_.feed(in_.data() + in_off_, std::min(avail, k_body_buffer - pending), used);
-    parser_.set_body_sink(nullptr);
-    in_off_ += used;
-    moved += used;
-    if (ev == ParseEvent::error) {
-      spdlog::info("{}: bad request body: {}", peer_string(), log_escaped(parser_.error_reason()));
-      refuse_body(400);
-      return moved;
-    }
-    if (parser_.body_bytes() > cfg.cgi.max_body) {
-      spdlog::info("{}: request body over cgi.max_body", peer_string());
-      refuse_body(413);
-      return moved;
-    }
-    if (ev == ParseEvent::message_done) {
-      body_active_ = false;
-      body_done_ = true;
-    }
-  }
-  if (in_off_ >= in_.size()) {
-    in_.clear();
-    in_off_ = 0;
-  }
-  return moved;
-}
-
-void Connection::refuse_body(int status) {
-  if (state_ == State::cgi_head && relay_off_ == 0) {
-    // Nothing of the script's answer has gone out: the client gets the status.
-    stop_cgi();
-    relay_.clear();
-    force_linger_ = true;
-    respond_error(status, true);
-  } else {
-    close_now();
-  }
-}
-
-std::size_t Connection::cgi_write_body() {
-  std::size_t written = 0;
-  while (cgi_in_ && body_off_ < body_buf_.size()) {
-    ssize_t n = write(cgi_in_.get(), body_buf_.data() + body_off_, body_buf_.size() - body_off_);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) break;
-      // EPIPE: the script stopped reading; drop the rest of the body.
-      spdlog::debug("{}: CGI stdin closed early: {}", peer_string(), std::strerror(errno));
-      cgi_stdin_broken_ = true;
-      body_buf_.clear();
-      body_off_ = 0;
-      close_cgi_in();
-      break;
-    }
-    body_off_ += static_cast<std::size_t>(n);
-    written += static_cast<std::size_t>(n);
-  }
-  if (body_off_ >= body_buf_.size()) {
-    body_buf_.clear();
-    body_off_ = 0;
-    if (body_done_) close_cgi_in();
+void Connection::feed_stdin() {
+  if (!cgi_in_) return;
+  feed_.run(
+      [this](std::size_t room) {
+        std::string& buf = feed_.buf;
+        std::size_t old = buf.size();
+        buf.resize(old + room);
+        ssize_t n = body_.read_at(feed_pos_, buf.data() + old, room);
+        buf.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+        if (n < 0) {
+          spdlog::error("{}: cannot read the spilled request body: {}", peer_string(), std::strerror(errno));
+          close_cgi_in();  // the script sees its body end early
+          return IoStep::failed;
+        }
+        feed_pos_ += static_cast<std::uint64_t>(n);
+        return n == 0 ? IoStep::ended : IoStep::moved;
+      },
+      [this](const char* data, std::size_t len, std::size_t& written) {
+        while (true) {
+          ssize_t n = write(cgi_in_.get(), data, len);
+          if (n >= 0) {
+            written = static_cast<std::size_t>(n);
+            return IoStep::moved;
+          }
+          if (errno == EINTR) continue;
+          if (errno == EAGAIN) return IoStep::blocked;
+          // EPIPE: the script stopped reading its stdin; the rest is dropped.
+          spdlog::debug("{}: CGI stdin closed early: {}", peer_string(), std::strerror(errno));
+          close_cgi_in();
+          return IoStep::failed;
+        }
+      });
+  if (feed_.done() || feed_.failed) {
+    close_cgi_in();
+    body_.clear();
+    feed_.reset();
   }
   if (state_ != State::closed) update_interest();
-  return written;
 }
 
 void Connection::on_cgi_in_event(std::uint32_t events) {
-  if (state_ == State::closed) return;
+  if (state_ == State::closed || !cgi_in_) return;
   if (events & EPOLLERR) {
-    cgi_stdin_broken_ = true;
-    body_buf_.clear();
-    body_off_ = 0;
-    close_cgi_in();
+    close_cgi_in();  // the script closed its stdin
+    body_.clear();
+    feed_.reset();
     update_interest();
     return;
   }
-  pump_body();
+  feed_stdin();
 }
 
 void Connection::on_cgi_out_event(std::uint32_t events) {
   (void)events;
   if (state_ == State::closed || !cgi_out_) return;
-  cgi_read();
+  relay_run();
 }
 
-void Connection::cgi_read() {
-  std::size_t pending = relay_.size() - relay_off_;
-  if (pending >= k_relay_buffer) {
-    update_interest();
-    return;
+void Connection::relay_run() {
+  if (state_ != State::cgi_head && state_ != State::relay) return;
+  in_relay_ = true;
+  bool ok = relay_.run(
+      [this](std::size_t room) { return cgi_fill(room); },
+      [this](const char* data, std::size_t len, std::size_t& written) { return relay_send(data, len, written); });
+  in_relay_ = false;
+  if (ok && (state_ == State::cgi_head || state_ == State::relay)) {
+    if (relay_.pending() == 0) {
+      payload_sent_ = payload_queued_;
+      if (want_write_) {
+        want_write_ = false;
+        deadline_ = k_never;
+      }
+    }
+    if (relay_.done() && state_ == State::relay) {
+      if (child_) {
+        child_->conn = nullptr;  // the worker reaps it when it exits
+        child_ = nullptr;
+      }
+      close_cgi_in();
+      finish_response();
+    } else {
+      update_interest();
+    }
   }
+  // A response that replaced the relay (an error, an internal redirect) may
+  // have finished while requests wait in in_.
+  if (!ok && state_ == State::read_request && !in_process_ && in_off_ < in_.size()) process_buffered();
+}
+
+IoStep Connection::cgi_fill(std::size_t room) {
+  if (!cgi_out_)
+    return cgi_output_ended("the script ended before finishing its headers") ? IoStep::ended : IoStep::failed;
   char* buf = w_.scratch();
-  std::size_t room = std::min(k_relay_buffer - pending, k_scratch_size);
-  ssize_t n = read(cgi_out_.get(), buf, room);
+  ssize_t n = read(cgi_out_.get(), buf, std::min(room, k_scratch_size));
   if (n < 0) {
-    if (errno == EAGAIN || errno == EINTR) return;
-    n = 0;
+    if (errno == EINTR) return IoStep::moved;
+    if (errno == EAGAIN) return IoStep::blocked;
+    n = 0;  // a broken pipe ends the output like EOF
   }
   if (n == 0) {
-    cgi_output_ended("the script ended before finishing its headers");
-    return;
+    return cgi_output_ended("the script ended before finishing its headers") ? IoStep::ended : IoStep::failed;
   }
   if (!cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
   std::size_t len = static_cast<std::size_t>(n);
   if (state_ == State::cgi_head) {
-    relay_.append(buf, len);
-    if (!cgi_parse_head() || state_ == State::cgi_head) return;  // still collecting the header block
-  } else if (head_only_ && relay_mode_ != RelayMode::raw) {
-    // HEAD: the script runs, its body is dropped.
-  } else {
-    relay_body(buf, len);
+    cgi_head_buf_.append(buf, len);
+    if (!cgi_parse_head()) return IoStep::failed;  // the response was replaced
+    return IoStep::moved;                          // still collecting, or the head is in relay_.buf
   }
-  if (cgi_excess_ && cgi_out_) {
+  if (!head_only_ || relay_mode_ == RelayMode::raw) relay_body(buf, len);  // HEAD: the body is dropped
+  if (cgi_excess_) {
     // The declared body is complete; whatever else the script writes is not ours to send.
-    cgi_eof_ = true;
     close_cgi_out();
+    return cgi_output_ended("") ? IoStep::ended : IoStep::failed;
   }
-  relay_flush();
+  return IoStep::moved;
+}
+
+IoStep Connection::relay_send(const char* data, std::size_t len, std::size_t& written) {
+  while (true) {
+    ssize_t n = send(fd_.get(), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      written = static_cast<std::size_t>(n);
+      sent_ += static_cast<std::uint64_t>(n);
+      deadline_ = want_write_ ? w_.now() + w_.cfg().limits.send_timeout : k_never;
+      return IoStep::moved;
+    }
+    if (send_failed("CGI relay")) continue;
+    return state_ == State::closed ? IoStep::failed : IoStep::blocked;
+  }
 }
 
 void Connection::relay_body(const char* data, std::size_t len) {
+  std::string& out = relay_.buf;
   if (relay_mode_ == RelayMode::parsed_chunked) {
-    relay_ += hex(len);
-    relay_ += "\r\n";
-    relay_.append(data, len);
-    relay_ += "\r\n";
+    out += hex(len);
+    out += "\r\n";
+    out.append(data, len);
+    out += "\r\n";
     payload_queued_ += len;
     return;
   }
@@ -1102,14 +1176,14 @@ void Connection::relay_body(const char* data, std::size_t len) {
       len = static_cast<std::size_t>(room);
     }
   }
-  relay_.append(data, len);
+  out.append(data, len);
   payload_queued_ += len;
 }
 
 bool Connection::cgi_parse_head() {
-  CgiHeaderResult r = parse_cgi_headers(relay_);
+  CgiHeaderResult r = parse_cgi_headers(cgi_head_buf_);
   if (r.state == CgiHeaderResult::State::need_more) {
-    if (relay_.size() >= k_cgi_header_limit) {
+    if (cgi_head_buf_.size() >= k_cgi_header_limit) {
       cgi_fail(502, "header block over 64 KiB");
       return false;
     }
@@ -1122,7 +1196,7 @@ bool Connection::cgi_parse_head() {
   if (!r.location.empty() && r.location[0] == '/' && r.status == 200 && r.headers.empty()) {
     // Local redirect: serve that path instead, as a GET.
     stop_cgi();
-    relay_.clear();
+    cgi_head_buf_.clear();
     Request& req = parser_.request();
     req.target = r.location;
     req.method = HTTP_GET;
@@ -1137,9 +1211,8 @@ bool Connection::cgi_parse_head() {
     depth_guard = 0;
     return false;
   }
-  std::string body_start = relay_.substr(r.header_bytes);
-  relay_.clear();
-  relay_off_ = 0;
+  std::string body_start = cgi_head_buf_.substr(r.header_bytes);
+  cgi_head_buf_.clear();
   head_start(r.status, r.reason_phrase);
   for (const Header& h : r.headers) append_header(*head_, h.name, h.value);
   if (!r.location.empty()) append_header(*head_, "Location", r.location);
@@ -1151,12 +1224,11 @@ bool Connection::cgi_parse_head() {
   const Request& req = parser_.request();
   cgi_declared_set_ = r.has_content_length && !head_only_ && !bodyless;
   cgi_declared_ = r.content_length;
+  // HEAD gets the framing headers GET would get; only the body is left out.
   if (r.has_content_length) {
     relay_mode_ = RelayMode::parsed_length;
     append_header(*head_, "Content-Length", static_cast<unsigned long long>(r.content_length));
   } else if (bodyless) {
-    relay_mode_ = RelayMode::parsed_length;
-  } else if (head_only_) {
     relay_mode_ = RelayMode::parsed_length;
   } else if (req.version_minor >= 1) {
     relay_mode_ = RelayMode::parsed_chunked;
@@ -1165,32 +1237,31 @@ bool Connection::cgi_parse_head() {
     relay_mode_ = RelayMode::parsed_close;
     keep_alive_ = false;
   }
-  if (!body_done_ && !keep_alive_) force_linger_ = true;
   if (!keep_alive_)
     *head_ += "Connection: close\r\n";
   else if (req.version_minor == 0)
     *head_ += "Connection: keep-alive\r\n";
   *head_ += "\r\n";
-  relay_ = *head_;
+  relay_.buf += *head_;
   chunks_.clear();
   state_ = State::relay;
   if (!body_start.empty() && !head_only_ && !bodyless) relay_body(body_start.data(), body_start.size());
   return true;
 }
 
-void Connection::cgi_output_ended(const char* why_if_no_head) {
+bool Connection::cgi_output_ended(const char* why_if_no_head) {
   cgi_eof_ = true;
   close_cgi_out();
   if (state_ == State::cgi_head) {
     cgi_fail(502, why_if_no_head);
-    return;
+    return false;
   }
   cgi_finish_output();
-  relay_flush();
+  return true;
 }
 
 void Connection::cgi_finish_output() {
-  if (relay_mode_ == RelayMode::parsed_chunked && !head_only_) relay_ += "0\r\n\r\n";
+  if (relay_mode_ == RelayMode::parsed_chunked && !head_only_) relay_.buf += "0\r\n\r\n";
   if (relay_mode_ == RelayMode::parsed_length && cgi_declared_set_ && payload_queued_ < cgi_declared_) {
     // The client waits for bytes that will never come: only a close ends the response.
     spdlog::warn("{}: CGI {} ended after {} of its {} Content-Length bytes; closing the connection", peer_string(),
@@ -1199,45 +1270,12 @@ void Connection::cgi_finish_output() {
   }
 }
 
-void Connection::relay_flush() {
-  if (state_ != State::relay) return;  // in cgi_head, relay_ holds unparsed script output
-  while (relay_off_ < relay_.size()) {
-    ssize_t n = send(fd_.get(), relay_.data() + relay_off_, relay_.size() - relay_off_, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (send_failed("CGI relay")) continue;
-      return;
-    }
-    relay_off_ += static_cast<std::size_t>(n);
-    sent_ += static_cast<std::uint64_t>(n);
-    deadline_ = want_write_ ? w_.now() + w_.cfg().limits.send_timeout : k_never;
-  }
-  relay_.clear();
-  relay_off_ = 0;
-  payload_sent_ = payload_queued_;
-  if (want_write_) {
-    want_write_ = false;
-    deadline_ = k_never;
-  }
-  if (cgi_eof_ && state_ == State::relay) {
-    if (child_) {
-      child_->conn = nullptr;  // the worker reaps it when it exits
-      child_ = nullptr;
-    }
-    close_cgi_in();
-    body_active_ = false;
-    finish_response();
-    return;
-  }
-  update_interest();
-}
-
 void Connection::cgi_fail(int status, const char* why) {
   spdlog::warn("{}: CGI {} failed ({}): {}", peer_string(), log_escaped(parser_.request().target), status, why);
   stop_cgi();
-  relay_.clear();
-  relay_off_ = 0;
-  if (!body_done_) force_linger_ = true;
-  respond_error(status, !body_done_);
+  relay_.reset();
+  cgi_head_buf_.clear();
+  respond_error(status, false);
 }
 
 void Connection::on_cgi_exit(int wait_status) {
@@ -1249,10 +1287,10 @@ void Connection::on_cgi_exit(int wait_status) {
   }
   if (cgi_out_) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
   if (cgi_in_) {
-    body_buf_.clear();
-    body_off_ = 0;
-    cgi_stdin_broken_ = true;
+    // Whatever of the body it did not read is dropped.
     close_cgi_in();
+    body_.clear();
+    feed_.reset();
   }
 }
 
@@ -1263,7 +1301,8 @@ void Connection::stop_cgi() {
   }
   close_cgi_out();
   close_cgi_in();
-  body_active_ = false;
+  body_.clear();
+  feed_.reset();
 }
 
 void Connection::close_cgi_out() {

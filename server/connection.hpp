@@ -10,9 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "byte_pump.hpp"
 #include "cgi.hpp"
 #include "file_cache.hpp"
 #include "http_parser.hpp"
+#include "request_body.hpp"
 #include "router.hpp"
 #include "unique_fd.hpp"
 #include "worker.hpp"
@@ -27,13 +29,14 @@ inline constexpr std::size_t k_relay_buffer = 64 * 1024;
 inline constexpr std::size_t k_cgi_header_limit = 64 * 1024;
 // Longest a closing connection waits for the peer to finish sending.
 inline constexpr std::chrono::milliseconds k_linger_timeout{2000};
-// Bytes of request body held for a CGI's stdin before reading pauses.
+// Bytes of request body on their way into a CGI's stdin at a time.
 inline constexpr std::size_t k_body_buffer = 64 * 1024;
 
 class Connection {
  public:
   enum class State {
     read_request,  // waiting for (the rest of) a request head
+    read_body,     // collecting a request body before its CGI starts
     cgi_head,      // waiting for a CGI's header block (http profile)
     relay,         // relaying CGI output to the client
     send,          // sending a head and a file or memory body
@@ -86,12 +89,9 @@ class Connection {
   void process_buffered();
   // Runs requests found in data while in read_request. Returns bytes consumed.
   std::size_t process(const char* data, std::size_t len);
-  // Runs the request-body pipeline (in_ -> body_buf_ -> the CGI's stdin)
-  // until no step makes progress.
-  void pump_body();
-  // Parses body bytes from in_ into body_buf_, up to k_body_buffer. Returns bytes of in_ used.
-  std::size_t move_body();
-  // Answers status (400, 413) when the script has sent nothing yet, else closes.
+  // Parses the body bytes in in_ into body_; runs the script once the body is whole.
+  void collect_body();
+  // Answers status for a body that will not reach its script (400, 408, 413, 500).
   void refuse_body(int status);
   // A request head is complete: answer it by profile.
   void handle_request();
@@ -113,8 +113,11 @@ class Connection {
   void respond_redirect(int status, const std::string& location);
   // Ends a started head with the HTML in *scratch_ as its body (none for HEAD) and sends.
   void send_html();
-  // Spawns the script and enters cgi_head (http) or relay (classic, nph-).
+  // Runs a CGI route: at once without a body, else after collecting it (read_body).
   void start_cgi(Request& req, Route& route, int depth);
+  // Spawns the script (body_ is its stdin when body is set) and enters
+  // cgi_head (http) or relay (classic, nph-).
+  void spawn_script(Request& req, Route& route, bool body);
   // Enters send and writes as much of chunks_ as the socket takes.
   void begin_send();
   // Writes chunks_ with sendmsg/sendfile until done or EAGAIN.
@@ -147,12 +150,15 @@ class Connection {
   void head_end(bool with_body_length, std::uint64_t length);
 
   // CGI relay
-  // One read from the script's stdout, framed for the client.
-  void cgi_read();
-  // Writes queued body bytes to the script's stdin; closes it at the end. Returns bytes written.
-  std::size_t cgi_write_body();
-  // Sends relay_ to the client; finishes when the script's output has ended.
-  void relay_flush();
+  // Runs the stdin feed (body_ -> the script's stdin) until it stalls; closes stdin at the end.
+  void feed_stdin();
+  // Runs the output relay (script's stdout -> framing -> client) until it
+  // stalls; finishes the response when the output has ended and is sent.
+  void relay_run();
+  // The relay's source: one read of at most room bytes from the script, framed into relay_.buf.
+  IoStep cgi_fill(std::size_t room);
+  // The relay's sink: one send of data to the client.
+  IoStep relay_send(const char* data, std::size_t len, std::size_t& written);
   // Parses the script's header block. Returns false when the response was replaced.
   bool cgi_parse_head();
   // Appends the last chunk when the body is chunked; a body shorter than the
@@ -161,9 +167,10 @@ class Connection {
   // Appends len bytes of script body to relay_, framed for the client; bytes
   // past the script's own Content-Length are dropped and end keep-alive.
   void relay_body(const char* data, std::size_t len);
-  // The script's output is over (EOF, or abandoned after it exited): finish
-  // the response, or 502 with why_if_no_head when no header block came.
-  void cgi_output_ended(const char* why_if_no_head);
+  // The script's output is over (EOF, or abandoned after it exited): ends
+  // the framing, or answers 502 with why_if_no_head when no header block
+  // came. Returns false when the response was replaced.
+  bool cgi_output_ended(const char* why_if_no_head);
   // Logs why, stops the script and answers status instead.
   void cgi_fail(int status, const char* why);
   // SIGTERM (then SIGKILL) to the script's group; closes its pipes.
@@ -187,6 +194,7 @@ class Connection {
   RequestParser parser_;
   std::uint64_t requests_ = 0;
   bool in_process_ = false;
+  bool in_relay_ = false;  // relay_run() is on the stack
   bool head_timer_set_ = false;
   std::string peer_str_;
 
@@ -233,19 +241,20 @@ class Connection {
   std::uint32_t cgi_out_interest_ = 0;
   std::uint32_t cgi_in_interest_ = 0;
   RelayMode relay_mode_ = RelayMode::raw;
-  std::string relay_;  // bytes waiting for the socket
-  std::size_t relay_off_ = 0;
+  BytePump relay_{k_relay_buffer};  // script output, framed, on its way to the client
+  std::string cgi_head_buf_;        // the script's header block while it arrives
   std::uint64_t cgi_declared_ = 0;  // the script's Content-Length, when relay_mode_ is parsed_length
   bool cgi_declared_set_ = false;
   bool cgi_excess_ = false;  // the script wrote past its Content-Length
   bool cgi_eof_ = false;
   bool cgi_exited_ = false;
   bool head_only_ = false;  // HEAD: discard the body
-  std::string body_buf_;    // request body waiting for the CGI's stdin
-  std::size_t body_off_ = 0;
-  bool body_done_ = false;
-  bool body_active_ = false;  // the socket is read for a CGI's request body
-  bool cgi_stdin_broken_ = false;
+  // request body
+  BodyStore body_;                // the whole body, collected before the script starts
+  std::string body_chunk_;        // parser output on its way into body_
+  Route body_route_;              // the script that waits for body_
+  BytePump feed_{k_body_buffer};  // body_ on its way into the script's stdin
+  std::uint64_t feed_pos_ = 0;    // bytes of body_ taken by feed_
   steady_clock::time_point cgi_deadline_{};
 };
 

@@ -26,6 +26,7 @@
 #include "listener.hpp"
 #include "log.hpp"
 #include "mime.hpp"
+#include "request_body.hpp"
 #include "signals.hpp"
 #include "systemd.hpp"
 #include "unique_fd.hpp"
@@ -46,6 +47,14 @@ struct Root {
   unique_fd fd;
   std::string path;
 };
+
+// Returns "" when CGI request bodies can spill where cfg says, else an error naming cgi.body_dir.
+std::string check_body_dir(const Config& cfg) {
+  if (cfg.profile != Profile::http || !cfg.cgi.enabled) return "";
+  std::string dir = spill_dir_for(cfg.cgi.body_dir);
+  std::string why = check_spill_dir(dir);
+  return why.empty() ? "" : "cannot use cgi.body_dir '" + dir + "': " + why;
+}
 
 // Opens the document root. Returns "" or an error naming the path.
 std::string open_root(const std::string& dir, Root& out) {
@@ -232,6 +241,8 @@ std::string Supervisor::status_line() const {
 std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<ListenSocket>& next,
                                 std::vector<ListenSocket>& removed) {
   std::string err = open_root(cfg.root, gen.root);
+  if (!err.empty()) return err;
+  err = check_body_dir(cfg);
   if (!err.empty()) return err;
   err = resolve_credentials(cfg, gen.creds);
   if (!err.empty()) return err;
@@ -545,6 +556,8 @@ int Supervisor::run() {
 std::string check_config(const Config& cfg) {
   Root root;
   std::string err = open_root(cfg.root, root);
+  if (!err.empty()) return err;
+  err = check_body_dir(cfg);
   if (!err.empty()) return err;
   for (const std::string& spec : cfg.listen) {
     ListenSpec ls;
