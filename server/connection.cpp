@@ -59,12 +59,6 @@ const std::string& clf_time() {
   return clf.get();
 }
 
-std::string hex(std::uint64_t v) {
-  char buf[20];
-  int n = std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return std::string(buf, static_cast<std::size_t>(n));
-}
-
 }  // namespace
 
 Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer)
@@ -1157,10 +1151,7 @@ IoStep Connection::relay_send(const char* data, std::size_t len, std::size_t& wr
 void Connection::relay_body(const char* data, std::size_t len) {
   std::string& out = relay_.buf;
   if (relay_mode_ == RelayMode::parsed_chunked) {
-    out += hex(len);
-    out += "\r\n";
-    out.append(data, len);
-    out += "\r\n";
+    append_chunk(out, std::string_view(data, len));
     payload_queued_ += len;
     return;
   }
@@ -1261,7 +1252,7 @@ bool Connection::cgi_output_ended(const char* why_if_no_head) {
 }
 
 void Connection::cgi_finish_output() {
-  if (relay_mode_ == RelayMode::parsed_chunked && !head_only_) relay_.buf += "0\r\n\r\n";
+  if (relay_mode_ == RelayMode::parsed_chunked && !head_only_) append_last_chunk(relay_.buf);
   if (relay_mode_ == RelayMode::parsed_length && cgi_declared_set_ && payload_queued_ < cgi_declared_) {
     // The client waits for bytes that will never come: only a close ends the response.
     spdlog::warn("{}: CGI {} ended after {} of its {} Content-Length bytes; closing the connection", peer_string(),

@@ -1,6 +1,7 @@
 #include "response.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 #include "http_date.hpp"
 
@@ -72,6 +73,19 @@ void append_header(std::string& out, std::string_view name, unsigned long long v
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, value);
   append_header(out, name, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+}
+
+void append_chunk(std::string& out, std::string_view data) {
+  if (data.empty()) return;
+  char size[20];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  out.append(size, static_cast<std::size_t>(n));
+  out.append(data);
+  out += "\r\n";
+}
+
+void append_last_chunk(std::string& out) {
+  out += "0\r\n\r\n";
 }
 
 std::string classic_status_response(int status) {

@@ -17,6 +17,13 @@ void append_header(std::string& out, std::string_view name, std::string_view val
 // Appends "Name: N\r\n" to out.
 void append_header(std::string& out, std::string_view name, unsigned long long value);
 
+// Appends data as one chunk of a chunked body (RFC 9112 section 7.1); an
+// empty data appends nothing, since a zero-size chunk ends the body.
+void append_chunk(std::string& out, std::string_view data);
+
+// Appends the last chunk and the empty trailer section.
+void append_last_chunk(std::string& out);
+
 // Returns the classic profile's bare answer: status line, Content-Length: 0, blank line.
 std::string classic_status_response(int status);
 
