@@ -288,6 +288,34 @@ TEST_F(Cgi, LargeBodyWaitsInAnUnlinkedFileBeforeTheScriptStarts) {
   EXPECT_TRUE(wait_until([&] { return spool_fds() == 0; }, 3s)) << "the spill file stayed open";
 }
 
+// A full body_dir costs one request a 500, never the server: the next body that fits works.
+TEST_F(Cgi, FullBodyDirIs500AndTheServerGoesOn) {
+  put("len.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"len=$CONTENT_LENGTH\"\nmd5sum\n",
+      0755);
+  put("a.txt", "A");
+  std::string spool = base_.mkdir("spool");
+  std::string big = base_.write("big.bin", std::string(1 << 20, 'b'));
+  std::string small = base_.write("small.bin", std::string(100000, 's'));
+  std::string errlog = base_.path() + "/err.log";
+  RunResult md5 = run({"sh", "-c", "md5sum < " + small});
+  std::string url = "http://127.0.0.1:" + std::to_string(port_);
+  std::string script = "mount -t tmpfs -o size=256k tmpfs " + spool + "\n" + FILEHTTPD_BIN + " --root " + root_ +
+                       " --listen 127.0.0.1:" + std::to_string(port_) + " --cgi-body-dir " + spool + " 2>" + errlog +
+                       " &\nSRV=$!\n"
+                       "for i in $(seq 100); do curl -s -o /dev/null " +
+                       url + "/a.txt && break; sleep 0.05; done\n" +
+                       "curl -s -o /dev/null -w '%{http_code}\\n' --data-binary @" + big + " " + url + "/len.sh\n" +
+                       "curl -s --data-binary @" + small + " " + url +
+                       "/len.sh\n"
+                       "kill -TERM $SRV; wait $SRV; echo rc=$?\n";
+  RunResult r = run_with_private_mounts(script, 30s);
+  if (private_mounts_refused(r)) GTEST_SKIP() << "this machine does not allow a private mount namespace: " << r.err;
+  EXPECT_EQ(r.out, "500\nlen=100000\n" + md5.out + "rc=0\n") << r.err;
+  std::string log = read_file(errlog);
+  EXPECT_NE(log.find("cannot keep the request body in " + spool + ": No space left on device"), std::string::npos)
+      << log;
+}
+
 TEST_F(Cgi, BodyDirMustBeUsable) {
   RunResult r = run({FILEHTTPD_BIN, "--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--cgi-body-dir",
                      base_.path() + "/missing"});

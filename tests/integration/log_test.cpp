@@ -389,9 +389,7 @@ TEST_F(Logging, StoppedSyslogDaemonNeitherBlocksNorLosesTheCount) {
                        "kill -CONT $SYSLOGD; sleep 0.2; kill $SYSLOGD\n"
                        "exit $RC\n";
   RunResult result;
-  std::thread runner([&] {
-    result = run({"unshare", "--mount", "--propagation", "private", "sh", "-e", "-c", script}, 60s);
-  });
+  std::thread runner([&] { result = run_with_private_mounts(script, 60s); });
   pid_t syslogd = -1, srv = -1;
   bool started = wait_until(
       [&] {
@@ -401,9 +399,8 @@ TEST_F(Logging, StoppedSyslogDaemonNeitherBlocksNorLosesTheCount) {
       10s);
   if (!started) {
     runner.join();
-    bool refused = result.err.find("not permitted") != std::string::npos ||
-                   result.err.find("ermission denied") != std::string::npos;
-    if (refused) GTEST_SKIP() << "this machine does not allow a private mount namespace: " << result.err;
+    if (private_mounts_refused(result))
+      GTEST_SKIP() << "this machine does not allow a private mount namespace: " << result.err;
     FAIL() << "the syslog set-up did not start: " << result.err;
   }
   bool ready = wait_until([&] { return body_of(get("/a.txt")) == "A"; }, 5s);

@@ -230,10 +230,8 @@ TEST_F(Ops, SyslogReachesARealSyslogDaemon) {
                        "kill -TERM $SRV; wait $SRV; RC=$?\n"
                        "sleep 0.2; kill $SYSLOGD\n"
                        "exit $RC\n";
-  RunResult r = run({"unshare", "--mount", "--propagation", "private", "sh", "-e", "-c", script}, 30s);
-  bool refused =
-      r.err.find("not permitted") != std::string::npos || r.err.find("ermission denied") != std::string::npos;
-  if (r.exit_code != 0 && refused) {
+  RunResult r = run_with_private_mounts(script, 30s);
+  if (private_mounts_refused(r)) {
     GTEST_SKIP() << "this machine does not allow a private mount namespace: " << r.err;
   }
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -155,6 +155,15 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds ti
   return r;
 }
 
+RunResult run_with_private_mounts(const std::string& script, std::chrono::milliseconds timeout) {
+  return run({"unshare", "--mount", "--propagation", "private", "sh", "-e", "-c", script}, timeout);
+}
+
+bool private_mounts_refused(const RunResult& r) {
+  return r.exit_code != 0 &&
+         (r.err.find("not permitted") != std::string::npos || r.err.find("ermission denied") != std::string::npos);
+}
+
 RunResult curl(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"curl", "-s", "--max-time", "10"};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -116,6 +116,13 @@ double cpu_seconds(pid_t pid);
 // wait until /dev/log exists.
 std::string syslogd_script(const std::string& messages);
 
+// Runs a shell script (sh -e) in a private mount namespace, so it may mount
+// tmpfs file systems that vanish with it.
+RunResult run_with_private_mounts(const std::string& script, std::chrono::milliseconds timeout);
+
+// Returns true when r failed because this machine refuses a private mount namespace.
+bool private_mounts_refused(const RunResult& r);
+
 // Returns the lines of text (without their newlines; a last line without one counts).
 std::vector<std::string> lines_of(const std::string& text);
 
