@@ -112,7 +112,7 @@ class Server:
                 self.proc.wait()
 
 
-def make_site(root, cgi_probe):
+def make_site(root, cgi_probe, cgi_reader=""):
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, "1k.html"), "wb") as f:
         f.write((b"<p>filehttpd benchmark page</p>\n" * 40)[:1024])
@@ -125,6 +125,9 @@ def make_site(root, cgi_probe):
     if cgi_probe and os.path.exists(cgi_probe):
         shutil.copy(cgi_probe, os.path.join(cgi, "tiny.cgi"))
         os.chmod(os.path.join(cgi, "tiny.cgi"), 0o755)
+    if cgi_reader and os.path.exists(cgi_reader):
+        shutil.copy(cgi_reader, os.path.join(cgi, "read.cgi"))
+        os.chmod(os.path.join(cgi, "read.cgi"), 0o755)
     with open(os.path.join(cgi, "sh.cgi"), "w") as f:
         f.write("#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhello\\n'\n")
     os.chmod(os.path.join(cgi, "sh.cgi"), 0o755)
@@ -325,13 +328,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--filehttpd", required=True)
     ap.add_argument("--cgi-probe", default="")
+    ap.add_argument("--cgi-reader", default="", help="a compiled CGI that reads its body (cgi_post_64k)")
     ap.add_argument("--only", default="", help="comma-separated case names")
     a = ap.parse_args()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     work = tempfile.mkdtemp(prefix="filehttpd-bench-")
     root = os.path.join(work, "www")
-    make_site(root, a.cgi_probe)
+    make_site(root, a.cgi_probe, a.cgi_reader)
+    post_64k = os.path.join(work, "post_64k.lua")
+    with open(post_64k, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.body = string.rep("x", 65536)\n'
+                'wrk.headers["Content-Type"] = "application/octet-stream"\n')
     srvs = servers(work, root, os.path.abspath(a.filehttpd))
     only = set(a.only.split(",")) if a.only else None
     # The same three servers again, each writing a Combined access log to a file.
@@ -345,6 +353,7 @@ def main():
         ("file_64m", "/64m.bin", 4, ()),
         ("cgi_tiny", "/cgi/tiny.cgi", 8, ()),
         ("cgi_sh", "/cgi/sh.cgi", 8, ()),
+        ("cgi_post_64k", "/cgi/read.cgi", 8, ("-s", post_64k)),
     ]
     results = {}
     try:
@@ -406,7 +415,7 @@ def main():
             ratios.append(f"{vals['filehttpd'] / v:.2f}x" if v else "n/a")
         print(f"| {case} | {metric} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
-    for case in ("keepalive_1k", "keepalive_1k_logged", "close_1k", "cgi_tiny", "cgi_sh"):
+    for case in ("keepalive_1k", "keepalive_1k_logged", "close_1k", "cgi_tiny", "cgi_sh", "cgi_post_64k"):
         row(case, "requests/s", "rps", "{:.0f}")
         row(case, "CPU us/request", "cpu_us", "{:.2f}", False)
     row("file_64m", "MB/s", "mbps", "{:.0f}")

@@ -10,4 +10,5 @@ for tool in wrk nginx lighttpd strace taskset python3; do
 done
 [ -x "$build/filehttpd" ] || { echo "bench: $build/filehttpd not built" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)"
-exec python3 "$here/bench.py" --filehttpd "$build/filehttpd" --cgi-probe "$build/tests/bench_cgi"
+exec python3 "$here/bench.py" --filehttpd "$build/filehttpd" --cgi-probe "$build/tests/bench_cgi" \
+  --cgi-reader "$build/tests/bench_read_cgi"

@@ -62,6 +62,9 @@ TEST_F(Ops, ConfigErrorsNameKeyAndPosition) {
        ":4:21: limits.keepalive_timeout is too large"},
       {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nmax_body = \"17179869184g\"\n",
        ":4:12: limits.max_body is too large"},
+      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[cgi]\nbody_dir = 5\n", ":4:12: cgi.body_dir must be a string"},
+      {"root = \"/tmp\"\nlisten = [\"127.0.0.1:9\"]\n[limits]\nbody_timeout = \"never\"\n",
+       ":4:16: limits.body_timeout must be a duration"},
   };
   for (const auto& c : cases) {
     std::string file = config(c.body);
@@ -86,6 +89,12 @@ TEST_F(Ops, TestFlagChecksWithoutBinding) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("test failed"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("missing"), std::string::npos) << bad.err;
+  std::string bad_spool = config(basic_config(root_) + "[cgi]\nbody_dir = \"" + base_.path() + "/nospool\"\n");
+  RunResult spool = run({FILEHTTPD_BIN, "-t", "-c", bad_spool});
+  EXPECT_EQ(spool.exit_code, 1);
+  EXPECT_NE(spool.err.find("cannot use cgi.body_dir '" + base_.path() + "/nospool': No such file or directory"),
+            std::string::npos)
+      << spool.err;
 }
 
 TEST_F(Ops, ShippedExampleConfigIsValid) {
