@@ -32,8 +32,6 @@ constexpr int k_max_internal_redirects = 4;
 constexpr std::chrono::milliseconds k_cgi_exit_linger{1000};
 // Bytes read and dropped while lingering before we give up.
 constexpr std::size_t k_linger_max_bytes = 1024 * 1024;
-// Largest single sendfile() call.
-constexpr std::uint64_t k_sendfile_max = 1u << 30;
 constexpr const char* k_multipart_boundary = "filehttpd-3f8a1c7e9b2d4605";
 
 std::string format_peer(const sockaddr_storage& ss) {
@@ -68,8 +66,6 @@ Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& pee
       parser_(worker.cfg().limits.header_bytes, worker.cfg().limits.uri_bytes,
               worker.cfg().profile == Profile::classic) {
   deadline_ = w_.now() + w_.cfg().limits.header_timeout;
-  head_ = &own_head_;
-  scratch_ = &own_scratch_;
 }
 
 Connection::~Connection() = default;
@@ -233,7 +229,7 @@ std::size_t Connection::process(const char* data, std::size_t len) {
       request_line_ = "-";
       response_open_ = true;
       sent_ = 0;
-      use_shared_buffers();
+      out_.use_shared(w_.head_buffer(), w_.body_buffer());
       keep_alive_ = false;
       force_linger_ = true;
       respond_error(parser_.error_status(), true);
@@ -265,7 +261,7 @@ std::size_t Connection::process(const char* data, std::size_t len) {
 // ---------------------------------------------------------------- requests
 
 void Connection::handle_request() {
-  use_shared_buffers();
+  out_.use_shared(w_.head_buffer(), w_.body_buffer());
   Request& req = parser_.request();
   ++requests_;
   status_ = 0;
@@ -297,17 +293,16 @@ void Connection::handle_classic(Request& req) {
   Route r = w_.router().route(req);
   switch (r.kind) {
     case RouteKind::file: {
-      head_->clear();
-      append_status_line(*head_, 200);
-      append_header(*head_, "Content-Length", static_cast<unsigned long long>(r.st.st_size));
-      *head_ += "\r\n";
+      out_.head().clear();
+      append_status_line(out_.head(), 200);
+      append_header(out_.head(), "Content-Length", static_cast<unsigned long long>(r.st.st_size));
+      out_.head() += "\r\n";
       status_ = 200;
-      chunks_.clear();
-      chunk_idx_ = 0;
-      add_mem(*head_);
-      head_len_ = head_->size();
-      file_fd_ = std::move(r.fd);
-      add_file(0, static_cast<std::uint64_t>(r.st.st_size));
+      out_.reset_chunks();
+      out_.add_mem(out_.head());
+      head_len_ = out_.head().size();
+      out_.set_file(std::move(r.fd));
+      out_.add_file(0, static_cast<std::uint64_t>(r.st.st_size));
       begin_send();
       return;
     }
@@ -378,34 +373,23 @@ void Connection::dispatch_http(Request& req, int depth) {
 
 void Connection::head_start(int status, std::string_view reason) {
   status_ = status;
-  head_->clear();
-  append_status_line(*head_, status, 1, reason);
-  append_common_headers(*head_);
-  chunks_.clear();
-  chunk_idx_ = 0;
+  out_.head().clear();
+  append_status_line(out_.head(), status, 1, reason);
+  append_common_headers(out_.head());
+  out_.reset_chunks();
 }
 
 void Connection::head_end(bool with_body_length, std::uint64_t length) {
-  if (with_body_length) append_header(*head_, "Content-Length", static_cast<unsigned long long>(length));
+  if (with_body_length) append_header(out_.head(), "Content-Length", static_cast<unsigned long long>(length));
   const Request& req = parser_.request();
   if (!keep_alive_) {
-    *head_ += "Connection: close\r\n";
+    out_.head() += "Connection: close\r\n";
   } else if (req.version_minor == 0) {
-    *head_ += "Connection: keep-alive\r\n";
+    out_.head() += "Connection: keep-alive\r\n";
   }
-  *head_ += "\r\n";
-  head_len_ = head_->size();
-  add_mem(*head_);
-}
-
-void Connection::add_mem(std::string_view data) {
-  if (data.empty()) return;
-  chunks_.push_back(Chunk{data.data(), 0, data.size()});
-}
-
-void Connection::add_file(off_t offset, std::uint64_t length) {
-  if (length == 0) return;
-  chunks_.push_back(Chunk{nullptr, offset, length});
+  out_.head() += "\r\n";
+  head_len_ = out_.head().size();
+  out_.add_mem(out_.head());
 }
 
 void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached) {
@@ -422,7 +406,7 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
     v = &local;
     st = &route.st;
     ctype = &mime_type_for(route.path);
-    file_fd_ = std::move(route.fd);
+    out_.set_file(std::move(route.fd));
   }
   int pre = evaluate_preconditions(req, *v);
   if (pre == 412) {
@@ -431,10 +415,10 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
   if (pre == 304) {
     head_start(304);
-    append_header(*head_, "ETag", v->etag);
-    append_header(*head_, "Last-Modified", v->last_modified);
+    append_header(out_.head(), "ETag", v->etag);
+    append_header(out_.head(), "Last-Modified", v->last_modified);
     head_end(false, 0);
-    file_fd_.reset();
+    out_.set_file(unique_fd());
     begin_send();
     return;
   }
@@ -442,68 +426,68 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   auto add_body = [&](std::uint64_t first, std::uint64_t len) {
     if (head_only_) return;
     if (cached)
-      add_mem(std::string_view(cached->body).substr(first, len));
+      out_.add_mem(std::string_view(cached->body).substr(first, len));
     else
-      add_file(static_cast<off_t>(first), len);
+      out_.add_file(static_cast<off_t>(first), len);
   };
 
   const std::string* range = req.find("Range");
   if (range && req.method == HTTP_GET && if_range_matches(req, *v)) {
     RangeSet rs = parse_range(*range, size);
     if (rs.kind == RangeKind::unsatisfiable) {
-      *scratch_ = error_body(416);
+      out_.scratch() = error_body(416);
       head_start(416);
-      append_header(*head_, "Content-Range", "bytes */" + std::to_string(size));
-      file_fd_.reset();
+      append_header(out_.head(), "Content-Range", "bytes */" + std::to_string(size));
+      out_.set_file(unique_fd());
       send_html();
       return;
     }
     if (rs.kind == RangeKind::satisfiable && rs.ranges.size() == 1) {
       const ByteRange& br = rs.ranges[0];
       head_start(206);
-      append_header(*head_, "Content-Type", *ctype);
-      append_header(*head_, "Content-Range",
+      append_header(out_.head(), "Content-Type", *ctype);
+      append_header(out_.head(), "Content-Range",
                     "bytes " + std::to_string(br.first) + "-" + std::to_string(br.last) + "/" + std::to_string(size));
-      append_header(*head_, "Last-Modified", v->last_modified);
-      append_header(*head_, "ETag", v->etag);
-      append_header(*head_, "Accept-Ranges", "bytes");
+      append_header(out_.head(), "Last-Modified", v->last_modified);
+      append_header(out_.head(), "ETag", v->etag);
+      append_header(out_.head(), "Accept-Ranges", "bytes");
       head_end(true, br.length());
-      cached_ = cached;
+      out_.keep(cached);
       add_body(br.first, br.length());
       begin_send();
       return;
     }
     if (rs.kind == RangeKind::satisfiable) {
       // multipart/byteranges: part heads are built first, so the views stay valid.
-      scratch_->clear();
+      out_.scratch().clear();
       std::vector<std::pair<std::size_t, std::size_t>> heads;
       for (const ByteRange& br : rs.ranges) {
-        std::size_t start = scratch_->size();
-        *scratch_ += "\r\n--";
-        *scratch_ += k_multipart_boundary;
-        *scratch_ += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
-                     std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
-        heads.emplace_back(start, scratch_->size() - start);
+        std::size_t start = out_.scratch().size();
+        out_.scratch() += "\r\n--";
+        out_.scratch() += k_multipart_boundary;
+        out_.scratch() += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
+                          std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
+        heads.emplace_back(start, out_.scratch().size() - start);
       }
-      std::size_t tail = scratch_->size();
-      *scratch_ += "\r\n--";
-      *scratch_ += k_multipart_boundary;
-      *scratch_ += "--\r\n";
-      std::uint64_t total = scratch_->size();
+      std::size_t tail = out_.scratch().size();
+      out_.scratch() += "\r\n--";
+      out_.scratch() += k_multipart_boundary;
+      out_.scratch() += "--\r\n";
+      std::uint64_t total = out_.scratch().size();
       for (const ByteRange& br : rs.ranges) total += br.length();
       head_start(206);
-      append_header(*head_, "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
-      append_header(*head_, "Last-Modified", v->last_modified);
-      append_header(*head_, "ETag", v->etag);
-      append_header(*head_, "Accept-Ranges", "bytes");
+      append_header(out_.head(), "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
+      append_header(out_.head(), "Last-Modified", v->last_modified);
+      append_header(out_.head(), "ETag", v->etag);
+      append_header(out_.head(), "Accept-Ranges", "bytes");
       head_end(true, total);
-      cached_ = cached;
+      out_.keep(cached);
       if (!head_only_) {
         for (std::size_t i = 0; i < rs.ranges.size(); ++i) {
-          add_mem(std::string_view(*scratch_).substr(heads[i].first, heads[i].second));
+          out_.add_mem(std::string_view(out_.scratch()).substr(heads[i].first, heads[i].second));
           add_body(rs.ranges[i].first, rs.ranges[i].length());
         }
-        add_mem(std::string_view(*scratch_).substr(tail));
+        out_.add_mem(std::string_view(out_.scratch()).substr(tail));
       }
       begin_send();
       return;
@@ -512,22 +496,22 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
 
   head_start(200);
   if (cached) {
-    *head_ += cached->head_block;
+    out_.head() += cached->head_block;
     head_end(false, 0);
   } else {
-    append_header(*head_, "Content-Type", *ctype);
-    append_header(*head_, "Last-Modified", v->last_modified);
-    append_header(*head_, "ETag", v->etag);
-    append_header(*head_, "Accept-Ranges", "bytes");
+    append_header(out_.head(), "Content-Type", *ctype);
+    append_header(out_.head(), "Last-Modified", v->last_modified);
+    append_header(out_.head(), "ETag", v->etag);
+    append_header(out_.head(), "Accept-Ranges", "bytes");
     head_end(true, size);
   }
-  cached_ = std::move(cached);
-  if (cached_) {
-    if (!head_only_) add_mem(cached_->body);
+  if (cached) {
+    if (!head_only_) out_.add_mem(cached->body);
+    out_.keep(std::move(cached));
   } else {
     add_body(0, size);
   }
-  if (head_only_) file_fd_.reset();
+  if (head_only_) out_.set_file(unique_fd());
   begin_send();
 }
 
@@ -558,53 +542,52 @@ void Connection::respond_listing(const Request& req, Route& route) {
   closedir(dir);
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
   std::string title = html_escape(route.path);
-  *scratch_ = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
-              "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
-  if (route.path != "/") *scratch_ += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
+  out_.scratch() = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
+                   "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
+  if (route.path != "/") out_.scratch() += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
   for (const Entry& e : entries) {
     std::string shown = e.name + (e.is_dir ? "/" : "");
-    *scratch_ += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
-                 "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
-                 format_http_date(e.mtime) + "</td></tr>\n";
+    out_.scratch() += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
+                      "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
+                      format_http_date(e.mtime) + "</td></tr>\n";
   }
-  *scratch_ += "</table></body></html>\n";
+  out_.scratch() += "</table></body></html>\n";
   head_start(200);
   send_html();
 }
 
 void Connection::respond_redirect(int status, const std::string& location) {
-  *scratch_ = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
+  out_.scratch() = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
   head_start(status);
-  append_header(*head_, "Location", location);
+  append_header(out_.head(), "Location", location);
   send_html();
 }
 
 void Connection::respond_error(int status, bool close, const Route* route) {
-  file_fd_.reset();
-  cached_.reset();
+  out_.set_file(unique_fd());
+  out_.keep(nullptr);
   if (w_.cfg().profile == Profile::classic) {
     keep_alive_ = false;
     status_ = status;
-    *head_ = classic_status_response(status);
-    chunks_.clear();
-    chunk_idx_ = 0;
-    add_mem(*head_);
-    head_len_ = head_->size();
+    out_.head() = classic_status_response(status);
+    out_.reset_chunks();
+    out_.add_mem(out_.head());
+    head_len_ = out_.head().size();
     begin_send();
     return;
   }
   if (close) keep_alive_ = false;
-  *scratch_ = error_body(status);
+  out_.scratch() = error_body(status);
   head_start(status);
-  if (route && route->allow_get_head) append_header(*head_, "Allow", "GET, HEAD");
-  if (status == 503) append_header(*head_, "Retry-After", "1");
+  if (route && route->allow_get_head) append_header(out_.head(), "Allow", "GET, HEAD");
+  if (status == 503) append_header(out_.head(), "Retry-After", "1");
   send_html();
 }
 
 void Connection::send_html() {
-  append_header(*head_, "Content-Type", "text/html; charset=utf-8");
-  head_end(true, scratch_->size());
-  if (!head_only_) add_mem(*scratch_);
+  append_header(out_.head(), "Content-Type", "text/html; charset=utf-8");
+  head_end(true, out_.scratch().size());
+  if (!head_only_) out_.add_mem(out_.scratch());
   begin_send();
 }
 
@@ -618,100 +601,37 @@ void Connection::begin_send() {
 }
 
 void Connection::send_output() {
-  while (chunk_idx_ < chunks_.size()) {
-    Chunk& c = chunks_[chunk_idx_];
-    if (c.length == 0) {
-      ++chunk_idx_;
-      continue;
-    }
-    ssize_t n;
-    if (c.data) {
-      iovec iov[8];
-      int count = 0;
-      bool file_follows = false;
-      for (std::size_t i = chunk_idx_; i < chunks_.size() && count < 8; ++i) {
-        if (!chunks_[i].data) {
-          file_follows = true;
-          break;
-        }
-        iov[count].iov_base = const_cast<char*>(chunks_[i].data);
-        iov[count].iov_len = chunks_[i].length;
-        ++count;
-      }
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = static_cast<std::size_t>(count);
-      n = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT | (file_follows ? MSG_MORE : 0));
-      if (n > 0) {
-        std::uint64_t left = static_cast<std::uint64_t>(n);
-        while (left > 0 && chunk_idx_ < chunks_.size()) {
-          Chunk& d = chunks_[chunk_idx_];
-          std::uint64_t take = std::min(left, d.length);
-          d.data += take;
-          d.length -= take;
-          left -= take;
-          if (d.length == 0) ++chunk_idx_;
-        }
-      }
-    } else {
-      off_t off = c.offset;
-      n = sendfile(fd_.get(), file_fd_.get(), &off, std::min(c.length, k_sendfile_max));
-      if (n == 0) {
-        spdlog::warn("{}: file shrank while being sent", peer_string());
-        close_now();
-        return;
-      }
-      if (n > 0) {
-        c.offset = off;
-        c.length -= static_cast<std::uint64_t>(n);
-        if (c.length == 0) ++chunk_idx_;
-      }
-    }
-    if (n < 0) {
-      if (send_failed("send")) continue;
+  std::uint64_t before = sent_;
+  OutputQueue::Result r = out_.send(fd_.get(), sent_);
+  int err = errno;
+  if (sent_ != before) deadline_ = w_.now() + w_.cfg().limits.send_timeout;
+  switch (r) {
+    case OutputQueue::Result::done: finish_response(); return;
+    case OutputQueue::Result::would_block: wait_writable(); return;
+    case OutputQueue::Result::error:
+      spdlog::info("{}: send failed: {}", peer_string(), std::strerror(err));
+      close_now();
       return;
-    }
-    sent_ += static_cast<std::uint64_t>(n);
+    case OutputQueue::Result::file_shrank:
+      spdlog::warn("{}: file shrank while being sent", peer_string());
+      close_now();
+      return;
+  }
+}
+
+void Connection::wait_writable() {
+  out_.own_buffers();
+  if (!want_write_) {
+    want_write_ = true;
     deadline_ = w_.now() + w_.cfg().limits.send_timeout;
   }
-  finish_response();
-}
-
-void Connection::own_buffers() {
-  // Re-point pending chunks from the worker's shared buffers to our own copies.
-  auto move = [this](std::string*& buf, std::string& own) {
-    if (buf == &own) return;
-    own = *buf;
-    const char* from = buf->data();
-    const char* end = from + buf->size();
-    for (std::size_t i = chunk_idx_; i < chunks_.size(); ++i) {
-      Chunk& c = chunks_[i];
-      if (c.data && c.data >= from && c.data <= end) c.data = own.data() + (c.data - from);
-    }
-    buf = &own;
-  };
-  move(head_, own_head_);
-  move(scratch_, own_scratch_);
-}
-
-void Connection::use_shared_buffers() {
-  head_ = &w_.head_buffer();
-  scratch_ = &w_.body_buffer();
-  own_head_.clear();
-  own_head_.shrink_to_fit();
-  own_scratch_.clear();
-  own_scratch_.shrink_to_fit();
+  update_interest();
 }
 
 bool Connection::send_failed(const char* what) {
   if (errno == EINTR) return true;
   if (errno == EAGAIN) {
-    own_buffers();
-    if (!want_write_) {
-      want_write_ = true;
-      deadline_ = w_.now() + w_.cfg().limits.send_timeout;
-    }
-    update_interest();
+    wait_writable();
     return false;
   }
   spdlog::info("{}: {} failed: {}", peer_string(), what, std::strerror(errno));
@@ -745,10 +665,7 @@ std::uint64_t Connection::body_bytes_sent() const {
 
 void Connection::finish_response() {
   log_access();
-  cached_.reset();
-  file_fd_.reset();
-  chunks_.clear();
-  chunk_idx_ = 0;
+  out_.clear();
   want_write_ = false;
   if (!keep_alive_ || w_.draining()) {
     if (force_linger_ || in_off_ < in_.size() || parser_.unread_body())
@@ -785,8 +702,7 @@ void Connection::close_now() {
   relay_.reset();
   sock_interest_ = 0;  // close() drops the fd from the epoll set
   fd_.reset();
-  file_fd_.reset();
-  cached_.reset();
+  out_.clear();
   state_ = State::closed;
   w_.connection_closed(this);
 }
@@ -1205,12 +1121,12 @@ bool Connection::cgi_parse_head() {
   std::string body_start = cgi_head_buf_.substr(r.header_bytes);
   cgi_head_buf_.clear();
   head_start(r.status, r.reason_phrase);
-  for (const Header& h : r.headers) append_header(*head_, h.name, h.value);
-  if (!r.location.empty()) append_header(*head_, "Location", r.location);
+  for (const Header& h : r.headers) append_header(out_.head(), h.name, h.value);
+  if (!r.location.empty()) append_header(out_.head(), "Location", r.location);
   bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   if (!r.has_content_type && !bodyless) {
     spdlog::warn("{}: CGI {} sent no Content-Type", peer_string(), log_escaped(parser_.request().target));
-    append_header(*head_, "Content-Type", "application/octet-stream");
+    append_header(out_.head(), "Content-Type", "application/octet-stream");
   }
   const Request& req = parser_.request();
   cgi_declared_set_ = r.has_content_length && !head_only_ && !bodyless;
@@ -1218,23 +1134,23 @@ bool Connection::cgi_parse_head() {
   // HEAD gets the framing headers GET would get; only the body is left out.
   if (r.has_content_length) {
     relay_mode_ = RelayMode::parsed_length;
-    append_header(*head_, "Content-Length", static_cast<unsigned long long>(r.content_length));
+    append_header(out_.head(), "Content-Length", static_cast<unsigned long long>(r.content_length));
   } else if (bodyless) {
     relay_mode_ = RelayMode::parsed_length;
   } else if (req.version_minor >= 1) {
     relay_mode_ = RelayMode::parsed_chunked;
-    *head_ += "Transfer-Encoding: chunked\r\n";
+    out_.head() += "Transfer-Encoding: chunked\r\n";
   } else {
     relay_mode_ = RelayMode::parsed_close;
     keep_alive_ = false;
   }
   if (!keep_alive_)
-    *head_ += "Connection: close\r\n";
+    out_.head() += "Connection: close\r\n";
   else if (req.version_minor == 0)
-    *head_ += "Connection: keep-alive\r\n";
-  *head_ += "\r\n";
-  relay_.buf += *head_;
-  chunks_.clear();
+    out_.head() += "Connection: keep-alive\r\n";
+  out_.head() += "\r\n";
+  relay_.buf += out_.head();
+  out_.reset_chunks();
   state_ = State::relay;
   if (!body_start.empty() && !head_only_ && !bodyless) relay_body(body_start.data(), body_start.size());
   return true;

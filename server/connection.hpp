@@ -14,6 +14,7 @@
 #include "cgi.hpp"
 #include "file_cache.hpp"
 #include "http_parser.hpp"
+#include "output_queue.hpp"
 #include "request_body.hpp"
 #include "router.hpp"
 #include "unique_fd.hpp"
@@ -118,17 +119,15 @@ class Connection {
   // Spawns the script (body_ is its stdin when body is set) and enters
   // cgi_head (http) or relay (classic, nph-).
   void spawn_script(Request& req, Route& route, bool body);
-  // Enters send and writes as much of chunks_ as the socket takes.
+  // Enters send and writes as much of out_ as the socket takes.
   void begin_send();
-  // Writes chunks_ with sendmsg/sendfile until done or EAGAIN.
+  // Sends out_ until done or EAGAIN; finishes the response when done.
   void send_output();
+  // The socket is full: keeps the pending bytes (own buffers) and waits for EPOLLOUT.
+  void wait_writable();
   // After a failed send: EAGAIN waits for EPOLLOUT, errors close. Returns
   // true when the caller should retry at once (EINTR).
   bool send_failed(const char* what);
-  // Copies pending data out of the worker's shared buffers.
-  void own_buffers();
-  // Builds the next response in the worker's shared buffers.
-  void use_shared_buffers();
   // Logs the request, then keeps the connection alive, lingers or closes.
   void finish_response();
   // Closes the socket (stopping any CGI) and hands this to the graveyard.
@@ -140,10 +139,6 @@ class Connection {
   void log_access(bool aborted = false);
   // Body bytes of this response handed to the socket: no head, no chunk framing.
   std::uint64_t body_bytes_sent() const;
-  // Queues memory bytes (they must outlive the send).
-  void add_mem(std::string_view data);
-  // Queues a range of file_fd_.
-  void add_file(off_t offset, std::uint64_t length);
   // Starts a head: status line, Date, Server.
   void head_start(int status, std::string_view reason = {});
   // Ends a head: Content-Length (optional), Connection, blank line; queues it.
@@ -199,23 +194,7 @@ class Connection {
   std::string peer_str_;
 
   // output
-  struct Chunk {
-    const char* data = nullptr;  // memory chunk when non-null
-    off_t offset = 0;            // file chunk otherwise
-    std::uint64_t length = 0;
-  };
-  // The response head and a memory body (errors, listings, multipart part
-  // heads) are built in the worker's shared buffers; a response that cannot
-  // be sent at once moves them into own_head_/own_scratch_ (own_buffers()),
-  // so an idle connection holds no buffer.
-  std::string* head_ = nullptr;
-  std::string* scratch_ = nullptr;
-  std::string own_head_;
-  std::string own_scratch_;
-  std::vector<Chunk> chunks_;
-  std::size_t chunk_idx_ = 0;
-  unique_fd file_fd_;
-  std::shared_ptr<const CachedFile> cached_;
+  OutputQueue out_;
   bool want_write_ = false;
   bool keep_alive_ = false;
   bool force_linger_ = false;

@@ -1,0 +1,145 @@
+#pragma once
+// The send queue of one connection: memory and file chunks sent with
+// sendmsg/sendfile, and the head and scratch buffers they point into, which
+// are the worker's shared buffers until a response has to wait for the socket.
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "file_cache.hpp"
+#include "unique_fd.hpp"
+
+namespace filehttpd {
+
+// Largest single sendfile() call.
+inline constexpr std::uint64_t k_sendfile_max = 1u << 30;
+
+class OutputQueue {
+ public:
+  // What a send() ended with.
+  enum class Result {
+    done,         // every queued byte is in the socket
+    would_block,  // the socket is full (EAGAIN): wait for writability
+    error,        // the send failed; errno says why
+    file_shrank,  // the file ended before its queued range did
+  };
+
+  OutputQueue() = default;
+  OutputQueue(const OutputQueue&) = delete;
+  OutputQueue& operator=(const OutputQueue&) = delete;
+
+  // The buffer the next response head is built in.
+  std::string& head() { return *head_; }
+  // The buffer a memory body (errors, listings, multipart part heads) is built in.
+  std::string& scratch() { return *scratch_; }
+  // Builds in the given shared buffers from now on and frees our own copies.
+  void use_shared(std::string& head, std::string& scratch);
+  // Copies what the pending chunks point at in shared buffers into our own,
+  // so the shared ones may serve another connection while this one waits.
+  void own_buffers();
+
+  // Queues memory bytes; they must stay valid until sent (head(), scratch(), a cached body).
+  void add_mem(std::string_view data);
+  // Queues length bytes of the file from offset.
+  void add_file(off_t offset, std::uint64_t length);
+  // Sets the file that add_file() ranges come from.
+  void set_file(unique_fd fd) { file_ = std::move(fd); }
+  // Returns true when a file is set.
+  bool has_file() const { return static_cast<bool>(file_); }
+  // Keeps a cached entry alive while its body is queued.
+  void keep(std::shared_ptr<const CachedFile> entry) { cached_ = std::move(entry); }
+  // Drops the queued chunks (a new response starts); the file and entry stay.
+  void reset_chunks() {
+    chunks_.clear();
+    next_ = 0;
+  }
+  // Drops every chunk, the file and the cached entry.
+  void clear();
+
+  // Sends to socket fd until done, EAGAIN or an error; adds the bytes sent to sent.
+  Result send(int fd, std::uint64_t& sent);
+
+  // The send loop over any sink with send_iov(iov, count, more) and
+  // send_file(fd, offset*, len), both returning bytes or -1 with errno (as
+  // sendmsg and sendfile do). Used by send() and by tests with a fake sink.
+  template <class Sink>
+  Result drain(Sink& sink, std::uint64_t& sent);
+
+ private:
+  struct Chunk {
+    const char* data = nullptr;  // memory chunk when non-null
+    off_t offset = 0;            // file chunk otherwise
+    std::uint64_t length = 0;
+  };
+  std::string* head_ = &own_head_;
+  std::string* scratch_ = &own_scratch_;
+  std::string own_head_;
+  std::string own_scratch_;
+  std::vector<Chunk> chunks_;
+  std::size_t next_ = 0;  // first chunk not fully sent
+  unique_fd file_;
+  std::shared_ptr<const CachedFile> cached_;
+};
+
+template <class Sink>
+OutputQueue::Result OutputQueue::drain(Sink& sink, std::uint64_t& sent) {
+  while (next_ < chunks_.size()) {
+    Chunk& c = chunks_[next_];
+    if (c.length == 0) {
+      ++next_;
+      continue;
+    }
+    ssize_t n;
+    if (c.data) {
+      // Up to 8 memory chunks in one call; MSG_MORE when file data follows.
+      iovec iov[8];
+      int count = 0;
+      bool file_follows = false;
+      for (std::size_t i = next_; i < chunks_.size() && count < 8; ++i) {
+        if (!chunks_[i].data) {
+          file_follows = true;
+          break;
+        }
+        iov[count].iov_base = const_cast<char*>(chunks_[i].data);
+        iov[count].iov_len = chunks_[i].length;
+        ++count;
+      }
+      n = sink.send_iov(iov, count, file_follows);
+      if (n > 0) {
+        std::uint64_t left = static_cast<std::uint64_t>(n);
+        while (left > 0 && next_ < chunks_.size()) {
+          Chunk& d = chunks_[next_];
+          std::uint64_t take = std::min(left, d.length);
+          d.data += take;
+          d.length -= take;
+          left -= take;
+          if (d.length == 0) ++next_;
+        }
+      }
+    } else {
+      off_t off = c.offset;
+      n = sink.send_file(file_.get(), &off, std::min(c.length, k_sendfile_max));
+      if (n == 0) return Result::file_shrank;
+      if (n > 0) {
+        c.offset = off;
+        c.length -= static_cast<std::uint64_t>(n);
+        if (c.length == 0) ++next_;
+      }
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN ? Result::would_block : Result::error;
+    }
+    sent += static_cast<std::uint64_t>(n);
+  }
+  return Result::done;
+}
+
+}  // namespace filehttpd
