@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "file_response.hpp"
 #include "http_date.hpp"
 #include "log.hpp"
 #include "mime.hpp"
@@ -32,7 +33,6 @@ constexpr int k_max_internal_redirects = 4;
 constexpr std::chrono::milliseconds k_cgi_exit_linger{1000};
 // Bytes read and dropped while lingering before we give up.
 constexpr std::size_t k_linger_max_bytes = 1024 * 1024;
-constexpr const char* k_multipart_boundary = "filehttpd-3f8a1c7e9b2d4605";
 
 std::string format_peer(const sockaddr_storage& ss) {
   char buf[INET6_ADDRSTRLEN] = "-";
@@ -394,124 +394,45 @@ void Connection::head_end(bool with_body_length, std::uint64_t length) {
 
 void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached) {
   Validators local;
-  const Validators* v;
-  const struct stat* st;
-  const std::string* ctype;
+  FileFacts facts;
   if (cached) {
-    v = &cached->validators;
-    st = &cached->st;
-    ctype = &cached->content_type;
+    facts.validators = &cached->validators;
+    facts.size = static_cast<std::uint64_t>(cached->st.st_size);
+    facts.content_type = cached->content_type;
+    facts.cached_head_block = cached->head_block;
   } else {
     local = make_validators(route.st);
-    v = &local;
-    st = &route.st;
-    ctype = &mime_type_for(route.path);
+    facts.validators = &local;
+    facts.size = static_cast<std::uint64_t>(route.st.st_size);
+    facts.content_type = mime_type_for(route.path);
     out_.set_file(std::move(route.fd));
   }
-  int pre = evaluate_preconditions(req, *v);
-  if (pre == 412) {
+  static std::string headers;  // reused: a worker is one thread
+  headers.clear();
+  FilePlan plan = plan_file_response(req, facts, headers, out_.scratch());
+  if (plan.status == 412) {
     respond_error(412, false);
     return;
   }
-  if (pre == 304) {
-    head_start(304);
-    append_header(out_.head(), "ETag", v->etag);
-    append_header(out_.head(), "Last-Modified", v->last_modified);
-    head_end(false, 0);
-    out_.set_file(unique_fd());
-    begin_send();
-    return;
-  }
-  const std::uint64_t size = static_cast<std::uint64_t>(st->st_size);
-  auto add_body = [&](std::uint64_t first, std::uint64_t len) {
-    if (head_only_) return;
-    if (cached)
-      out_.add_mem(std::string_view(cached->body).substr(first, len));
-    else
-      out_.add_file(static_cast<off_t>(first), len);
-  };
-
-  const std::string* range = req.find("Range");
-  if (range && req.method == HTTP_GET && if_range_matches(req, *v)) {
-    RangeSet rs = parse_range(*range, size);
-    if (rs.kind == RangeKind::unsatisfiable) {
-      out_.scratch() = error_body(416);
-      head_start(416);
-      append_header(out_.head(), "Content-Range", "bytes */" + std::to_string(size));
-      out_.set_file(unique_fd());
-      send_html();
-      return;
-    }
-    if (rs.kind == RangeKind::satisfiable && rs.ranges.size() == 1) {
-      const ByteRange& br = rs.ranges[0];
-      head_start(206);
-      append_header(out_.head(), "Content-Type", *ctype);
-      append_header(out_.head(), "Content-Range",
-                    "bytes " + std::to_string(br.first) + "-" + std::to_string(br.last) + "/" + std::to_string(size));
-      append_header(out_.head(), "Last-Modified", v->last_modified);
-      append_header(out_.head(), "ETag", v->etag);
-      append_header(out_.head(), "Accept-Ranges", "bytes");
-      head_end(true, br.length());
-      out_.keep(cached);
-      add_body(br.first, br.length());
-      begin_send();
-      return;
-    }
-    if (rs.kind == RangeKind::satisfiable) {
-      // multipart/byteranges: part heads are built first, so the views stay valid.
-      out_.scratch().clear();
-      std::vector<std::pair<std::size_t, std::size_t>> heads;
-      for (const ByteRange& br : rs.ranges) {
-        std::size_t start = out_.scratch().size();
-        out_.scratch() += "\r\n--";
-        out_.scratch() += k_multipart_boundary;
-        out_.scratch() += "\r\nContent-Type: " + *ctype + "\r\nContent-Range: bytes " + std::to_string(br.first) + "-" +
-                          std::to_string(br.last) + "/" + std::to_string(size) + "\r\n\r\n";
-        heads.emplace_back(start, out_.scratch().size() - start);
+  head_start(plan.status);
+  out_.head() += headers;
+  head_end(plan.with_length, plan.length);
+  bool file_bytes = false;
+  if (!head_only_) {
+    for (const FilePart& p : plan.parts) {
+      if (p.from_scratch) {
+        out_.add_mem(std::string_view(out_.scratch()).substr(p.first, p.length));
+      } else if (cached) {
+        out_.add_mem(std::string_view(cached->body).substr(p.first, p.length));
+        file_bytes = true;
+      } else {
+        out_.add_file(static_cast<off_t>(p.first), p.length);
+        file_bytes = true;
       }
-      std::size_t tail = out_.scratch().size();
-      out_.scratch() += "\r\n--";
-      out_.scratch() += k_multipart_boundary;
-      out_.scratch() += "--\r\n";
-      std::uint64_t total = out_.scratch().size();
-      for (const ByteRange& br : rs.ranges) total += br.length();
-      head_start(206);
-      append_header(out_.head(), "Content-Type", std::string("multipart/byteranges; boundary=") + k_multipart_boundary);
-      append_header(out_.head(), "Last-Modified", v->last_modified);
-      append_header(out_.head(), "ETag", v->etag);
-      append_header(out_.head(), "Accept-Ranges", "bytes");
-      head_end(true, total);
-      out_.keep(cached);
-      if (!head_only_) {
-        for (std::size_t i = 0; i < rs.ranges.size(); ++i) {
-          out_.add_mem(std::string_view(out_.scratch()).substr(heads[i].first, heads[i].second));
-          add_body(rs.ranges[i].first, rs.ranges[i].length());
-        }
-        out_.add_mem(std::string_view(out_.scratch()).substr(tail));
-      }
-      begin_send();
-      return;
     }
   }
-
-  head_start(200);
-  if (cached) {
-    out_.head() += cached->head_block;
-    head_end(false, 0);
-  } else {
-    append_header(out_.head(), "Content-Type", *ctype);
-    append_header(out_.head(), "Last-Modified", v->last_modified);
-    append_header(out_.head(), "ETag", v->etag);
-    append_header(out_.head(), "Accept-Ranges", "bytes");
-    head_end(true, size);
-  }
-  if (cached) {
-    if (!head_only_) out_.add_mem(cached->body);
-    out_.keep(std::move(cached));
-  } else {
-    add_body(0, size);
-  }
-  if (head_only_) out_.set_file(unique_fd());
+  if (!file_bytes) out_.set_file(unique_fd());
+  if (file_bytes && cached) out_.keep(std::move(cached));
   begin_send();
 }
 

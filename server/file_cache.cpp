@@ -4,7 +4,9 @@
 
 #include <cerrno>
 
+#include "file_response.hpp"
 #include "mime.hpp"
+#include "response.hpp"
 
 namespace filehttpd {
 
@@ -49,9 +51,8 @@ std::shared_ptr<const CachedFile> FileCache::refresh(std::string_view key, int f
   entry->st = st;
   entry->validators = make_validators(st);
   entry->content_type = mime_type_for(url_path);
-  entry->head_block = "Content-Type: " + entry->content_type + "\r\nLast-Modified: " + entry->validators.last_modified +
-                      "\r\nETag: " + entry->validators.etag +
-                      "\r\nAccept-Ranges: bytes\r\nContent-Length: " + std::to_string(entry->body.size()) + "\r\n";
+  append_file_headers(entry->head_block, entry->content_type, entry->validators);
+  append_header(entry->head_block, "Content-Length", static_cast<unsigned long long>(entry->body.size()));
   entry->checked_at = now;
   if (map_.size() >= k_cache_max_entries || total_bytes_ + entry->body.size() > k_cache_max_total) {
     map_.clear();

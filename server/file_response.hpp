@@ -1,0 +1,48 @@
+#pragma once
+// What to answer for a file: request and file facts in, a response plan out
+// (status, header lines, body parts as scratch bytes and file ranges). No I/O.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http_parser.hpp"
+#include "static_file.hpp"
+
+namespace filehttpd {
+
+// The boundary of multipart/byteranges bodies.
+inline constexpr std::string_view k_multipart_boundary = "filehttpd-3f8a1c7e9b2d4605";
+
+struct FileFacts {
+  const Validators* validators = nullptr;
+  std::uint64_t size = 0;
+  std::string_view content_type;
+  // A cached entry's ready-made header lines for a full 200 (with
+  // Content-Length), or empty when the file is not cached.
+  std::string_view cached_head_block;
+};
+
+struct FilePart {
+  bool from_scratch = false;  // bytes of the plan's scratch; otherwise of the file
+  std::uint64_t first = 0;
+  std::uint64_t length = 0;
+};
+
+struct FilePlan {
+  int status = 200;          // 412: answer with the error page instead
+  bool with_length = true;   // the head carries Content-Length: length
+  std::uint64_t length = 0;  // body bytes (also for HEAD, which sends none)
+  std::vector<FilePart> parts;
+};
+
+// Appends Content-Type, Last-Modified, ETag and Accept-Ranges of a file response.
+void append_file_headers(std::string& out, std::string_view content_type, const Validators& v);
+
+// Decides 200, 206 (single or multipart), 304, 412 or 416 for req on a file
+// (RFC 9110 sections 13 and 14), appends the header lines after Date and
+// Server (not Content-Length, which head_end() adds when with_length) to
+// headers, and the multipart part heads or the 416 page to scratch.
+FilePlan plan_file_response(const Request& req, const FileFacts& file, std::string& headers, std::string& scratch);
+
+}  // namespace filehttpd
