@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cgi_exchange.hpp"
 #include "file_response.hpp"
 #include "http_date.hpp"
 #include "log.hpp"
@@ -78,7 +79,8 @@ void Connection::start() {
 }
 
 steady_clock::time_point Connection::deadline() const {
-  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_out_) return std::min(deadline_, cgi_deadline_);
+  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_.out_fd() >= 0)
+    return std::min(deadline_, cgi_deadline_);
   return deadline_;
 }
 
@@ -110,13 +112,16 @@ void Connection::update_interest() {
   if (!w_.set_interest(fd_.get(), &sock_tag_, sock_interest_, interest())) {
     spdlog::warn("epoll_ctl failed for a client socket: {}", std::strerror(errno));
   }
-  if (cgi_out_) {
-    w_.set_interest(cgi_out_.get(), &cgi_out_tag_, cgi_out_interest_,
-                    relay_.wants_source() ? std::uint32_t{EPOLLIN} : 0u);
-  }
-  if (cgi_in_) {
-    w_.set_interest(cgi_in_.get(), &cgi_in_tag_, cgi_in_interest_, feed_.wants_sink() ? std::uint32_t{EPOLLOUT} : 0u);
-  }
+  // A closed pipe left the epoll set with its close.
+  if (cgi_.out_fd() < 0)
+    cgi_out_interest_ = 0;
+  else
+    w_.set_interest(cgi_.out_fd(), &cgi_out_tag_, cgi_out_interest_,
+                    cgi_.wants_readable() ? std::uint32_t{EPOLLIN} : 0u);
+  if (cgi_.in_fd() < 0)
+    cgi_in_interest_ = 0;
+  else
+    w_.set_interest(cgi_.in_fd(), &cgi_in_tag_, cgi_in_interest_, cgi_.wants_writable() ? std::uint32_t{EPOLLOUT} : 0u);
 }
 
 const std::string& Connection::peer_string() {
@@ -268,8 +273,8 @@ void Connection::handle_request() {
   response_open_ = true;
   sent_ = 0;
   head_len_ = 0;
-  payload_queued_ = 0;
   payload_sent_ = 0;
+  redirects_ = 0;
   head_only_ = req.method == HTTP_HEAD;
   force_linger_ = false;
   if (access_log_on()) {
@@ -599,7 +604,7 @@ void Connection::finish_response() {
   deadline_ = w_.now() + w_.cfg().limits.keepalive_timeout;
   head_timer_set_ = false;
   update_interest();
-  if (!in_process_ && !in_relay_ && in_off_ < in_.size()) process_buffered();
+  if (!in_process_ && in_off_ < in_.size()) process_buffered();
 }
 
 void Connection::start_linger() {
@@ -614,13 +619,9 @@ void Connection::start_linger() {
 void Connection::close_now() {
   if (state_ == State::closed) return;
   log_access(true);  // a response cut short still gets its line, with what was sent
-  if (child_) stop_cgi();
-  close_cgi_out();
-  close_cgi_in();
-  body_.clear();
+  stop_cgi();
+  cgi_.body().clear();
   body_route_ = Route();
-  feed_.reset();
-  relay_.reset();
   sock_interest_ = 0;  // close() drops the fd from the epoll set
   fd_.reset();
   out_.clear();
@@ -641,13 +642,15 @@ void Connection::on_drain() {
 void Connection::on_timer() {
   if (state_ == State::closed) return;
   steady_clock::time_point now = w_.now();
-  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_out_ && now >= cgi_deadline_) {
+  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_.out_fd() >= 0 && now >= cgi_deadline_) {
     if (cgi_exited_) {
       spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer_string());
-      if (cgi_output_ended("the script exited before finishing its headers")) {
-        relay_.source_ended = true;
-        relay_run();
+      if (!cgi_.end_output("the script exited before finishing its headers")) {
+        cgi_fail(502, cgi_.failure().c_str());
+        return;
       }
+      cgi_.output().source_ended = true;
+      relay_run();
       return;
     }
     spdlog::warn("{}: CGI produced nothing for {} ms; stopping it", peer_string(), w_.cfg().cgi.timeout.count());
@@ -700,7 +703,7 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
     respond_error(413, true);
     return;
   }
-  body_.reset(spill_dir_for(cfg.cgi.body_dir));
+  cgi_.body().reset(spill_dir_for(cfg.cgi.body_dir));
   if (!req.chunked && req.content_length == 0) {
     spawn_script(req, route, true);  // an empty body: CONTENT_LENGTH=0, stdin at EOF
     return;
@@ -740,7 +743,7 @@ void Connection::collect_body() {
       refuse_body(413);
       return;
     }
-    if (int err = body_.append(body_chunk_.data(), body_chunk_.size())) {
+    if (int err = cgi_.body().append(body_chunk_.data(), body_chunk_.size())) {
       spdlog::error("{}: cannot keep the request body in {}: {}", peer_string(), spill_dir_for(cfg.cgi.body_dir),
                     std::strerror(err));
       refuse_body(500);
@@ -765,7 +768,7 @@ void Connection::collect_body() {
 }
 
 void Connection::refuse_body(int status) {
-  body_.clear();
+  cgi_.body().clear();
   body_route_ = Route();
   force_linger_ = true;
   respond_error(status, true);
@@ -776,7 +779,7 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
   bool http = cfg.profile == Profile::http;
   if (w_.cgi_count() >= cfg.cgi.max_concurrent) {
     spdlog::warn("{}: CGI limit ({}) reached", peer_string(), cfg.cgi.max_concurrent);
-    body_.clear();
+    cgi_.body().clear();
     respond_error(503, !http);
     return;
   }
@@ -794,181 +797,118 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
   spec.cwd = spec.program.substr(0, spec.program.rfind('/'));
   if (spec.cwd.empty()) spec.cwd = "/";
   std::optional<std::uint64_t> length;
-  if (body) length = body_.size();
+  if (body) length = cgi_.body().size();
   spec.env = build_cgi_env(req, route, peer, w_.router().root_path(), length);
-  spec.with_stdin = body && body_.size() > 0;  // otherwise /dev/null: EOF at once
+  spec.with_stdin = body && cgi_.body().size() > 0;  // otherwise /dev/null: EOF at once
   spec.rlimit_cpu = cfg.cgi.rlimit_cpu;
   spec.rlimit_as = cfg.cgi.rlimit_as;
   spec.rlimit_nofile = cfg.cgi.rlimit_nofile;
-  CgiChildHandles h;
-  int err = spawn_cgi(spec, h);
+  std::string_view base(route.path);
+  base = base.substr(base.rfind('/') + 1);
+  CgiResponseShape shape;
+  shape.parse_head = http && !base.starts_with("nph-");  // classic and nph- output passes through raw
+  shape.head_only = head_only_;
+  shape.version_minor = req.version_minor;
+  shape.keep_alive = keep_alive_;
+  if (!body) cgi_.body().clear();
+  int err = cgi_.start(spec, this, shape, peer_string() + ": CGI " + log_escaped(req.target));
   if (err != 0) {
     spdlog::warn("{}: cannot run {}: {}", peer_string(), log_escaped(spec.program), std::strerror(err));
-    body_.clear();
     respond_error(500, !http);
     return;
   }
-  child_ = w_.start_cgi(this, h.pid, std::move(h.pidfd));
-  cgi_out_ = std::move(h.out);
-  cgi_in_ = std::move(h.in);
-  cgi_eof_ = false;
+  cgi_out_interest_ = 0;
+  cgi_in_interest_ = 0;
   cgi_exited_ = false;
-  relay_.reset();
-  cgi_head_buf_.clear();
   status_ = 200;
-  payload_queued_ = 0;
   payload_sent_ = 0;
-  cgi_declared_set_ = false;
-  cgi_excess_ = false;
   cgi_deadline_ = w_.now() + cfg.cgi.timeout;
   deadline_ = k_never;
   want_write_ = false;
-  feed_.reset();
-  feed_pos_ = 0;
-  if (!cgi_in_) body_.clear();
-
-  std::string_view base(route.path);
-  base = base.substr(base.rfind('/') + 1);
-  if (!http) {
-    keep_alive_ = false;
-    relay_mode_ = RelayMode::raw;
-    relay_.buf = "HTTP/1.1 200 OK\r\n";
-    set_state(State::relay);
-  } else {
-    if (!nodelay_) {
-      // CGI output goes out in pieces as it comes: no Nagle delay between them.
-      int one = 1;
-      setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      nodelay_ = true;
-    }
-    if (base.starts_with("nph-")) {
-      keep_alive_ = false;
-      relay_mode_ = RelayMode::raw;
-      set_state(State::relay);
-    } else {
-      set_state(State::cgi_head);
-    }
+  if (!shape.parse_head) keep_alive_ = false;
+  if (!http) cgi_.output().buf = "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
+  if (http && !nodelay_) {
+    // CGI output goes out in pieces as it comes: no Nagle delay between them.
+    int one = 1;
+    setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    nodelay_ = true;
   }
-  feed_stdin();
-  if (state_ == State::relay && relay_.pending() > 0) relay_run();
-}
-
-void Connection::feed_stdin() {
-  if (!cgi_in_) return;
-  feed_.run(
-      [this](std::size_t room) {
-        std::string& buf = feed_.buf;
-        std::size_t old = buf.size();
-        buf.resize(old + room);
-        ssize_t n = body_.read_at(feed_pos_, buf.data() + old, room);
-        buf.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
-        if (n < 0) {
-          spdlog::error("{}: cannot read the spilled request body: {}", peer_string(), std::strerror(errno));
-          close_cgi_in();  // the script sees its body end early
-          return IoStep::failed;
-        }
-        feed_pos_ += static_cast<std::uint64_t>(n);
-        return n == 0 ? IoStep::ended : IoStep::moved;
-      },
-      [this](const char* data, std::size_t len, std::size_t& written) {
-        while (true) {
-          ssize_t n = write(cgi_in_.get(), data, len);
-          if (n >= 0) {
-            written = static_cast<std::size_t>(n);
-            return IoStep::moved;
-          }
-          if (errno == EINTR) continue;
-          if (errno == EAGAIN) return IoStep::blocked;
-          // EPIPE: the script stopped reading its stdin; the rest is dropped.
-          spdlog::debug("{}: CGI stdin closed early: {}", peer_string(), std::strerror(errno));
-          close_cgi_in();
-          return IoStep::failed;
-        }
-      });
-  if (feed_.done() || feed_.failed) {
-    close_cgi_in();
-    body_.clear();
-    feed_.reset();
-  }
-  if (state_ != State::closed) update_interest();
+  state_ = shape.parse_head ? State::cgi_head : State::relay;
+  cgi_.feed();
+  update_interest();
+  if (state_ == State::relay && cgi_.output().pending() > 0) relay_run();
 }
 
 void Connection::on_cgi_in_event(std::uint32_t events) {
-  if (state_ == State::closed || !cgi_in_) return;
-  if (events & EPOLLERR) {
-    close_cgi_in();  // the script closed its stdin
-    body_.clear();
-    feed_.reset();
-    update_interest();
-    return;
-  }
-  feed_stdin();
+  if (state_ == State::closed || cgi_.in_fd() < 0) return;
+  if (events & EPOLLERR)
+    cgi_.stdin_broken();
+  else
+    cgi_.feed();
+  update_interest();
 }
 
 void Connection::on_cgi_out_event(std::uint32_t events) {
   (void)events;
-  if (state_ == State::closed || !cgi_out_) return;
+  if (state_ == State::closed || cgi_.out_fd() < 0) return;
   relay_run();
 }
 
 void Connection::relay_run() {
   if (state_ != State::cgi_head && state_ != State::relay) return;
-  in_relay_ = true;
-  bool ok = relay_.run(
-      [this](std::size_t room) { return cgi_fill(room); },
+  // A bad header block or a local redirect replaces the response: acted on
+  // after the loop, so nothing new starts inside it.
+  CgiExchange::Read replaced = CgiExchange::Read::moved;
+  bool ok = cgi_.output().run(
+      [this, &replaced](std::size_t room) {
+        CgiExchange::Read r = cgi_.fill(room);
+        if (r == CgiExchange::Read::moved && state_ == State::cgi_head && cgi_.head_done()) {
+          state_ = State::relay;
+          status_ = cgi_.status();
+        }
+        if (r == CgiExchange::Read::moved && !cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
+        switch (r) {
+          case CgiExchange::Read::moved: return IoStep::moved;
+          case CgiExchange::Read::blocked: return IoStep::blocked;
+          case CgiExchange::Read::ended: return IoStep::ended;
+          default: replaced = r; return IoStep::failed;
+        }
+      },
       [this](const char* data, std::size_t len, std::size_t& written) { return relay_send(data, len, written); });
-  in_relay_ = false;
-  if (ok && (state_ == State::cgi_head || state_ == State::relay)) {
-    if (relay_.pending() == 0) {
-      payload_sent_ = payload_queued_;
+  if (replaced == CgiExchange::Read::bad_head) {
+    cgi_fail(502, cgi_.failure().c_str());
+  } else if (replaced == CgiExchange::Read::local_redirect) {
+    internal_redirect(cgi_.redirect_target());
+  } else if (ok) {
+    if (cgi_.output().pending() == 0) {
+      payload_sent_ = cgi_.payload();
       if (want_write_) {
         want_write_ = false;
         deadline_ = k_never;
       }
     }
-    if (relay_.done() && state_ == State::relay) {
-      if (child_) {
-        child_->conn = nullptr;  // the worker reaps it when it exits
-        child_ = nullptr;
-      }
-      close_cgi_in();
+    if (cgi_.output().done() && state_ == State::relay) {
+      keep_alive_ = cgi_.keep_alive();
+      cgi_.detach();
       finish_response();
-    } else {
-      update_interest();
+      return;
     }
+    update_interest();
   }
-  // A response that replaced the relay (an error, an internal redirect) may
-  // have finished while requests wait in in_.
-  if (!ok && state_ == State::read_request && !in_process_ && in_off_ < in_.size()) process_buffered();
 }
 
-IoStep Connection::cgi_fill(std::size_t room) {
-  if (!cgi_out_)
-    return cgi_output_ended("the script ended before finishing its headers") ? IoStep::ended : IoStep::failed;
-  char* buf = w_.scratch();
-  ssize_t n = read(cgi_out_.get(), buf, std::min(room, k_scratch_size));
-  if (n < 0) {
-    if (errno == EINTR) return IoStep::moved;
-    if (errno == EAGAIN) return IoStep::blocked;
-    n = 0;  // a broken pipe ends the output like EOF
+void Connection::internal_redirect(const std::string& target) {
+  // Serve that path instead, as a GET.
+  stop_cgi();
+  Request& req = parser_.request();
+  req.target = target;
+  req.method = HTTP_GET;
+  req.method_name = "GET";
+  if (++redirects_ > k_max_internal_redirects) {
+    respond_error(500, false);
+    return;
   }
-  if (n == 0) {
-    return cgi_output_ended("the script ended before finishing its headers") ? IoStep::ended : IoStep::failed;
-  }
-  if (!cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
-  std::size_t len = static_cast<std::size_t>(n);
-  if (state_ == State::cgi_head) {
-    cgi_head_buf_.append(buf, len);
-    if (!cgi_parse_head()) return IoStep::failed;  // the response was replaced
-    return IoStep::moved;                          // still collecting, or the head is in relay_.buf
-  }
-  if (!head_only_ || relay_mode_ == RelayMode::raw) relay_body(buf, len);  // HEAD: the body is dropped
-  if (cgi_excess_) {
-    // The declared body is complete; whatever else the script writes is not ours to send.
-    close_cgi_out();
-    return cgi_output_ended("") ? IoStep::ended : IoStep::failed;
-  }
-  return IoStep::moved;
+  dispatch_http(req, redirects_);
 }
 
 IoStep Connection::relay_send(const char* data, std::size_t len, std::size_t& written) {
@@ -985,164 +925,22 @@ IoStep Connection::relay_send(const char* data, std::size_t len, std::size_t& wr
   }
 }
 
-void Connection::relay_body(const char* data, std::size_t len) {
-  std::string& out = relay_.buf;
-  if (relay_mode_ == RelayMode::parsed_chunked) {
-    append_chunk(out, std::string_view(data, len));
-    payload_queued_ += len;
-    return;
-  }
-  if (relay_mode_ == RelayMode::parsed_length && cgi_declared_set_) {
-    std::uint64_t room = cgi_declared_ - std::min(cgi_declared_, payload_queued_);
-    if (len > room) {
-      if (keep_alive_ || room > 0)
-        spdlog::warn(
-            "{}: CGI {} sent more than its Content-Length of {}; the rest is dropped and the connection closed",
-            peer_string(), log_escaped(parser_.request().target), cgi_declared_);
-      keep_alive_ = false;
-      cgi_excess_ = true;
-      len = static_cast<std::size_t>(room);
-    }
-  }
-  out.append(data, len);
-  payload_queued_ += len;
-}
-
-bool Connection::cgi_parse_head() {
-  CgiHeaderResult r = parse_cgi_headers(cgi_head_buf_);
-  if (r.state == CgiHeaderResult::State::need_more) {
-    if (cgi_head_buf_.size() >= k_cgi_header_limit) {
-      cgi_fail(502, "header block over 64 KiB");
-      return false;
-    }
-    return true;
-  }
-  if (r.state == CgiHeaderResult::State::invalid) {
-    cgi_fail(502, r.reason.c_str());
-    return false;
-  }
-  if (!r.location.empty() && r.location[0] == '/' && r.status == 200 && r.headers.empty()) {
-    // Local redirect: serve that path instead, as a GET.
-    stop_cgi();
-    cgi_head_buf_.clear();
-    Request& req = parser_.request();
-    req.target = r.location;
-    req.method = HTTP_GET;
-    req.method_name = "GET";
-    static int depth_guard = 0;
-    if (++depth_guard > k_max_internal_redirects) {
-      depth_guard = 0;
-      respond_error(500, false);
-      return false;
-    }
-    dispatch_http(req, depth_guard);
-    depth_guard = 0;
-    return false;
-  }
-  std::string body_start = cgi_head_buf_.substr(r.header_bytes);
-  cgi_head_buf_.clear();
-  head_start(r.status, r.reason_phrase);
-  for (const Header& h : r.headers) append_header(out_.head(), h.name, h.value);
-  if (!r.location.empty()) append_header(out_.head(), "Location", r.location);
-  bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
-  if (!r.has_content_type && !bodyless) {
-    spdlog::warn("{}: CGI {} sent no Content-Type", peer_string(), log_escaped(parser_.request().target));
-    append_header(out_.head(), "Content-Type", "application/octet-stream");
-  }
-  const Request& req = parser_.request();
-  cgi_declared_set_ = r.has_content_length && !head_only_ && !bodyless;
-  cgi_declared_ = r.content_length;
-  // HEAD gets the framing headers GET would get; only the body is left out.
-  if (r.has_content_length) {
-    relay_mode_ = RelayMode::parsed_length;
-    append_header(out_.head(), "Content-Length", static_cast<unsigned long long>(r.content_length));
-  } else if (bodyless) {
-    relay_mode_ = RelayMode::parsed_length;
-  } else if (req.version_minor >= 1) {
-    relay_mode_ = RelayMode::parsed_chunked;
-    out_.head() += "Transfer-Encoding: chunked\r\n";
-  } else {
-    relay_mode_ = RelayMode::parsed_close;
-    keep_alive_ = false;
-  }
-  if (!keep_alive_)
-    out_.head() += "Connection: close\r\n";
-  else if (req.version_minor == 0)
-    out_.head() += "Connection: keep-alive\r\n";
-  out_.head() += "\r\n";
-  relay_.buf += out_.head();
-  out_.reset_chunks();
-  state_ = State::relay;
-  if (!body_start.empty() && !head_only_ && !bodyless) relay_body(body_start.data(), body_start.size());
-  return true;
-}
-
-bool Connection::cgi_output_ended(const char* why_if_no_head) {
-  cgi_eof_ = true;
-  close_cgi_out();
-  if (state_ == State::cgi_head) {
-    cgi_fail(502, why_if_no_head);
-    return false;
-  }
-  cgi_finish_output();
-  return true;
-}
-
-void Connection::cgi_finish_output() {
-  if (relay_mode_ == RelayMode::parsed_chunked && !head_only_) append_last_chunk(relay_.buf);
-  if (relay_mode_ == RelayMode::parsed_length && cgi_declared_set_ && payload_queued_ < cgi_declared_) {
-    // The client waits for bytes that will never come: only a close ends the response.
-    spdlog::warn("{}: CGI {} ended after {} of its {} Content-Length bytes; closing the connection", peer_string(),
-                 log_escaped(parser_.request().target), payload_queued_, cgi_declared_);
-    keep_alive_ = false;
-  }
-}
-
 void Connection::cgi_fail(int status, const char* why) {
   spdlog::warn("{}: CGI {} failed ({}): {}", peer_string(), log_escaped(parser_.request().target), status, why);
   stop_cgi();
-  relay_.reset();
-  cgi_head_buf_.clear();
   respond_error(status, false);
 }
 
 void Connection::on_cgi_exit(int wait_status) {
-  child_ = nullptr;
   cgi_exited_ = true;
-  if (WIFSIGNALED(wait_status)) {
-    spdlog::info("{}: CGI {} killed by signal {}", peer_string(), log_escaped(parser_.request().target),
-                 WTERMSIG(wait_status));
-  }
-  if (cgi_out_) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
-  if (cgi_in_) {
-    // Whatever of the body it did not read is dropped.
-    close_cgi_in();
-    body_.clear();
-    feed_.reset();
-  }
+  if (cgi_.exited(wait_status)) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
+  update_interest();
 }
 
 void Connection::stop_cgi() {
-  if (child_) {
-    w_.abandon_cgi(child_);
-    child_ = nullptr;
-  }
-  close_cgi_out();
-  close_cgi_in();
-  body_.clear();
-  feed_.reset();
-}
-
-void Connection::close_cgi_out() {
-  if (!cgi_out_) return;
-  cgi_out_interest_ = 0;
-  cgi_out_.reset();
-}
-
-void Connection::close_cgi_in() {
-  if (!cgi_in_) return;
+  cgi_.stop();
+  cgi_out_interest_ = 0;  // closing the pipes took them out of the epoll set
   cgi_in_interest_ = 0;
-  cgi_in_.reset();
 }
 
 }  // namespace filehttpd

@@ -12,6 +12,7 @@
 
 #include "byte_pump.hpp"
 #include "cgi.hpp"
+#include "cgi_exchange.hpp"
 #include "file_cache.hpp"
 #include "http_parser.hpp"
 #include "output_queue.hpp"
@@ -24,14 +25,8 @@ namespace filehttpd {
 
 // Size of one recv() into the input buffer.
 inline constexpr std::size_t k_read_chunk = 16 * 1024;
-// Bytes of CGI output buffered per connection before reading pauses.
-inline constexpr std::size_t k_relay_buffer = 64 * 1024;
-// Largest CGI header block.
-inline constexpr std::size_t k_cgi_header_limit = 64 * 1024;
 // Longest a closing connection waits for the peer to finish sending.
 inline constexpr std::chrono::milliseconds k_linger_timeout{2000};
-// Bytes of request body on their way into a CGI's stdin at a time.
-inline constexpr std::size_t k_body_buffer = 64 * 1024;
 
 class Connection {
  public:
@@ -144,36 +139,18 @@ class Connection {
   // Ends a head: Content-Length (optional), Connection, blank line; queues it.
   void head_end(bool with_body_length, std::uint64_t length);
 
-  // CGI relay
-  // Runs the stdin feed (body_ -> the script's stdin) until it stalls; closes stdin at the end.
-  void feed_stdin();
-  // Runs the output relay (script's stdout -> framing -> client) until it
+  // CGI
+  // Runs the output relay (the exchange's output -> client) until it
   // stalls; finishes the response when the output has ended and is sent.
   void relay_run();
-  // The relay's source: one read of at most room bytes from the script, framed into relay_.buf.
-  IoStep cgi_fill(std::size_t room);
   // The relay's sink: one send of data to the client.
   IoStep relay_send(const char* data, std::size_t len, std::size_t& written);
-  // Parses the script's header block. Returns false when the response was replaced.
-  bool cgi_parse_head();
-  // Appends the last chunk when the body is chunked; a body shorter than the
-  // script's Content-Length ends keep-alive.
-  void cgi_finish_output();
-  // Appends len bytes of script body to relay_, framed for the client; bytes
-  // past the script's own Content-Length are dropped and end keep-alive.
-  void relay_body(const char* data, std::size_t len);
-  // The script's output is over (EOF, or abandoned after it exited): ends
-  // the framing, or answers 502 with why_if_no_head when no header block
-  // came. Returns false when the response was replaced.
-  bool cgi_output_ended(const char* why_if_no_head);
+  // A script answered with a local Location: serves that path as a GET.
+  void internal_redirect(const std::string& target);
   // Logs why, stops the script and answers status instead.
   void cgi_fail(int status, const char* why);
-  // SIGTERM (then SIGKILL) to the script's group; closes its pipes.
+  // Stops the script (if any) and forgets its pipes' epoll interest.
   void stop_cgi();
-  // Closes the script's stdout pipe.
-  void close_cgi_out();
-  // Closes the script's stdin pipe (EOF for the script).
-  void close_cgi_in();
 
   Worker& w_;
   unique_fd fd_;
@@ -189,7 +166,6 @@ class Connection {
   RequestParser parser_;
   std::uint64_t requests_ = 0;
   bool in_process_ = false;
-  bool in_relay_ = false;  // relay_run() is on the stack
   bool head_timer_set_ = false;
   std::string peer_str_;
 
@@ -202,38 +178,24 @@ class Connection {
 
   // access log
   int status_ = 0;
-  bool response_open_ = false;        // a request is being answered and has no access-log line yet
-  std::uint64_t sent_ = 0;            // bytes of this response handed to the socket, head included
-  std::uint64_t head_len_ = 0;        // bytes of the head at the front of a sent (not relayed) response
-  std::uint64_t payload_queued_ = 0;  // CGI body bytes put in relay_ (no chunk framing)
-  std::uint64_t payload_sent_ = 0;    // ...of which relay_ has been handed to the socket in full
-  std::uint64_t linger_read_ = 0;     // bytes read and dropped while lingering
+  bool response_open_ = false;      // a request is being answered and has no access-log line yet
+  std::uint64_t sent_ = 0;          // bytes of this response handed to the socket, head included
+  std::uint64_t head_len_ = 0;      // bytes of the head at the front of a sent (not relayed) response
+  std::uint64_t payload_sent_ = 0;  // CGI body bytes whose framed output the socket took in full
+  std::uint64_t linger_read_ = 0;   // bytes read and dropped while lingering
   std::string request_line_;
 
   // CGI
-  enum class RelayMode { raw, parsed_length, parsed_chunked, parsed_close };
-  CgiChild* child_ = nullptr;
-  unique_fd cgi_out_;
-  unique_fd cgi_in_;
+  CgiExchange cgi_{w_};
   EpollTag cgi_out_tag_{EpollTag::Kind::cgi_out, this};
   EpollTag cgi_in_tag_{EpollTag::Kind::cgi_in, this};
   std::uint32_t cgi_out_interest_ = 0;
   std::uint32_t cgi_in_interest_ = 0;
-  RelayMode relay_mode_ = RelayMode::raw;
-  BytePump relay_{k_relay_buffer};  // script output, framed, on its way to the client
-  std::string cgi_head_buf_;        // the script's header block while it arrives
-  std::uint64_t cgi_declared_ = 0;  // the script's Content-Length, when relay_mode_ is parsed_length
-  bool cgi_declared_set_ = false;
-  bool cgi_excess_ = false;  // the script wrote past its Content-Length
-  bool cgi_eof_ = false;
   bool cgi_exited_ = false;
   bool head_only_ = false;  // HEAD: discard the body
-  // request body
-  BodyStore body_;                // the whole body, collected before the script starts
-  std::string body_chunk_;        // parser output on its way into body_
-  Route body_route_;              // the script that waits for body_
-  BytePump feed_{k_body_buffer};  // body_ on its way into the script's stdin
-  std::uint64_t feed_pos_ = 0;    // bytes of body_ taken by feed_
+  int redirects_ = 0;       // local redirects followed for this request
+  std::string body_chunk_;  // parser output on its way into the exchange's body
+  Route body_route_;        // the script that waits for its body
   steady_clock::time_point cgi_deadline_{};
 };
 

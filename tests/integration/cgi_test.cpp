@@ -428,11 +428,22 @@ TEST_F(Cgi, ScriptContentLengthIsUsed) {
 TEST_F(Cgi, LocalLocationIsAnInternalRedirect) {
   put("target.txt", "the target");
   put("go.sh", "#!/bin/sh\nprintf 'Location: /target.txt\\r\\n\\r\\n'\n", 0755);
+  put("hop.sh", "#!/bin/sh\nprintf 'Location: /env.sh?from=hop\\r\\n\\r\\n'\n", 0755);
+  put("env.sh", k_env_script, 0755);
+  put("loop.sh", "#!/bin/sh\nprintf 'Location: /loop.sh\\r\\n\\r\\n'\n", 0755);
   start();
   std::string r = get("/go.sh");
   EXPECT_EQ(status_of(r), 200);
   EXPECT_EQ(body_of(r), "the target");
   EXPECT_EQ(header(r, "Location"), "");
+  // A redirect to another script runs it, and a pipelined request after it
+  // is answered; a loop ends in 500, not a hang.
+  std::string hop = req(
+      "GET /hop.sh HTTP/1.1\r\nHost: t\r\n\r\nGET /target.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 5s);
+  EXPECT_EQ(status_of(hop), 200) << hop;
+  EXPECT_NE(hop.find("QUERY_STRING=from=hop"), std::string::npos) << hop;
+  EXPECT_NE(hop.find("the target"), std::string::npos) << "the pipelined request was lost: " << hop;
+  EXPECT_EQ(status_of(get("/loop.sh")), 500);
 }
 
 TEST_F(Cgi, AbsoluteLocationIs302) {
