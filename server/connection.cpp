@@ -17,6 +17,7 @@
 #include "cgi_exchange.hpp"
 #include "file_response.hpp"
 #include "http_date.hpp"
+#include "listing.hpp"
 #include "log.hpp"
 #include "mime.hpp"
 #include "path.hpp"
@@ -442,44 +443,40 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
 }
 
 void Connection::respond_listing(const Request& req, Route& route) {
-  (void)req;
-  int dfd = dup(route.fd.get());
-  DIR* dir = dfd >= 0 ? fdopendir(dfd) : nullptr;
-  if (!dir) {
-    if (dfd >= 0) close(dfd);
+  Listing listing;
+  if (!read_listing(route.fd.get(), w_.cfg().dotfiles, listing)) {
+    spdlog::warn("{}: cannot list {}: {}", peer_string(), log_escaped(route.path), std::strerror(errno));
     respond_error(500, false);
     return;
   }
-  struct Entry {
-    std::string name;
-    bool is_dir;
-    off_t size;
-    std::time_t mtime;
-  };
-  std::vector<Entry> entries;
-  while (dirent* de = readdir(dir)) {
-    std::string name = de->d_name;
-    if (name == "." || name == "..") continue;
-    if (name[0] == '.' && !w_.cfg().dotfiles) continue;
-    struct stat st {};
-    if (fstatat(dirfd(dir), de->d_name, &st, 0) != 0) continue;
-    entries.push_back({name, S_ISDIR(st.st_mode), st.st_size, st.st_mtim.tv_sec});
+  ListingQuery q = parse_listing_query(route.query, req.find("Accept"));
+  sort_listing(listing.entries, q);
+  std::string& body = out_.scratch();
+  body.clear();
+  if (q.format == ListingFormat::json)
+    render_listing_json(listing, body);
+  else
+    render_listing_html(listing, route.path, body);
+  // Validators: the newest mtime in the directory, and a tag of the exact bytes.
+  Validators v;
+  v.mtime = listing.newest;
+  v.last_modified = format_http_date(listing.newest);
+  v.etag = content_etag(body);
+  int pre = evaluate_preconditions(req, v);
+  if (pre == 412) {
+    respond_error(412, false);
+    return;
   }
-  closedir(dir);
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
-  std::string title = html_escape(route.path);
-  out_.scratch() = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of " + title +
-                   "</title></head>\n<body><h1>Index of " + title + "</h1>\n<table>\n";
-  if (route.path != "/") out_.scratch() += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
-  for (const Entry& e : entries) {
-    std::string shown = e.name + (e.is_dir ? "/" : "");
-    out_.scratch() += "<tr><td><a href=\"" + html_escape(percent_encode_path(shown)) + "\">" + html_escape(shown) +
-                      "</a></td><td>" + (e.is_dir ? std::string("-") : std::to_string(e.size)) + "</td><td>" +
-                      format_http_date(e.mtime) + "</td></tr>\n";
-  }
-  out_.scratch() += "</table></body></html>\n";
-  head_start(200);
-  send_html();
+  head_start(pre == 304 ? 304 : 200);
+  if (pre != 304)
+    append_header(out_.head(), "Content-Type",
+                  q.format == ListingFormat::json ? "application/json" : "text/html; charset=utf-8");
+  append_header(out_.head(), "Last-Modified", v.last_modified);
+  append_header(out_.head(), "ETag", v.etag);
+  append_header(out_.head(), "Vary", "Accept");
+  head_end(pre != 304, body.size());
+  if (pre != 304 && !head_only_) out_.add_mem(body);
+  begin_send();
 }
 
 void Connection::respond_redirect(int status, const std::string& location) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 #include "http_date.hpp"
 
@@ -61,6 +62,17 @@ bool etag_list_matches(std::string_view list, std::string_view etag, bool weak) 
     }
   }
   return false;
+}
+
+std::string content_etag(std::string_view body) {
+  std::uint64_t h = 14695981039346656037ull;  // FNV-1a, 64 bits
+  for (unsigned char c : body) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 int evaluate_preconditions(const Request& req, const Validators& v) {

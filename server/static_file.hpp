@@ -24,6 +24,9 @@ struct Validators {
 // Returns the validators of a file from its stat.
 Validators make_validators(const struct stat& st);
 
+// Returns a strong entity tag for generated content: a hash of its bytes.
+std::string content_etag(std::string_view body);
+
 // Evaluates If-Match, If-Unmodified-Since, If-None-Match and
 // If-Modified-Since in RFC 9110 section 13.2.2 order. Returns 0 to go on,
 // 304 (Not Modified) or 412 (Precondition Failed).
