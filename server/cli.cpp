@@ -42,6 +42,7 @@ enum OptId {
   opt_cgi_max_concurrent,
   opt_cgi_max_body,
   opt_cgi_body_dir,
+  opt_fallback,
   opt_body_timeout,
   opt_access_log,
   opt_log_level,
@@ -77,6 +78,7 @@ const option k_options[] = {
     {"cgi-max-concurrent", required_argument, nullptr, opt_cgi_max_concurrent},
     {"cgi-max-body", required_argument, nullptr, opt_cgi_max_body},
     {"cgi-body-dir", required_argument, nullptr, opt_cgi_body_dir},
+    {"fallback", required_argument, nullptr, opt_fallback},
     {"body-timeout", required_argument, nullptr, opt_body_timeout},
     {"access-log", required_argument, nullptr, opt_access_log},
     {"log-level", required_argument, nullptr, opt_log_level},
@@ -168,7 +170,8 @@ std::string help_text() {
                      "      --root DIR              document root\n"
                      "      --listen SPEC           PORT, HOST:PORT, [V6]:PORT or unix:/path (repeatable)\n"
                      "      --index NAME            index file for directories (repeatable; default index.html)\n"
-                     "      --listing               HTML listings for directories without an index\n"
+                     "      --listing               listings (HTML, or JSON) for directories without an index\n"
+                     "      --fallback PATH         file for missing extensionless paths (single-page apps)\n"
                      "      --dotfiles              serve names starting with a dot\n"
                      "      --workers N             worker processes (default 1)\n"
                      "      --shutdown-timeout T    grace period for in-flight work on stop (default 5s)\n"
@@ -209,6 +212,7 @@ std::string validate_config(const Config& cfg) {
     return "header_bytes must be between 1024 and 1048576";
   if (cfg.limits.uri_bytes < 256) return "uri_bytes must be at least 256";
   if (cfg.limits.max_connections < 1) return "max_connections must be at least 1";
+  if (!cfg.fallback.empty() && cfg.fallback[0] != '/') return "fallback must start with '/'";
   return "";
 }
 
@@ -312,6 +316,10 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_cgi_max_concurrent: size(cfg.cgi.max_concurrent); break;
       case opt_cgi_max_body: size(cfg.cgi.max_body); break;
       case opt_cgi_body_dir: str(cfg.cgi.body_dir); break;
+      case opt_fallback:
+        http_flags = true;
+        str(cfg.fallback);
+        break;
       case opt_body_timeout: dur(cfg.limits.body_timeout); break;
       case opt_no_cgi: set(cfg.cgi.enabled, false); break;
       case opt_access_log:

@@ -2,10 +2,13 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
 
 #include "cli.hpp"
+#include "http_parser.hpp"
 
 namespace filehttpd {
 
@@ -104,6 +107,43 @@ Setter duration(const std::string& key, millis& target, millis min, millis max) 
   };
 }
 
+// One [error_pages] entry: "404" = "/404.html".
+std::string error_page_entry(const std::string& key, const toml::node& n, std::map<int, std::string>& out) {
+  int code = 0;
+  bool digits = key.size() == 3 && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) code = std::stoi(key);
+  if (code < 400 || code > 599) return "error_pages keys must be status codes from 400 to 599, not '" + key + "'";
+  if (!n.is_string()) return "error_pages." + key + " must be a string";
+  std::string v = *n.value<std::string>();
+  if (v.empty() || v[0] != '/') return "error_pages." + key + " must start with '/'";
+  out[code] = v;
+  return "";
+}
+
+// Returns true when s is a non-empty token of RFC 9110 section 5.6.2.
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(c); });
+}
+
+// One [mime] entry: ".ext" = "type/subtype".
+std::string mime_entry(const std::string& key, const toml::node& n,
+                       std::vector<std::pair<std::string, std::string>>& out) {
+  bool ext_ok = key.size() > 1 && key[0] == '.' && std::all_of(key.begin() + 1, key.end(), [](char c) {
+                  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '+' || c == '.';
+                });
+  if (!ext_ok) return "mime keys must be extensions such as \".wasm\", not '" + key + "'";
+  if (!n.is_string()) return "mime.\"" + key + "\" must be a string";
+  std::string v = *n.value<std::string>();
+  std::size_t slash = v.find('/');
+  if (slash == std::string::npos || !is_token(std::string_view(v).substr(0, slash)) ||
+      !is_token(std::string_view(v).substr(slash + 1)))
+    return "mime.\"" + key + "\" must be a type/subtype such as \"application/wasm\", not '" + v + "'";
+  std::string ext = key.substr(1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  out.emplace_back(ext, v);
+  return "";
+}
+
 constexpr millis k_min_timeout{100};
 constexpr millis k_max_timeout{24 * 3600 * 1000};
 
@@ -129,6 +169,7 @@ std::string load_config_file(const std::string& path, Config& cfg) {
       {"index", strings("index", cfg.index_files, true)},
       {"listing", boolean("listing", cfg.listing)},
       {"dotfiles", boolean("dotfiles", cfg.dotfiles)},
+      {"fallback", string("fallback", cfg.fallback)},
       {"workers", integer("workers", cfg.workers, 1, 256, false)},
       {"shutdown_timeout", duration("shutdown_timeout", cfg.shutdown_timeout, millis(0), k_max_timeout)},
       {"user", string("user", cfg.user)},
@@ -168,6 +209,19 @@ std::string load_config_file(const std::string& path, Config& cfg) {
 
   for (auto& [key, node] : root) {
     std::string k(key.str());
+    if (k == "error_pages" || k == "mime") {
+      const toml::table* tbl = node.as_table();
+      if (!tbl) return where(path, node.source()) + k + " must be a table ([" + k + "])";
+      if (k == "error_pages") cfg.error_pages.clear();
+      if (k == "mime") cfg.mime_types.clear();
+      for (auto& [sub, subnode] : *tbl) {
+        std::string sk(sub.str());
+        std::string err = k == "error_pages" ? error_page_entry(sk, subnode, cfg.error_pages)
+                                             : mime_entry(sk, subnode, cfg.mime_types);
+        if (!err.empty()) return where(path, subnode.source()) + err;
+      }
+      continue;
+    }
     if (auto sec = sections.find(k); sec != sections.end()) {
       const toml::table* tbl = node.as_table();
       if (!tbl) return where(path, node.source()) + k + " must be a table ([" + k + "])";
@@ -186,6 +240,10 @@ std::string load_config_file(const std::string& path, Config& cfg) {
     if (!err.empty()) return where(path, node.source()) + err;
   }
   cfg.profile = profile_name == "classic" ? Profile::classic : Profile::http;
+  if (!cfg.fallback.empty() && cfg.fallback[0] != '/') {
+    const toml::node* n = root.at_path("fallback").node();
+    return where(path, n ? n->source() : toml::source_region{}) + "fallback must start with '/'";
+  }
   for (const std::string& p : cfg.cgi.paths) {
     if (p.empty() || p[0] != '/') {
       const toml::node* n = root.at_path("cgi.paths").node();

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,13 @@ struct Config {
   std::vector<std::string> index_files{"index.html"};
   bool listing = false;
   bool dotfiles = false;
+  // A file under the root that answers GET and HEAD for missing paths whose
+  // last segment has no extension (client-side routes of a single-page app); empty: off.
+  std::string fallback;
+  // Files under the root sent as the body of an error status (http profile).
+  std::map<int, std::string> error_pages;
+  // Content types by lower-case extension (without the dot), over the built-in and /etc/mime.types ones.
+  std::vector<std::pair<std::string, std::string>> mime_types;
   Limits limits;
   CgiConfig cgi;
   unsigned workers = 1;

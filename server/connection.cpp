@@ -33,6 +33,8 @@ constexpr auto k_never = steady_clock::time_point::max();
 constexpr int k_max_internal_redirects = 4;
 // A finished CGI's pipe may stay open (a grandchild holds it) this long.
 constexpr std::chrono::milliseconds k_cgi_exit_linger{1000};
+// Capacity of the worker's body buffer kept between responses.
+constexpr std::size_t k_keep_body_buffer = 1024 * 1024;
 // Bytes read and dropped while lingering before we give up.
 constexpr std::size_t k_linger_max_bytes = 1024 * 1024;
 
@@ -363,7 +365,8 @@ void Connection::dispatch_http(Request& req, int depth) {
   switch (r.kind) {
     case RouteKind::file: {
       std::shared_ptr<const CachedFile> cached;
-      if (depth == 0) cached = w_.cache().refresh(key, r.fd.get(), r.st, r.path, w_.now());
+      // A fallback answers for a path that does not exist: never cached under it.
+      if (depth == 0 && !r.fallback) cached = w_.cache().refresh(key, r.fd.get(), r.st, r.path, w_.now());
       respond_file(req, r, std::move(cached));
       return;
     }
@@ -500,10 +503,29 @@ void Connection::respond_error(int status, bool close, const Route* route) {
     return;
   }
   if (close) keep_alive_ = false;
-  out_.scratch() = error_body(status);
+  Route page;
+  if (auto it = w_.cfg().error_pages.find(status); it != w_.cfg().error_pages.end()) {
+    page = w_.router().open_static(it->second);
+    if (page.kind != RouteKind::file)
+      spdlog::warn("{}: error page {} for {} cannot be served ({}); sending the built-in one", peer_string(),
+                   log_escaped(it->second), status, page.status);
+  }
   head_start(status);
   if (route && route->allow_get_head) append_header(out_.head(), "Allow", "GET, HEAD");
   if (status == 503) append_header(out_.head(), "Retry-After", "1");
+  if (page.kind == RouteKind::file) {
+    // The configured page, with the original status and no validators (never a 304).
+    std::uint64_t size = static_cast<std::uint64_t>(page.st.st_size);
+    append_header(out_.head(), "Content-Type", mime_type_for(page.path));
+    head_end(true, size);
+    if (!head_only_) {
+      out_.set_file(std::move(page.fd));
+      out_.add_file(0, size);
+    }
+    begin_send();
+    return;
+  }
+  out_.scratch() = error_body(status);
   send_html();
 }
 
@@ -589,6 +611,8 @@ std::uint64_t Connection::body_bytes_sent() const {
 void Connection::finish_response() {
   log_access();
   out_.clear();
+  // A big generated body (a listing of many entries) does not keep its memory.
+  if (w_.body_buffer().capacity() > k_keep_body_buffer) std::string().swap(w_.body_buffer());
   want_write_ = false;
   if (!keep_alive_ || w_.draining()) {
     if (force_linger_ || in_off_ < in_.size() || parser_.unread_body())

@@ -106,8 +106,10 @@ bool read_listing(int dir_fd, bool dotfiles, Listing& out) {
     }
     struct stat st {};
     if (fstatat(dirfd(dir), de->d_name, &st, 0) != 0) continue;
+    bool is_dir = S_ISDIR(st.st_mode);
+    // A directory's size says nothing useful: 0, for sorting as for showing.
     out.entries.push_back(
-        {std::string(name), S_ISDIR(st.st_mode), static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec});
+        {std::string(name), is_dir, is_dir ? 0 : static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec});
     out.newest = std::max(out.newest, st.st_mtim.tv_sec);
   }
   closedir(dir);
@@ -187,7 +189,7 @@ void render_listing_json(const Listing& l, std::string& out) {
     out += "\n{\"name\":";
     append_json_string(out, e.name);
     out += e.is_dir ? ",\"type\":\"directory\",\"size\":" : ",\"type\":\"file\",\"size\":";
-    out += std::to_string(e.is_dir ? 0 : e.size);
+    out += std::to_string(e.size);
     out += ",\"mtime\":";
     out += std::to_string(static_cast<long long>(e.mtime));
     out += '}';

@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
       if (test_only(argc, argv)) std::fprintf(stderr, "filehttpd: configuration test failed\n");
       return 1;
     case filehttpd::CliAction::check_config: {
-      std::string err = filehttpd::check_config(cfg);
+      std::vector<std::string> warnings;
+      std::string err = filehttpd::check_config(cfg, warnings);
+      for (const std::string& w : warnings) std::fprintf(stderr, "filehttpd: warning: %s\n", w.c_str());
       if (!err.empty()) {
         std::fprintf(stderr, "filehttpd: %s: %s\nfilehttpd: configuration file %s test failed\n",
                      cfg.config_file.c_str(), err.c_str(), cfg.config_file.c_str());

@@ -17,7 +17,8 @@ struct Table {
 
 std::string with_charset(const std::string& type) {
   bool texty = type.rfind("text/", 0) == 0 || type == "application/javascript" || type == "application/json" ||
-               type == "application/xml" || type == "image/svg+xml";
+               type == "application/xml" || type == "image/svg+xml" || type == "application/manifest+json" ||
+               type == "application/ld+json";
   return texty ? type + "; charset=utf-8" : type;
 }
 
@@ -54,6 +55,10 @@ Table make_builtin() {
       {"zip", "application/zip"},
       {"gz", "application/gzip"},
       {"tar", "application/x-tar"},
+      {"webmanifest", "application/manifest+json"},
+      {"map", "application/json"},
+      {"ics", "text/calendar"},
+      {"jsonld", "application/ld+json"},
   };
   for (auto& [ext, type] : k_builtin) t.by_ext[ext] = with_charset(type);
   return t;
@@ -82,6 +87,12 @@ std::size_t load_mime_types(const char* path) {
     }
   }
   return count;
+}
+
+void configure_mime_types(const std::vector<std::pair<std::string, std::string>>& overrides, const char* path) {
+  table() = make_builtin();
+  load_mime_types(path);
+  for (const auto& [ext, type] : overrides) table().by_ext[ext] = with_charset(type);
 }
 
 const std::string& mime_type_for(std::string_view filename) {

@@ -2,12 +2,19 @@
 // MIME types by file extension: /etc/mime.types with a built-in fallback.
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace filehttpd {
 
 // Loads /etc/mime.types (or path) on top of the built-in table. Returns the
 // number of extensions read from the file (0 when it is missing).
 std::size_t load_mime_types(const char* path = "/etc/mime.types");
+
+// Resets the table to the built-in one, loads /etc/mime.types (or path) on
+// top, then sets each (extension, type) of overrides (the config's [mime]).
+void configure_mime_types(const std::vector<std::pair<std::string, std::string>>& overrides,
+                          const char* path = "/etc/mime.types");
 
 // Returns the Content-Type for a file name; text types carry
 // "; charset=utf-8"; unknown extensions give application/octet-stream.

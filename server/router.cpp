@@ -44,15 +44,56 @@ Route Router::route(const Request& req) const {
   return cfg_.profile == Profile::classic ? route_classic(req) : route_http(req);
 }
 
-bool Router::cgi_allowed(const std::string& path, const struct stat& st) const {
-  if (!cfg_.cgi.enabled || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) return false;
-  if (cfg_.cgi.paths.empty()) return true;
+bool Router::under_cgi_path(const std::string& path) const {
   for (const std::string& prefix : cfg_.cgi.paths) {
     if (path.compare(0, prefix.size(), prefix) == 0 &&
         (path.size() == prefix.size() || prefix.back() == '/' || path[prefix.size()] == '/'))
       return true;
   }
   return false;
+}
+
+bool Router::cgi_allowed(const std::string& path, const struct stat& st) const {
+  if (!cfg_.cgi.enabled || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) return false;
+  return cfg_.cgi.paths.empty() || under_cgi_path(path);
+}
+
+Route Router::open_static(const std::string& path) const {
+  Route r;
+  r.path = path;
+  int fd = open_beneath(root_fd_, path, O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return error_route(status_for_errno(-fd));
+  r.fd.reset(fd);
+  if (fstat(fd, &r.st) != 0) return error_route(500);
+  if (!S_ISREG(r.st.st_mode)) return error_route(403);
+  r.kind = RouteKind::file;
+  r.status = 200;
+  return r;
+}
+
+std::vector<std::string> Router::check_pages() const {
+  std::vector<std::string> out;
+  auto check = [&](const std::string& what, const std::string& path) {
+    Route r = open_static(path);
+    if (r.kind != RouteKind::file)
+      out.push_back(what + " '" + path + "' cannot be served (" + std::to_string(r.status) + "); " +
+                    (what == "fallback" ? "missing paths stay 404" : "the built-in page is used"));
+  };
+  if (!cfg_.fallback.empty()) check("fallback", cfg_.fallback);
+  for (const auto& [code, path] : cfg_.error_pages) check("error_pages." + std::to_string(code), path);
+  return out;
+}
+
+Route Router::fallback_for(const Request& req, const std::string& path, Route not_found) const {
+  // Only GET and HEAD, only a path that does not exist, only a last segment
+  // without an extension (a missing app.js stays 404), never under cgi.paths.
+  if (cfg_.fallback.empty() || !is_get_or_head(req) || not_found.status != 404) return not_found;
+  std::string_view last = std::string_view(path).substr(path.rfind('/') + 1);
+  if (last.find('.') != std::string_view::npos || under_cgi_path(path)) return not_found;
+  Route r = open_static(cfg_.fallback);
+  if (r.kind != RouteKind::file) return not_found;
+  r.fallback = true;
+  return r;
 }
 
 Route Router::open_target(const std::string& path, bool http) const {
@@ -133,8 +174,9 @@ Route Router::route_http(const Request& req) const {
   if (slash) path.pop_back();
 
   Route r = open_target(path, true);
+  if (r.kind == RouteKind::error) r = fallback_for(req, path, std::move(r));
   r.query = dp.query;
-  if (r.kind == RouteKind::file && slash) return error_route(404);
+  if (r.kind == RouteKind::file && slash && !r.fallback) return error_route(404);
   if (r.kind == RouteKind::listing) {
     if (!dp.trailing_slash) {
       Route red;

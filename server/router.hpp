@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 #include "http_parser.hpp"
@@ -23,6 +24,7 @@ struct Route {
   std::string path_info;        // CGI: what follows the script in the path
   std::string location;         // redirect: the Location value
   bool allow_get_head = false;  // error 405: send Allow: GET, HEAD
+  bool fallback = false;        // file: the configured fallback, for a path that does not exist
 };
 
 class Router {
@@ -34,6 +36,14 @@ class Router {
   // Returns what to answer for req. Never throws.
   Route route(const Request& req) const;
 
+  // Opens a regular file below the root by URL path (an error page): kind
+  // file, or an error route. No CGI, no index, no listing.
+  Route open_static(const std::string& path) const;
+
+  // Returns warnings about the configured fallback and error pages that
+  // cannot be served now (missing, not regular files).
+  std::vector<std::string> check_pages() const;
+
   // Returns the root's absolute path.
   const std::string& root_path() const { return root_path_; }
 
@@ -42,6 +52,10 @@ class Router {
   Route route_http(const Request& req) const;
   Route open_target(const std::string& path, bool http) const;
   bool cgi_allowed(const std::string& path, const struct stat& st) const;
+  // Returns true when path lies under one of cgi.paths (none when the list is empty).
+  bool under_cgi_path(const std::string& path) const;
+  // The fallback route for a missing path, when one applies; otherwise the 404 as given.
+  Route fallback_for(const Request& req, const std::string& path, Route not_found) const;
 
   const Config& cfg_;
   int root_fd_;

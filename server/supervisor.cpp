@@ -27,6 +27,7 @@
 #include "log.hpp"
 #include "mime.hpp"
 #include "request_body.hpp"
+#include "router.hpp"
 #include "signals.hpp"
 #include "systemd.hpp"
 #include "unique_fd.hpp"
@@ -242,6 +243,8 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
                                 std::vector<ListenSocket>& removed) {
   std::string err = open_root(cfg.root, gen.root);
   if (!err.empty()) return err;
+  if (cfg.profile == Profile::http)
+    for (const std::string& w : Router(cfg, gen.root.fd.get(), gen.root.path).check_pages()) spdlog::warn("{}", w);
   err = check_body_dir(cfg);
   if (!err.empty()) return err;
   err = resolve_credentials(cfg, gen.creds);
@@ -424,6 +427,7 @@ void Supervisor::reload() {
     if (!le.empty()) spdlog::error("{}", le);
   }
   cfg_ = next_cfg;
+  configure_mime_types(cfg_.mime_types);  // the new workers inherit the table
   listeners_ = std::move(next);
   removed.clear();  // before forking, so the new workers never hold removed sockets
   gen->id = next_gen_id_++;
@@ -470,7 +474,7 @@ int Supervisor::run() {
     fail(err);
     return 1;
   }
-  load_mime_types();
+  configure_mime_types(cfg_.mime_types);
   if (!cfg_.pidfile.empty()) {
     err = pidfile_.lock(cfg_.pidfile);
     if (!err.empty()) {
@@ -553,10 +557,11 @@ int Supervisor::run() {
 
 }  // namespace
 
-std::string check_config(const Config& cfg) {
+std::string check_config(const Config& cfg, std::vector<std::string>& warnings) {
   Root root;
   std::string err = open_root(cfg.root, root);
   if (!err.empty()) return err;
+  warnings = Router(cfg, root.fd.get(), root.path).check_pages();
   err = check_body_dir(cfg);
   if (!err.empty()) return err;
   for (const std::string& spec : cfg.listen) {

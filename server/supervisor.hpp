@@ -20,7 +20,8 @@ inline constexpr millis k_respawn_interval{1000};
 int run_supervisor(Config cfg, std::vector<std::string> argv);
 
 // What -t checks beyond the file itself, without binding: the root, the
-// listen specs, user and group. Returns "" or an error.
-std::string check_config(const Config& cfg);
+// listen specs, user and group. Returns "" or an error; warnings get what
+// would work but not as configured (a missing error page or fallback file).
+std::string check_config(const Config& cfg, std::vector<std::string>& warnings);
 
 }  // namespace filehttpd

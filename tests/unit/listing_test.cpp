@@ -61,7 +61,7 @@ TEST(Listing, SortsByKeyAndOrderWithNameTies) {
 
 TEST(Listing, JsonIsValidWhateverTheNames) {
   Listing l;
-  l.entries = {{"dir", true, 4096, 10},
+  l.entries = {{"dir", true, 0, 10},
                {"q\"uo\\te", false, 3, 20},
                {"tab\there\x01", false, 1, 30},
                {"caf\xc3\xa9", false, 2, 40},
