@@ -324,12 +324,31 @@ def syscalls_per_request(srv, n):
     return total / n
 
 
+def write_csv(path, title, results):
+    """One row per request case: requests/s and CPU us/request per server (empty when not run)."""
+    names = ("filehttpd", "nginx", "lighttpd")
+    cases = []
+    for (case, _srv), r in results.items():
+        if "rps" in r and case != "file_64m" and case not in cases:  # file_64m is a MB/s case
+            cases.append(case)
+    with open(path, "w") as f:
+        f.write(f"# {title}\n")
+        f.write("case," + ",".join(f"{n}_rps,{n}_cpu_us" for n in names) + "\n")
+        for case in cases:
+            cells = []
+            for n in names:
+                r = results.get((case, n))
+                cells += [f"{r['rps']:.0f}", f"{r['cpu_us']:.2f}"] if r else ["", ""]
+            f.write(case + "," + ",".join(cells) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--filehttpd", required=True)
     ap.add_argument("--cgi-probe", default="")
     ap.add_argument("--cgi-reader", default="", help="a compiled CGI that reads its body (cgi_post_64k)")
     ap.add_argument("--only", default="", help="comma-separated case names")
+    ap.add_argument("--csv", default="", help="also write the results here as CSV (for chart.gp)")
     a = ap.parse_args()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -399,8 +418,11 @@ def main():
                 break
     except OSError:
         pass
-    print(f"\nfilehttpd benchmark, {datetime.date.today()}, {cpu}, {os.cpu_count()} CPUs, "
-          f"kernel {platform.release()}; server on CPU 0, wrk on CPU 1; median of {ROUNDS} x {SECONDS} s\n")
+    title = (f"filehttpd benchmark, {datetime.date.today()}, {cpu}, {os.cpu_count()} CPUs, "
+             f"kernel {platform.release()}; server on CPU 0, wrk on CPU 1; median of {ROUNDS} x {SECONDS} s")
+    print(f"\n{title}\n")
+    if a.csv:
+        write_csv(a.csv, title, results)
     print("| case | metric | filehttpd | nginx | lighttpd | vs nginx | vs lighttpd |")
     print("|---|---|---|---|---|---|---|")
 
