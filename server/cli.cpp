@@ -30,6 +30,8 @@ enum OptId {
   opt_index,
   opt_workers,
   opt_shutdown_timeout,
+  opt_shutdown_delay,
+  opt_health_path,
   opt_header_timeout,
   opt_keepalive_timeout,
   opt_send_timeout,
@@ -66,6 +68,8 @@ const option k_options[] = {
     {"index", required_argument, nullptr, opt_index},
     {"workers", required_argument, nullptr, opt_workers},
     {"shutdown-timeout", required_argument, nullptr, opt_shutdown_timeout},
+    {"shutdown-delay", required_argument, nullptr, opt_shutdown_delay},
+    {"health-path", required_argument, nullptr, opt_health_path},
     {"header-timeout", required_argument, nullptr, opt_header_timeout},
     {"keepalive-timeout", required_argument, nullptr, opt_keepalive_timeout},
     {"send-timeout", required_argument, nullptr, opt_send_timeout},
@@ -175,6 +179,8 @@ std::string help_text() {
                      "      --dotfiles              serve names starting with a dot\n"
                      "      --workers N             worker processes (default 1)\n"
                      "      --shutdown-timeout T    grace period for in-flight work on stop (default 5s)\n"
+                     "      --shutdown-delay T      on SIGTERM, serve this long with health at 503 first (default 0)\n"
+                     "      --health-path PATH      200 while serving, 503 once stopping (default off)\n"
                      "      --header-timeout T      time allowed to send a request head (default 10s)\n"
                      "      --keepalive-timeout T   idle time between requests (default 30s)\n"
                      "      --send-timeout T        time without send progress (default 60s)\n"
@@ -213,6 +219,7 @@ std::string validate_config(const Config& cfg) {
   if (cfg.limits.uri_bytes < 256) return "uri_bytes must be at least 256";
   if (cfg.limits.max_connections < 1) return "max_connections must be at least 1";
   if (!cfg.fallback.empty() && cfg.fallback[0] != '/') return "fallback must start with '/'";
+  if (!cfg.health_path.empty() && cfg.health_path[0] != '/') return "health path must start with '/'";
   return "";
 }
 
@@ -305,6 +312,11 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_index: list(cfg.index_files, index_reset); break;
       case opt_workers: size(cfg.workers); break;
       case opt_shutdown_timeout: dur(cfg.shutdown_timeout); break;
+      case opt_shutdown_delay: dur(cfg.shutdown_delay); break;
+      case opt_health_path:
+        http_flags = true;
+        str(cfg.health_path);
+        break;
       case opt_header_timeout: dur(cfg.limits.header_timeout); break;
       case opt_keepalive_timeout: dur(cfg.limits.keepalive_timeout); break;
       case opt_send_timeout: dur(cfg.limits.send_timeout); break;

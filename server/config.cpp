@@ -172,6 +172,7 @@ std::string load_config_file(const std::string& path, Config& cfg) {
       {"fallback", string("fallback", cfg.fallback)},
       {"workers", integer("workers", cfg.workers, 1, 256, false)},
       {"shutdown_timeout", duration("shutdown_timeout", cfg.shutdown_timeout, millis(0), k_max_timeout)},
+      {"shutdown_delay", duration("shutdown_delay", cfg.shutdown_delay, millis(0), k_max_timeout)},
       {"user", string("user", cfg.user)},
       {"group", string("group", cfg.group)},
       {"daemon", boolean("daemon", cfg.daemon)},
@@ -205,7 +206,11 @@ std::string load_config_file(const std::string& path, Config& cfg) {
       {"target", string("log.target", cfg.log.target)},
       {"access", string("log.access", cfg.log.access)},
   };
-  std::map<std::string, std::map<std::string, Setter>*> sections = {{"limits", &limits}, {"cgi", &cgi}, {"log", &log}};
+  std::map<std::string, Setter> health = {
+      {"path", string("health.path", cfg.health_path)},
+  };
+  std::map<std::string, std::map<std::string, Setter>*> sections = {
+      {"limits", &limits}, {"cgi", &cgi}, {"log", &log}, {"health", &health}};
 
   for (auto& [key, node] : root) {
     std::string k(key.str());
@@ -240,6 +245,10 @@ std::string load_config_file(const std::string& path, Config& cfg) {
     if (!err.empty()) return where(path, node.source()) + err;
   }
   cfg.profile = profile_name == "classic" ? Profile::classic : Profile::http;
+  if (!cfg.health_path.empty() && cfg.health_path[0] != '/') {
+    const toml::node* n = root.at_path("health.path").node();
+    return where(path, n ? n->source() : toml::source_region{}) + "health.path must start with '/'";
+  }
   if (!cfg.fallback.empty() && cfg.fallback[0] != '/') {
     const toml::node* n = root.at_path("fallback").node();
     return where(path, n ? n->source() : toml::source_region{}) + "fallback must start with '/'";

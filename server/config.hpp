@@ -79,6 +79,10 @@ struct Config {
   CgiConfig cgi;
   unsigned workers = 1;
   millis shutdown_timeout = k_default_shutdown_timeout;
+  // On SIGTERM, keep serving this long with the health path at 503 before stopping.
+  millis shutdown_delay{0};
+  // URL path answering 200 while serving and 503 once stopping (http profile); empty: off.
+  std::string health_path;
   std::string user;
   std::string group;
   bool daemon = false;

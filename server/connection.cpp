@@ -354,6 +354,10 @@ void Connection::dispatch_http(Request& req, int depth) {
   bool get_or_head = req.method == HTTP_GET || req.method == HTTP_HEAD;
   std::string_view key(req.target);
   key = key.substr(0, key.find('?'));
+  if (depth == 0 && !w_.cfg().health_path.empty() && key == w_.cfg().health_path) {
+    respond_health(get_or_head);
+    return;
+  }
   if (get_or_head && depth == 0) {
     if (auto hit = w_.cache().lookup(key, w_.now())) {
       Route none;
@@ -479,6 +483,23 @@ void Connection::respond_listing(const Request& req, Route& route) {
   append_header(out_.head(), "Vary", "Accept");
   head_end(pre != 304, body.size());
   if (pre != 304 && !head_only_) out_.add_mem(body);
+  begin_send();
+}
+
+void Connection::respond_health(bool get_or_head) {
+  if (!get_or_head) {
+    Route allow;
+    allow.allow_get_head = true;
+    respond_error(405, false, &allow);
+    return;
+  }
+  bool serving = !w_.unhealthy();
+  out_.scratch() = serving ? "ok\n" : "stopping\n";
+  head_start(serving ? 200 : 503);
+  append_header(out_.head(), "Content-Type", "text/plain; charset=utf-8");
+  append_header(out_.head(), "Cache-Control", "no-store");
+  head_end(true, out_.scratch().size());
+  if (!head_only_) out_.add_mem(out_.scratch());
   begin_send();
 }
 

@@ -105,6 +105,8 @@ class Connection {
   void respond_listing(const Request& req, Route& route);
   // An error response (bare in classic, HTML in http); close ends keep-alive.
   void respond_error(int status, bool close, const Route* route = nullptr);
+  // The health path: 200 while serving, 503 once stopping; 405 for other methods.
+  void respond_health(bool get_or_head);
   // A redirect to location.
   void respond_redirect(int status, const std::string& location);
   // Ends a started head with the HTML in *scratch_ as its body (none for HEAD) and sends.

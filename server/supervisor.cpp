@@ -177,8 +177,13 @@ class Supervisor {
   void do_respawns();
   // SIGHUP: re-read the configuration; start a new generation or keep the old.
   void reload();
-  // SIGTERM/SIGINT: close the sockets and retire every generation.
+  // SIGTERM/SIGINT: with shutdown_delay, first serve on with health at 503
+  // (a second signal skips the wait); then begin_stop().
+  void on_stop_signal(int sig);
+  // Close the sockets and retire every generation.
   void begin_stop(int sig);
+  // Writes one control byte to every worker ('r' reopen logs, 'u' unhealthy).
+  void tell_workers(char what);
   // SIGUSR1: reopen our log files and ask every worker to reopen theirs.
   void reopen();
   // Acts on the signals of one pass: stop, reap, reload, reopen, then notes.
@@ -199,6 +204,7 @@ class Supervisor {
   std::vector<Respawn> respawns_;
   steady::time_point last_respawn_{};
   bool stopping_ = false;
+  std::optional<steady::time_point> delay_until_;  // shutdown_delay under way: stop at this time
   int exit_code_ = 0;
   Pidfile pidfile_;
   unique_fd lifeline_;
@@ -207,9 +213,9 @@ class Supervisor {
 };
 
 void Supervisor::act_on(const SignalBatch& batch) {
-  if (batch.stop) begin_stop(batch.stop);
+  if (batch.stop) on_stop_signal(batch.stop);
   if (batch.child) on_sigchld();
-  if (batch.reload && !stopping_) reload();
+  if (batch.reload && !stopping_ && !delay_until_) reload();
   if (batch.reopen) reopen();
   for (int sig = 1; sig <= 64; ++sig) {
     if (!(batch.noted & (1ull << (sig - 1))) || !notes_.should_log(sig, steady::now())) continue;
@@ -310,6 +316,11 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
     spdlog::shutdown();
     _exit(rc);
   }
+  if (delay_until_) {
+    // Respawned while stopping soon: its health path says so too.
+    ssize_t ignored = write(control_w.get(), "u", 1);
+    (void)ignored;
+  }
   gen.workers.push_back({pid, std::move(control_w), index});
   return "";
 }
@@ -319,6 +330,27 @@ void Supervisor::retire(Generation& gen) {
   for (auto& w : gen.workers) w.control.reset();
   respawns_.erase(std::remove_if(respawns_.begin(), respawns_.end(), [&](const Respawn& r) { return r.gen == &gen; }),
                   respawns_.end());
+}
+
+void Supervisor::on_stop_signal(int sig) {
+  if (stopping_ || delay_until_ || cfg_.shutdown_delay.count() == 0) {
+    begin_stop(sig);
+    return;
+  }
+  delay_until_ = steady::now() + cfg_.shutdown_delay;
+  spdlog::info("received {}; the health path answers 503 and the server stops in {} ms", strsignal(sig),
+               cfg_.shutdown_delay.count());
+  notify("STATUS=stopping in " + std::to_string(cfg_.shutdown_delay.count()) + " ms");
+  tell_workers('u');
+}
+
+void Supervisor::tell_workers(char what) {
+  for (auto& g : gens_)
+    for (auto& w : g.workers)
+      if (w.control) {
+        ssize_t ignored = write(w.control.get(), &what, 1);
+        (void)ignored;
+      }
 }
 
 void Supervisor::begin_stop(int sig) {
@@ -336,12 +368,7 @@ void Supervisor::begin_stop(int sig) {
 void Supervisor::reopen() {
   std::string e = reopen_logs();
   if (!e.empty()) spdlog::error("{}", e);
-  for (auto& g : gens_)
-    for (auto& w : g.workers)
-      if (w.control) {
-        ssize_t ignored = write(w.control.get(), "r", 1);
-        (void)ignored;
-      }
+  tell_workers('r');
   spdlog::info("log files reopened");
 }
 
@@ -527,6 +554,9 @@ int Supervisor::run() {
     std::optional<steady::duration> wait;
     if (!respawns_.empty()) wait = k_respawn_interval - (steady::now() - last_respawn_);
     if (!flush_logs()) wait = std::min(wait.value_or(k_log_retry), steady::duration(k_log_retry));
+    if (delay_until_ && !stopping_)
+      wait = std::min(wait.value_or(steady::duration::max()),
+                      std::max(*delay_until_ - steady::now(), steady::duration(0)));
     SignalBatch batch;
     int sig;
     siginfo_t info{};
@@ -545,6 +575,7 @@ int Supervisor::run() {
       for (int i = 0; i < k_signals_per_pass && (sig = sigtimedwait(&all, &info, &zero)) > 0; ++i) batch.add(sig);
     }
     act_on(batch);
+    if (delay_until_ && !stopping_ && steady::now() >= *delay_until_) begin_stop(SIGTERM);
     do_respawns();
     if (stopping_ && std::all_of(gens_.begin(), gens_.end(), [](const Generation& g) { return g.workers.empty(); }))
       break;

@@ -134,9 +134,16 @@ void Worker::on_control() {
   ssize_t n = read(stop_fd_, buf, sizeof buf);
   if (n < 0) return;  // EAGAIN: another wake-up got it
   if (n > 0) {
-    // A byte from the supervisor: reopen log files (SIGUSR1).
-    std::string err = reopen_logs();
-    if (!err.empty()) spdlog::error("{}", err);
+    // Bytes from the supervisor: 'r' reopens log files (SIGUSR1); 'u' marks
+    // the server as stopping soon (shutdown_delay: the health path says 503).
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buf[i] == 'u') {
+        unhealthy_ = true;
+      } else {
+        std::string err = reopen_logs();
+        if (!err.empty()) spdlog::error("{}", err);
+      }
+    }
     return;
   }
   on_stop();  // EOF: the supervisor wants us to stop, or is gone

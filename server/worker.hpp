@@ -64,6 +64,8 @@ class Worker {
   FileCache& cache() { return cache_; }
   steady_clock::time_point now() const { return now_; }
   bool draining() const { return draining_; }
+  // Returns true once the server is stopping or about to (the health path answers 503).
+  bool unhealthy() const { return draining_ || unhealthy_; }
   // Returns the shared buffer of k_scratch_size bytes; valid until the next call.
   char* scratch() { return scratch_.get(); }
   // Shared buffers for building one response at a time (see Connection::own_buffers).
@@ -124,6 +126,7 @@ class Worker {
   std::vector<pid_t> stale_groups_;  // CGI groups whose leader exited
   steady_clock::time_point now_;
   bool draining_ = false;
+  bool unhealthy_ = false;
   steady_clock::time_point drain_deadline_{};
   bool term_sent_ = false;
   steady_clock::time_point final_deadline_{};

@@ -663,3 +663,44 @@ TEST(Packaging, ManPageCoversEveryFlagAndKey) {
   }
   EXPECT_GE(keys, 30);
 }
+
+// The health path says 200 while serving; with shutdown_delay, SIGTERM first
+// turns it to 503 while files are still served, and the server stops (exit 0)
+// once the delay has passed.
+TEST_F(Ops, ShutdownDelayKeepsServingWithHealth503) {
+  put("a.txt", "A");
+  start_with({"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--health-path", "/-/health",
+              "--shutdown-delay", "1500ms"});
+  std::string ok = get("/-/health");
+  EXPECT_EQ(status_of(ok), 200) << ok;
+  EXPECT_EQ(body_of(ok), "ok\n");
+  EXPECT_EQ(header(ok, "Cache-Control"), "no-store");
+  EXPECT_EQ(status_of(raw_request(port_,
+                                  "POST /-/health HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n"
+                                  "Connection: close\r\n\r\n",
+                                  3s)),
+            405);
+  auto t0 = std::chrono::steady_clock::now();
+  server_->signal(SIGTERM);
+  EXPECT_TRUE(wait_until([&] { return status_of(get("/-/health")) == 503; }, 1s));
+  EXPECT_EQ(body_of(get("/-/health")), "stopping\n");
+  EXPECT_EQ(body_of(get("/a.txt")), "A") << "new connections must still be served during the delay";
+  EXPECT_TRUE(server_->alive());
+  EXPECT_EQ(server_->wait_exit(5s), 0);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 1400ms);
+  EXPECT_LT(took, 4s);
+}
+
+// A second SIGTERM during the delay stops at once; without a delay nothing waits.
+TEST_F(Ops, SecondSigtermSkipsTheShutdownDelay) {
+  put("a.txt", "A");
+  start_with({"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--health-path", "/-/health",
+              "--shutdown-delay", "30s"});
+  server_->signal(SIGTERM);
+  EXPECT_TRUE(wait_until([&] { return status_of(get("/-/health")) == 503; }, 1s));
+  auto t0 = std::chrono::steady_clock::now();
+  server_->signal(SIGTERM);
+  EXPECT_EQ(server_->wait_exit(5s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
