@@ -82,7 +82,7 @@ void Connection::start() {
 }
 
 steady_clock::time_point Connection::deadline() const {
-  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_.out_fd() >= 0)
+  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_ && cgi_->out_fd() >= 0)
     return std::min(deadline_, cgi_deadline_);
   return deadline_;
 }
@@ -116,15 +116,16 @@ void Connection::update_interest() {
     spdlog::warn("epoll_ctl failed for a client socket: {}", std::strerror(errno));
   }
   // A closed pipe left the epoll set with its close.
-  if (cgi_.out_fd() < 0)
+  if (!cgi_ || cgi_->out_fd() < 0)
     cgi_out_interest_ = 0;
   else
-    w_.set_interest(cgi_.out_fd(), &cgi_out_tag_, cgi_out_interest_,
-                    cgi_.wants_readable() ? std::uint32_t{EPOLLIN} : 0u);
-  if (cgi_.in_fd() < 0)
+    w_.set_interest(cgi_->out_fd(), &cgi_out_tag_, cgi_out_interest_,
+                    cgi_->wants_readable() ? std::uint32_t{EPOLLIN} : 0u);
+  if (!cgi_ || cgi_->in_fd() < 0)
     cgi_in_interest_ = 0;
   else
-    w_.set_interest(cgi_.in_fd(), &cgi_in_tag_, cgi_in_interest_, cgi_.wants_writable() ? std::uint32_t{EPOLLOUT} : 0u);
+    w_.set_interest(cgi_->in_fd(), &cgi_in_tag_, cgi_in_interest_,
+                    cgi_->wants_writable() ? std::uint32_t{EPOLLOUT} : 0u);
 }
 
 const std::string& Connection::peer_string() {
@@ -662,8 +663,7 @@ void Connection::close_now() {
   if (state_ == State::closed) return;
   log_access(true);  // a response cut short still gets its line, with what was sent
   stop_cgi();
-  cgi_.body().clear();
-  body_route_ = Route();
+  body_route_.reset();
   sock_interest_ = 0;  // close() drops the fd from the epoll set
   fd_.reset();
   out_.clear();
@@ -684,14 +684,14 @@ void Connection::on_drain() {
 void Connection::on_timer() {
   if (state_ == State::closed) return;
   steady_clock::time_point now = w_.now();
-  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_.out_fd() >= 0 && now >= cgi_deadline_) {
+  if ((state_ == State::cgi_head || state_ == State::relay) && cgi_ && cgi_->out_fd() >= 0 && now >= cgi_deadline_) {
     if (cgi_exited_) {
       spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer_string());
-      if (!cgi_.end_output("the script exited before finishing its headers")) {
-        cgi_fail(502, cgi_.failure().c_str());
+      if (!cgi().end_output("the script exited before finishing its headers")) {
+        cgi_fail(502, cgi().failure().c_str());
         return;
       }
-      cgi_.output().source_ended = true;
+      cgi().output().source_ended = true;
       relay_run();
       return;
     }
@@ -745,14 +745,14 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
     respond_error(413, true);
     return;
   }
-  cgi_.body().reset(spill_dir_for(cfg.cgi.body_dir));
+  cgi().body().reset(spill_dir_for(cfg.cgi.body_dir));
   if (!req.chunked && req.content_length == 0) {
     spawn_script(req, route, true);  // an empty body: CONTENT_LENGTH=0, stdin at EOF
     return;
   }
   // The whole body is read before the script starts, so the script gets an
   // exact CONTENT_LENGTH whatever the framing, and a refused body costs no process.
-  body_route_ = std::move(route);
+  body_route_ = std::make_unique<Route>(std::move(route));
   deadline_ = w_.now() + cfg.limits.body_timeout;
   set_state(State::read_body);
   if (const std::string* expect = req.find("Expect");
@@ -785,7 +785,7 @@ void Connection::collect_body() {
       refuse_body(413);
       return;
     }
-    if (int err = cgi_.body().append(body_chunk_.data(), body_chunk_.size())) {
+    if (int err = cgi().body().append(body_chunk_.data(), body_chunk_.size())) {
       spdlog::error("{}: cannot keep the request body in {}: {}", peer_string(), spill_dir_for(cfg.cgi.body_dir),
                     std::strerror(err));
       refuse_body(500);
@@ -796,7 +796,8 @@ void Connection::collect_body() {
         in_.clear();
         in_off_ = 0;
       }
-      Route route = std::move(body_route_);
+      Route route = std::move(*body_route_);
+      body_route_.reset();
       spawn_script(parser_.request(), route, true);
       return;
     }
@@ -810,8 +811,8 @@ void Connection::collect_body() {
 }
 
 void Connection::refuse_body(int status) {
-  cgi_.body().clear();
-  body_route_ = Route();
+  cgi().body().clear();
+  body_route_.reset();
   force_linger_ = true;
   respond_error(status, true);
 }
@@ -821,7 +822,7 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
   bool http = cfg.profile == Profile::http;
   if (w_.cgi_count() >= cfg.cgi.max_concurrent) {
     spdlog::warn("{}: CGI limit ({}) reached", peer_string(), cfg.cgi.max_concurrent);
-    cgi_.body().clear();
+    cgi().body().clear();
     respond_error(503, !http);
     return;
   }
@@ -839,9 +840,9 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
   spec.cwd = spec.program.substr(0, spec.program.rfind('/'));
   if (spec.cwd.empty()) spec.cwd = "/";
   std::optional<std::uint64_t> length;
-  if (body) length = cgi_.body().size();
+  if (body) length = cgi().body().size();
   spec.env = build_cgi_env(req, route, peer, w_.router().root_path(), length);
-  spec.with_stdin = body && cgi_.body().size() > 0;  // otherwise /dev/null: EOF at once
+  spec.with_stdin = body && cgi().body().size() > 0;  // otherwise /dev/null: EOF at once
   spec.rlimit_cpu = cfg.cgi.rlimit_cpu;
   spec.rlimit_as = cfg.cgi.rlimit_as;
   spec.rlimit_nofile = cfg.cgi.rlimit_nofile;
@@ -852,8 +853,8 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
   shape.head_only = head_only_;
   shape.version_minor = req.version_minor;
   shape.keep_alive = keep_alive_;
-  if (!body) cgi_.body().clear();
-  int err = cgi_.start(spec, this, shape, peer_string() + ": CGI " + log_escaped(req.target));
+  if (!body) cgi().body().clear();
+  int err = cgi().start(spec, this, shape, peer_string() + ": CGI " + log_escaped(req.target));
   if (err != 0) {
     spdlog::warn("{}: cannot run {}: {}", peer_string(), log_escaped(spec.program), std::strerror(err));
     respond_error(500, !http);
@@ -868,7 +869,7 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
   deadline_ = k_never;
   want_write_ = false;
   if (!shape.parse_head) keep_alive_ = false;
-  if (!http) cgi_.output().buf = "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
+  if (!http) cgi().output().buf = "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
   if (http && !nodelay_) {
     // CGI output goes out in pieces as it comes: no Nagle delay between them.
     int one = 1;
@@ -876,23 +877,23 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
     nodelay_ = true;
   }
   state_ = shape.parse_head ? State::cgi_head : State::relay;
-  cgi_.feed();
+  cgi().feed();
   update_interest();
-  if (state_ == State::relay && cgi_.output().pending() > 0) relay_run();
+  if (state_ == State::relay && cgi().output().pending() > 0) relay_run();
 }
 
 void Connection::on_cgi_in_event(std::uint32_t events) {
-  if (state_ == State::closed || cgi_.in_fd() < 0) return;
+  if (state_ == State::closed || !cgi_ || cgi_->in_fd() < 0) return;
   if (events & EPOLLERR)
-    cgi_.stdin_broken();
+    cgi().stdin_broken();
   else
-    cgi_.feed();
+    cgi().feed();
   update_interest();
 }
 
 void Connection::on_cgi_out_event(std::uint32_t events) {
   (void)events;
-  if (state_ == State::closed || cgi_.out_fd() < 0) return;
+  if (state_ == State::closed || !cgi_ || cgi_->out_fd() < 0) return;
   relay_run();
 }
 
@@ -901,12 +902,12 @@ void Connection::relay_run() {
   // A bad header block or a local redirect replaces the response: acted on
   // after the loop, so nothing new starts inside it.
   CgiExchange::Read replaced = CgiExchange::Read::moved;
-  bool ok = cgi_.output().run(
+  bool ok = cgi().output().run(
       [this, &replaced](std::size_t room) {
-        CgiExchange::Read r = cgi_.fill(room);
-        if (r == CgiExchange::Read::moved && state_ == State::cgi_head && cgi_.head_done()) {
+        CgiExchange::Read r = cgi().fill(room);
+        if (r == CgiExchange::Read::moved && state_ == State::cgi_head && cgi().head_done()) {
           state_ = State::relay;
-          status_ = cgi_.status();
+          status_ = cgi().status();
         }
         if (r == CgiExchange::Read::moved && !cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
         switch (r) {
@@ -918,20 +919,21 @@ void Connection::relay_run() {
       },
       [this](const char* data, std::size_t len, std::size_t& written) { return relay_send(data, len, written); });
   if (replaced == CgiExchange::Read::bad_head) {
-    cgi_fail(502, cgi_.failure().c_str());
+    cgi_fail(502, cgi().failure().c_str());
   } else if (replaced == CgiExchange::Read::local_redirect) {
-    internal_redirect(cgi_.redirect_target());
+    internal_redirect(cgi().redirect_target());
   } else if (ok) {
-    if (cgi_.output().pending() == 0) {
-      payload_sent_ = cgi_.payload();
+    if (cgi().output().pending() == 0) {
+      payload_sent_ = cgi().payload();
       if (want_write_) {
         want_write_ = false;
         deadline_ = k_never;
       }
     }
-    if (cgi_.output().done() && state_ == State::relay) {
-      keep_alive_ = cgi_.keep_alive();
-      cgi_.detach();
+    if (cgi().output().done() && state_ == State::relay) {
+      keep_alive_ = cgi_->keep_alive();
+      cgi_->detach();
+      cgi_.reset();  // an idle connection keeps no CGI state or buffers
       finish_response();
       return;
     }
@@ -975,12 +977,17 @@ void Connection::cgi_fail(int status, const char* why) {
 
 void Connection::on_cgi_exit(int wait_status) {
   cgi_exited_ = true;
-  if (cgi_.exited(wait_status)) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
+  if (cgi().exited(wait_status)) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
   update_interest();
 }
 
+CgiExchange& Connection::cgi() {
+  if (!cgi_) cgi_ = std::make_unique<CgiExchange>(w_);
+  return *cgi_;
+}
+
 void Connection::stop_cgi() {
-  cgi_.stop();
+  if (cgi_) cgi_->stop();
   cgi_out_interest_ = 0;  // closing the pipes took them out of the epoll set
   cgi_in_interest_ = 0;
 }

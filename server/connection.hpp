@@ -151,6 +151,8 @@ class Connection {
   void internal_redirect(const std::string& target);
   // Logs why, stops the script and answers status instead.
   void cgi_fail(int status, const char* why);
+  // Returns the CGI exchange, made on first use.
+  CgiExchange& cgi();
   // Stops the script (if any) and forgets its pipes' epoll interest.
   void stop_cgi();
 
@@ -188,16 +190,16 @@ class Connection {
   std::string request_line_;
 
   // CGI
-  CgiExchange cgi_{w_};
+  std::unique_ptr<CgiExchange> cgi_;  // only while a CGI request needs it
   EpollTag cgi_out_tag_{EpollTag::Kind::cgi_out, this};
   EpollTag cgi_in_tag_{EpollTag::Kind::cgi_in, this};
   std::uint32_t cgi_out_interest_ = 0;
   std::uint32_t cgi_in_interest_ = 0;
   bool cgi_exited_ = false;
-  bool head_only_ = false;  // HEAD: discard the body
-  int redirects_ = 0;       // local redirects followed for this request
-  std::string body_chunk_;  // parser output on its way into the exchange's body
-  Route body_route_;        // the script that waits for its body
+  bool head_only_ = false;             // HEAD: discard the body
+  int redirects_ = 0;                  // local redirects followed for this request
+  std::string body_chunk_;             // parser output on its way into the exchange's body
+  std::unique_ptr<Route> body_route_;  // the script that waits for its body
   steady_clock::time_point cgi_deadline_{};
 };
 
