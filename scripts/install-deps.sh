@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --bench    also wrk, nginx-light, lighttpd and strace
 #   scripts/install-deps.sh --runtime  only what the built binary needs to run
 #   scripts/install-deps.sh --fuzz     also clang and libFuzzer for tests/fuzz
+#   scripts/install-deps.sh --browser  also chromium for the demo-site browser test
 set -eu
 
 SUDO=""
@@ -15,13 +16,15 @@ BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-de
 TEST_PKGS="curl systemd util-linux busybox procps python3 media-types php8.2-cgi git mandoc"
 BENCH_PKGS="wrk nginx-light lighttpd strace gnuplot-nox"
 FUZZ_PKGS="clang-14 libfuzzer-14-dev"
+BROWSER_PKGS="chromium"
 
 case "${1:-}" in
   --runtime) PKGS="$RUNTIME_PKGS" ;;
   --bench) PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
   --fuzz) PKGS="$BUILD_PKGS $TEST_PKGS $FUZZ_PKGS" ;;
+  --browser) PKGS="$BUILD_PKGS $TEST_PKGS $BROWSER_PKGS" ;;
   "") PKGS="$BUILD_PKGS $TEST_PKGS" ;;
-  *) echo "usage: $0 [--runtime|--bench|--fuzz]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--runtime|--bench|--fuzz|--browser]" >&2; exit 2 ;;
 esac
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,114 @@
+// The demo site in a real browser: headless Chromium loads every page from
+// filehttpd serving www/, and the pages must load without errors, with the
+// stylesheet applied, the logo decoded, ranges answered and the CGI's
+// variables shown. Skipped, saying why, without /usr/bin/chromium
+// (scripts/install-deps.sh --browser installs it).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include "harness.hpp"
+
+using namespace testing_support;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* k_chromium = "/usr/bin/chromium";
+
+class Browser : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(k_chromium, X_OK) != 0)
+      GTEST_SKIP() << k_chromium << " is missing (scripts/install-deps.sh --browser installs chromium)";
+    port_ = free_port();
+    log_ = dir_.path() + "/access.log";
+    server_ = std::make_unique<Server>(std::vector<std::string>{"--root", std::string(SOURCE_DIR) + "/www", "--listen",
+                                                                "127.0.0.1:" + std::to_string(port_), "--listing",
+                                                                "--access-log", log_});
+    ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
+  }
+  // Loads path in headless Chromium; returns the DOM after scripts ran.
+  // Console messages (which our pages never write) go to console_.
+  std::string load(const std::string& path, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{k_chromium,
+                                  "--headless",
+                                  "--no-sandbox",  // as root in a container there is no sandbox to use
+                                  "--disable-gpu",
+                                  "--no-first-run",
+                                  "--user-data-dir=" + dir_.path() + "/profile",
+                                  "--enable-logging=stderr",
+                                  "--v=0",
+                                  "--virtual-time-budget=5000"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back("http://127.0.0.1:" + std::to_string(port_) + path);
+    RunResult r = run(argv, 90s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (const std::string& line : lines_of(r.err))
+      if (line.find(":CONSOLE") != std::string::npos) console_ += line + "\n";
+    return r.out;
+  }
+  std::string dom(const std::string& path) { return load(path, {"--dump-dom"}); }
+
+  TempDir dir_;
+  int port_ = 0;
+  std::string log_;
+  std::string console_;
+  std::unique_ptr<Server> server_;
+};
+
+// Returns the value of attribute name on the element with id, or "".
+std::string attribute(const std::string& html, const std::string& id, const std::string& name) {
+  std::smatch m;
+  std::regex tag("<[^>]*id=\"" + id + "\"[^>]*>");
+  if (!std::regex_search(html, m, tag)) return "";
+  std::string t = m.str();
+  std::smatch v;
+  if (!std::regex_search(t, v, std::regex(name + "=\"([^\"]*)\""))) return "";
+  return v[1];
+}
+
+}  // namespace
+
+TEST_F(Browser, DemoSiteRendersWithoutErrors) {
+  std::string index = dom("/");
+  EXPECT_EQ(attribute(index, "self-check", "data-problems"), "0") << index;
+  EXPECT_EQ(attribute(index, "self-check", "data-styled"), "yes") << "style.css did not apply";
+  EXPECT_EQ(attribute(index, "self-check", "data-logo-width"), "64") << "the logo did not decode";
+
+  std::string range = dom("/range.html");
+  EXPECT_EQ(attribute(range, "self-check", "data-problems"), "0") << range;
+  EXPECT_EQ(attribute(range, "self-check", "data-styled"), "yes");
+  int partial = 0;
+  for (std::size_t p = 0; (p = range.find("data-status=\"206\"", p)) != std::string::npos; ++p) ++partial;
+  EXPECT_EQ(partial, 2) << range;
+  EXPECT_NE(range.find("bytes 0-31/260000"), std::string::npos) << range;
+
+  std::string cgi = dom("/cgi-bin/hello.sh/extra/path?name=you");
+  EXPECT_NE(cgi.find("Hello from a CGI script."), std::string::npos) << cgi;
+  EXPECT_NE(cgi.find("REQUEST_METHOD=GET"), std::string::npos) << cgi;
+  EXPECT_NE(cgi.find("PATH_INFO=/extra/path"), std::string::npos) << cgi;
+  EXPECT_NE(cgi.find("QUERY_STRING=name=you"), std::string::npos) << cgi;
+
+  std::string listing = dom("/files/");
+  EXPECT_NE(listing.find("numbers.txt"), std::string::npos) << listing;
+
+  std::string shot = std::string(BUILD_DIR) + "/demo-screenshot.png";
+  load("/", {"--window-size=1000,900", "--screenshot=" + shot});
+  EXPECT_GT(read_file(shot).size(), 1000u) << "no screenshot at " << shot;
+  std::cout << "[ info ] screenshot of the demo page: " << shot << "\n";
+
+  EXPECT_EQ(console_, "") << "console messages (the pages write none)";
+  // Every request the browser made was answered with a success status.
+  std::string log = read_file(log_);
+  int requests = 0;
+  for (const std::string& line : lines_of(log)) {
+    ++requests;
+    std::smatch s;
+    ASSERT_TRUE(std::regex_search(line, s, std::regex("\" ([0-9]{3}) "))) << line;
+    int status = std::stoi(s[1]);
+    EXPECT_TRUE(status == 200 || status == 206 || status == 304) << line;
+  }
+  EXPECT_GE(requests, 8) << log;
+}
