@@ -144,6 +144,59 @@ std::string mime_entry(const std::string& key, const toml::node& n,
   return "";
 }
 
+// Fields a rule may not set: framing, connection management and what the server owns.
+bool reserved_field(std::string_view name) {
+  for (std::string_view r : {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
+                             "trailer", "content-range", "date", "server", "etag", "last-modified"})
+    if (name.size() == r.size() && std::equal(name.begin(), name.end(), r.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        }))
+      return true;
+  return false;
+}
+
+// [[headers]]: an array of tables with path = "/prefix" and set = { Name = "value" }.
+std::string header_rules(const std::string& file, const toml::node& node, std::vector<HeaderRule>& out) {
+  const toml::array* arr = node.as_array();
+  if (!arr || !arr->is_array_of_tables()) return where(file, node.source()) + "headers must be [[headers]] tables";
+  out.clear();
+  int index = 0;
+  for (const toml::node& entry : *arr) {
+    ++index;
+    const toml::table& t = *entry.as_table();
+    std::string key = "headers[" + std::to_string(index) + "]";
+    HeaderRule rule;
+    bool have_set = false;
+    for (auto& [sub, value] : t) {
+      std::string sk(sub.str());
+      if (sk == "path") {
+        if (!value.is_string()) return where(file, value.source()) + key + ".path must be a string";
+        rule.path = *value.value<std::string>();
+        if (rule.path.empty() || (rule.path[0] != '/' && rule.path[0] != '*'))
+          return where(file, value.source()) + key + ".path must start with '/' (or be a glob such as \"*.js\")";
+      } else if (sk == "set") {
+        const toml::table* fields = value.as_table();
+        if (!fields) return where(file, value.source()) + key + ".set must be a table of header fields";
+        for (auto& [name, v] : *fields) {
+          std::string n(name.str());
+          if (!is_token(n)) return where(file, name.source()) + key + ".set: '" + n + "' is not a header name";
+          if (reserved_field(n)) return where(file, name.source()) + key + ".set: " + n + " is set by the server";
+          if (!v.is_string() || !is_field_value(*v.value<std::string>()))
+            return where(file, v.source()) + key + ".set." + n + " must be a string without control characters";
+          rule.set.emplace_back(n, *v.value<std::string>());
+        }
+        have_set = true;
+      } else {
+        return where(file, sub.source()) + "unknown key '" + key + "." + sk + "'";
+      }
+    }
+    if (rule.path.empty()) return where(file, entry.source()) + key + " needs a path";
+    if (!have_set) return where(file, entry.source()) + key + " needs a set table";
+    out.push_back(std::move(rule));
+  }
+  return "";
+}
+
 constexpr millis k_min_timeout{100};
 constexpr millis k_max_timeout{24 * 3600 * 1000};
 
@@ -214,6 +267,11 @@ std::string load_config_file(const std::string& path, Config& cfg) {
 
   for (auto& [key, node] : root) {
     std::string k(key.str());
+    if (k == "headers") {
+      std::string err = header_rules(path, node, cfg.header_rules);
+      if (!err.empty()) return err;
+      continue;
+    }
     if (k == "error_pages" || k == "mime") {
       const toml::table* tbl = node.as_table();
       if (!tbl) return where(path, node.source()) + k + " must be a table ([" + k + "])";

@@ -55,6 +55,12 @@ struct CgiConfig {
   std::uint64_t rlimit_nofile = 0;  // open files (RLIMIT_NOFILE)
 };
 
+// One [[headers]] rule: header fields set on file responses whose path matches.
+struct HeaderRule {
+  std::string path;  // a URL path prefix, or a glob when it holds * ? or [ (fnmatch, * crosses '/')
+  std::vector<std::pair<std::string, std::string>> set;  // name, value
+};
+
 struct LogConfig {
   std::string level = "info";
   std::string target = "stderr";  // stderr | syslog | a file path
@@ -75,6 +81,8 @@ struct Config {
   std::map<int, std::string> error_pages;
   // Content types by lower-case extension (without the dot), over the built-in and /etc/mime.types ones.
   std::vector<std::pair<std::string, std::string>> mime_types;
+  // [[headers]] rules, applied in order to file responses (a later rule wins for the same name).
+  std::vector<HeaderRule> header_rules;
   Limits limits;
   CgiConfig cgi;
   unsigned workers = 1;

@@ -16,6 +16,7 @@
 
 #include "cgi_exchange.hpp"
 #include "file_response.hpp"
+#include "header_rules.hpp"
 #include "http_date.hpp"
 #include "listing.hpp"
 #include "log.hpp"
@@ -430,6 +431,8 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
   head_start(plan.status);
   out_.head() += headers;
+  if (!w_.cfg().header_rules.empty() && plan.status != 416)
+    append_rule_headers(w_.cfg().header_rules, cached ? std::string_view(cached->url_path) : route.path, out_.head());
   head_end(plan.with_length, plan.length);
   bool file_bytes = false;
   if (!head_only_) {

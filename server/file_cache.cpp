@@ -51,6 +51,7 @@ std::shared_ptr<const CachedFile> FileCache::refresh(std::string_view key, int f
   entry->st = st;
   entry->validators = make_validators(st);
   entry->content_type = mime_type_for(url_path);
+  entry->url_path = url_path;
   append_file_headers(entry->head_block, entry->content_type, entry->validators);
   append_header(entry->head_block, "Content-Length", static_cast<unsigned long long>(entry->body.size()));
   entry->checked_at = now;

@@ -26,6 +26,7 @@ struct CachedFile {
   struct stat st {};
   Validators validators;
   std::string content_type;
+  std::string url_path;  // the decoded URL path it was opened by (for [[headers]] rules)
   // Content-Type, Last-Modified, ETag, Accept-Ranges and Content-Length lines
   // of a full 200 response, built once per entry.
   std::string head_block;

@@ -27,6 +27,14 @@ class Site : public HttpServerTest {
     RunResult r = run({"python3", "-c", code, file});
     return r.exit_code == 0 ? r.out : "error: " + r.err;
   }
+  // Checks that -t refuses root, listen and toml with a message holding expect
+  // (file:line:col: text, the file name left out).
+  void expect_config_error(const std::string& toml, const std::string& expect) {
+    std::string file = base_.write("bad.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:1\"]\n" + toml);
+    RunResult t = run({FILEHTTPD_BIN, "-t", "-c", file});
+    EXPECT_EQ(t.exit_code, 1) << toml;
+    EXPECT_NE(t.err.find(file + expect), std::string::npos) << toml << "\n" << t.err;
+  }
   std::string config_;
   int files_ = 0;
 };
@@ -203,19 +211,46 @@ TEST_F(Site, MimeTypesBuiltInAndConfigured) {
   for (const auto& [file, type] : expect) put(file, "x");
   start_config("[mime]\n\".foo\" = \"application/x-foo\"\n\".js\" = \"application/javascript\"\n");
   for (const auto& [file, type] : expect) EXPECT_EQ(header(get(std::string("/") + file), "Content-Type"), type) << file;
-  struct Bad {
-    const char* toml;
-    const char* expect;
-  } bad[] = {
-      {"[mime]\n\".x\" = \"not a type\"\n", ":4:8: mime.\".x\" must be a type/subtype"},
-      {"[mime]\n\"x\" = \"a/b\"\n", ":4:7: mime keys must be extensions"},
-      {"[error_pages]\n\"999\" = \"/x.html\"\n", ":4:9: error_pages keys must be status codes from 400 to 599"},
-      {"[error_pages]\n404 = \"x.html\"\n", ":4:7: error_pages.404 must start with '/'"},
-  };
-  for (const Bad& b : bad) {
-    std::string file = base_.write("bad.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:1\"]\n" + b.toml);
-    RunResult t = run({FILEHTTPD_BIN, "-t", "-c", file});
-    EXPECT_EQ(t.exit_code, 1) << b.toml;
-    EXPECT_NE(t.err.find(file + b.expect), std::string::npos) << t.err;
-  }
+  expect_config_error("[mime]\n\".x\" = \"not a type\"\n", ":4:8: mime.\".x\" must be a type/subtype");
+  expect_config_error("[mime]\n\"x\" = \"a/b\"\n", ":4:7: mime keys must be extensions");
+  expect_config_error("[error_pages]\n\"999\" = \"/x.html\"\n",
+                      ":4:9: error_pages keys must be status codes from 400 to 599");
+  expect_config_error("[error_pages]\n404 = \"x.html\"\n", ":4:7: error_pages.404 must start with '/'");
+}
+
+// [[headers]] rules set fields on file responses (200, 206, 304, HEAD), in
+// order, and never on errors; -t names a bad rule with its line.
+TEST_F(Site, HeaderRulesApplyToFileResponses) {
+  put("assets/app.js", "js");
+  put("index.html", "<p>home</p>");
+  put("other.txt", std::string(70000, 'o'));  // over the cache size: served with sendfile
+  start_config(
+      "[[headers]]\npath = \"/assets\"\nset = { \"Cache-Control\" = \"max-age=31536000, immutable\" }\n"
+      "[[headers]]\npath = \"*.html\"\nset = { \"Cache-Control\" = \"no-cache\", \"X-Frame-Options\" = \"DENY\" }\n"
+      "[[headers]]\npath = \"/other.txt\"\nset = { \"X-Robots-Tag\" = \"noindex\" }\n");
+  std::string js = get("/assets/app.js");
+  EXPECT_EQ(header(js, "Cache-Control"), "max-age=31536000, immutable");
+  EXPECT_EQ(header(js, "X-Frame-Options"), "");
+  EXPECT_EQ(header(get("/assets/app.js"), "Cache-Control"), "max-age=31536000, immutable") << "from the cache";
+  std::string html = get("/index.html");
+  EXPECT_EQ(header(html, "Cache-Control"), "no-cache");
+  EXPECT_EQ(header(html, "X-Frame-Options"), "DENY");
+  std::string not_modified = get("/index.html", "If-None-Match: " + header(html, "ETag") + "\r\n");
+  EXPECT_EQ(status_of(not_modified), 304);
+  EXPECT_EQ(header(not_modified, "Cache-Control"), "no-cache");
+  std::string range = get("/other.txt", "Range: bytes=0-9\r\n");
+  EXPECT_EQ(status_of(range), 206);
+  EXPECT_EQ(header(range, "X-Robots-Tag"), "noindex");
+  std::string head = req("HEAD /other.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(header(head, "X-Robots-Tag"), "noindex");
+  EXPECT_EQ(header(get("/assets/missing.js"), "Cache-Control"), "") << "an error response got a rule's fields";
+  const std::string rule = "[[headers]]\npath = \"/a\"\n";
+  expect_config_error(rule + "set = { \"Bad Name\" = \"x\" }\n",
+                      ":5:9: headers[1].set: 'Bad Name' is not a header name");
+  expect_config_error(rule + "set = { \"Content-Length\" = \"1\" }\n",
+                      ":5:9: headers[1].set: Content-Length is set by the server");
+  expect_config_error(rule + "set = { X = 1 }\n", ":5:13: headers[1].set.X must be a string");
+  expect_config_error("[[headers]]\npath = \"a\"\nset = { X = \"1\" }\n", ":4:8: headers[1].path must start with '/'");
+  expect_config_error(rule + "sett = { X = \"1\" }\n", ":5:1: unknown key 'headers[1].sett'");
+  expect_config_error("[[headers]]\nset = { X = \"1\" }\n", ":3:1: headers[1] needs a path");
 }

@@ -1,0 +1,20 @@
+#pragma once
+// [[headers]] rules: which rules match a URL path, and the header lines they add.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.hpp"
+
+namespace filehttpd {
+
+// Returns true when rule applies to the decoded URL path: a prefix that ends
+// at a segment boundary ("/assets" matches "/assets/x.js", not "/assetsx"),
+// or a glob (fnmatch, '*' also crossing '/') when the rule has * ? or [.
+bool rule_matches(const HeaderRule& rule, std::string_view path);
+
+// Appends "Name: value" lines for every rule matching path, in order; for a
+// name set by several rules the last one wins.
+void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view path, std::string& out);
+
+}  // namespace filehttpd
