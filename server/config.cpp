@@ -223,6 +223,7 @@ std::string load_config_file(const std::string& path, Config& cfg) {
       {"listing", boolean("listing", cfg.listing)},
       {"dotfiles", boolean("dotfiles", cfg.dotfiles)},
       {"fallback", string("fallback", cfg.fallback)},
+      {"precompressed", strings("precompressed", cfg.precompressed, true)},
       {"workers", integer("workers", cfg.workers, 1, 256, false)},
       {"shutdown_timeout", duration("shutdown_timeout", cfg.shutdown_timeout, millis(0), k_max_timeout)},
       {"shutdown_delay", duration("shutdown_delay", cfg.shutdown_delay, millis(0), k_max_timeout)},
@@ -303,6 +304,15 @@ std::string load_config_file(const std::string& path, Config& cfg) {
     if (!err.empty()) return where(path, node.source()) + err;
   }
   cfg.profile = profile_name == "classic" ? Profile::classic : Profile::http;
+  for (std::size_t i = 0; i < cfg.precompressed.size(); ++i) {
+    const std::string& c = cfg.precompressed[i];
+    const toml::node* n = root.at_path("precompressed").node();
+    std::string at = where(path, n ? n->source() : toml::source_region{});
+    if (c != "br" && c != "zstd" && c != "gzip")
+      return at + "precompressed entries must be br, zstd or gzip, not '" + c + "'";
+    for (std::size_t j = 0; j < i; ++j)
+      if (cfg.precompressed[j] == c) return at + "precompressed lists '" + c + "' twice";
+  }
   if (!cfg.health_path.empty() && cfg.health_path[0] != '/') {
     const toml::node* n = root.at_path("health.path").node();
     return where(path, n ? n->source() : toml::source_region{}) + "health.path must start with '/'";

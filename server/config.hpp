@@ -83,6 +83,8 @@ struct Config {
   std::vector<std::pair<std::string, std::string>> mime_types;
   // [[headers]] rules, applied in order to file responses (a later rule wins for the same name).
   std::vector<HeaderRule> header_rules;
+  // Precompressed sidecars to look for (br, zstd, gzip), in our order of preference; empty: off.
+  std::vector<std::string> precompressed;
   Limits limits;
   CgiConfig cgi;
   unsigned workers = 1;

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "cgi_exchange.hpp"
+#include "content_coding.hpp"
 #include "file_response.hpp"
 #include "header_rules.hpp"
 #include "http_date.hpp"
@@ -360,7 +361,8 @@ void Connection::dispatch_http(Request& req, int depth) {
     respond_health(get_or_head);
     return;
   }
-  if (get_or_head && depth == 0) {
+  bool negotiate = get_or_head && !w_.cfg().precompressed.empty();
+  if (get_or_head && depth == 0 && !negotiate) {
     if (auto hit = w_.cache().lookup(key, w_.now())) {
       Route none;
       respond_file(req, none, std::move(hit));
@@ -370,6 +372,10 @@ void Connection::dispatch_http(Request& req, int depth) {
   Route r = w_.router().route(req);
   switch (r.kind) {
     case RouteKind::file: {
+      if (negotiate) {
+        respond_precompressed(req, r);
+        return;
+      }
       std::shared_ptr<const CachedFile> cached;
       // A fallback answers for a path that does not exist: never cached under it.
       if (depth == 0 && !r.fallback) cached = w_.cache().refresh(key, r.fd.get(), r.st, r.path, w_.now());
@@ -407,7 +413,38 @@ void Connection::head_end(bool with_body_length, std::uint64_t length) {
   out_.add_mem(out_.head());
 }
 
-void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached) {
+void Connection::respond_precompressed(const Request& req, Route& route) {
+  // A sidecar (app.js.br, .zst, .gz) counts when it is a regular file no older than the file itself.
+  const std::vector<std::string>& prefs = w_.cfg().precompressed;
+  std::vector<Route> sidecars(prefs.size());
+  unsigned available = 0;
+  for (std::size_t i = 0; i < prefs.size(); ++i) {
+    Route v = w_.router().open_static(route.path + std::string(coding_suffix(prefs[i])));
+    const timespec& a = v.st.st_mtim;
+    const timespec& b = route.st.st_mtim;
+    if (v.kind != RouteKind::file || a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)) continue;
+    available |= 1u << i;
+    sidecars[i] = std::move(v);
+  }
+  CodingChoice choice = choose_coding(req.find("Accept-Encoding"), prefs, available);
+  if (choice.not_acceptable) {
+    respond_error(406, false);
+    return;
+  }
+  FileVariant variant;
+  variant.url_path = route.path;
+  variant.content_type = mime_type_for(route.path);
+  if (available) variant.headers = "Vary: Accept-Encoding\r\n";
+  if (choice.index < 0) {
+    respond_file(req, route, nullptr, &variant);
+    return;
+  }
+  variant.headers += "Content-Encoding: " + prefs[static_cast<std::size_t>(choice.index)] + "\r\n";
+  respond_file(req, sidecars[static_cast<std::size_t>(choice.index)], nullptr, &variant);
+}
+
+void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached,
+                              const FileVariant* variant) {
   Validators local;
   FileFacts facts;
   if (cached) {
@@ -419,7 +456,7 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
     local = make_validators(route.st);
     facts.validators = &local;
     facts.size = static_cast<std::uint64_t>(route.st.st_size);
-    facts.content_type = mime_type_for(route.path);
+    facts.content_type = variant ? std::string_view(variant->content_type) : mime_type_for(route.path);
     out_.set_file(std::move(route.fd));
   }
   static std::string headers;  // reused: a worker is one thread
@@ -431,8 +468,11 @@ void Connection::respond_file(const Request& req, Route& route, std::shared_ptr<
   }
   head_start(plan.status);
   out_.head() += headers;
-  if (!w_.cfg().header_rules.empty() && plan.status != 416)
-    append_rule_headers(w_.cfg().header_rules, cached ? std::string_view(cached->url_path) : route.path, out_.head());
+  if (variant) out_.head() += variant->headers;
+  if (!w_.cfg().header_rules.empty() && plan.status != 416) {
+    std::string_view path = variant ? std::string_view(variant->url_path) : route.path;
+    append_rule_headers(w_.cfg().header_rules, cached ? std::string_view(cached->url_path) : path, out_.head());
+  }
   head_end(plan.with_length, plan.length);
   bool file_bytes = false;
   if (!head_only_) {

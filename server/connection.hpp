@@ -28,6 +28,13 @@ inline constexpr std::size_t k_read_chunk = 16 * 1024;
 // Longest a closing connection waits for the peer to finish sending.
 inline constexpr std::chrono::milliseconds k_linger_timeout{2000};
 
+// A file answered in a negotiated encoding.
+struct FileVariant {
+  std::string headers;  // Vary, Content-Encoding
+  std::string_view content_type;
+  std::string_view url_path;
+};
+
 class Connection {
  public:
   enum class State {
@@ -100,7 +107,13 @@ class Connection {
   const std::string& peer_string();
 
   // 200/206/304/412/416 for a file, from the cache entry when given.
-  void respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached);
+  // (variant: a precompressed sidecar or a negotiated identity answer, with
+  // its extra header lines, the original's type and URL path)
+  void respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached,
+                    const FileVariant* variant = nullptr);
+  // GET/HEAD of a file with precompressed on: picks the sidecar or the file
+  // itself from Accept-Encoding (406 when nothing acceptable exists).
+  void respond_precompressed(const Request& req, Route& route);
   // An HTML listing of route's directory.
   void respond_listing(const Request& req, Route& route);
   // An error response (bare in classic, HTML in http); close ends keep-alive.

@@ -706,7 +706,7 @@ TEST_F(Cgi, FloodToNonReadingClientKeepsMemoryBounded) {
 }
 
 TEST_F(Cgi, GrandchildHoldingStdoutDoesNotHoldResponse) {
-  put("bg.sh", "#!/bin/sh\nsleep 100 &\nprintf 'Content-Type: text/plain\\r\\n\\r\\ndone'\n", 0755);
+  put("bg.sh", "#!/bin/sh\nsleep 100.0017 &\nprintf 'Content-Type: text/plain\\r\\n\\r\\ndone'\n", 0755);
   start({"--cgi-timeout", "1s", "--shutdown-timeout", "500ms"});
   auto t0 = std::chrono::steady_clock::now();
   std::string r = req("GET /bg.sh HTTP/1.0\r\n\r\n");
@@ -714,7 +714,7 @@ TEST_F(Cgi, GrandchildHoldingStdoutDoesNotHoldResponse) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
   server_->signal(SIGTERM);
   EXPECT_EQ(server_->wait_exit(4s), 0);
-  EXPECT_TRUE(wait_until([&] { return pids_with_cmdline("sleep 100").empty(); }, 2s))
+  EXPECT_TRUE(wait_until([&] { return pids_with_cmdline("sleep 100.0017").empty(); }, 2s))
       << "the script's background child outlived the server";
 }
 

@@ -254,3 +254,62 @@ TEST_F(Site, HeaderRulesApplyToFileResponses) {
   expect_config_error(rule + "sett = { X = \"1\" }\n", ":5:1: unknown key 'headers[1].sett'");
   expect_config_error("[[headers]]\nset = { X = \"1\" }\n", ":3:1: headers[1] needs a path");
 }
+
+// Precompressed sidecars: the preferred acceptable one is sent with
+// Content-Encoding, the original's type, Vary and its own validators; ranges
+// and conditionals work on its bytes; q=0 refuses; nothing acceptable is 406.
+TEST_F(Site, PrecompressedSidecars) {
+  std::string js = "console.log('a demo script');\n";
+  for (int i = 0; i < 50; ++i) js += "// padding line " + std::to_string(i) + "\n";
+  put("app.js", js);
+  put("app.js.br", "BROTLI-BYTES");
+  put("app.js.zst", "ZSTD-BYTES");
+  RunResult gz = run({"sh", "-c", "gzip -9 -n -c " + root_ + "/app.js > " + root_ + "/app.js.gz"});
+  ASSERT_EQ(gz.exit_code, 0) << gz.err;
+  put("plain.txt", "no sidecars");
+  put("old.css", "body{}");
+  put("old.css.gz", "stale");
+  // The sidecar is older than its file: ignored.
+  RunResult touch = run({"touch", "-d", "2001-01-01", root_ + "/old.css.gz"});
+  ASSERT_EQ(touch.exit_code, 0);
+  start_config("precompressed = [\"br\", \"zstd\", \"gzip\"]\n");
+  auto fetch = [&](const std::string& path, const std::string& extra) { return get(path, extra); };
+  std::string br = fetch("/app.js", "Accept-Encoding: gzip, deflate, br, zstd\r\n");
+  EXPECT_EQ(status_of(br), 200);
+  EXPECT_EQ(header(br, "Content-Encoding"), "br");
+  EXPECT_EQ(header(br, "Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(header(br, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(body_of(br), "BROTLI-BYTES");
+  EXPECT_EQ(body_of(fetch("/app.js", "Accept-Encoding: gzip;q=0.5, zstd\r\n")), "ZSTD-BYTES");
+  EXPECT_EQ(header(fetch("/app.js", "Accept-Encoding: br;q=0, gzip\r\n"), "Content-Encoding"), "gzip");
+  std::string plain = fetch("/app.js", "");
+  EXPECT_EQ(header(plain, "Content-Encoding"), "");
+  EXPECT_EQ(header(plain, "Vary"), "Accept-Encoding") << "the identity answer of a file with variants varies too";
+  EXPECT_EQ(body_of(plain), js);
+  EXPECT_NE(header(plain, "ETag"), header(br, "ETag"));
+  // curl decodes the real gzip sidecar back to the file.
+  RunResult decoded = curl({"--compressed", "-H", "Accept-Encoding: gzip", url_ + "/app.js"});
+  EXPECT_EQ(decoded.out, js);
+  // Conditionals and ranges over the variant's bytes; HEAD agrees with GET.
+  std::string again = fetch("/app.js", "Accept-Encoding: br\r\nIf-None-Match: " + header(br, "ETag") + "\r\n");
+  EXPECT_EQ(status_of(again), 304);
+  EXPECT_EQ(header(again, "Vary"), "Accept-Encoding");
+  std::string part = fetch("/app.js", "Accept-Encoding: br\r\nRange: bytes=0-5\r\n");
+  EXPECT_EQ(status_of(part), 206);
+  EXPECT_EQ(body_of(part), "BROTLI");
+  EXPECT_EQ(header(part, "Content-Range"), "bytes 0-5/12");
+  std::string head = req("HEAD /app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(header(head, "Content-Encoding"), "br");
+  EXPECT_EQ(header(head, "Content-Length"), "12");
+  // Nothing acceptable.
+  EXPECT_EQ(status_of(fetch("/app.js", "Accept-Encoding: deflate, identity;q=0\r\n")), 406);
+  // No sidecar, or a stale one: the file itself; a sidecar by its own name is a plain file.
+  std::string none = fetch("/plain.txt", "Accept-Encoding: br, gzip\r\n");
+  EXPECT_EQ(body_of(none), "no sidecars");
+  EXPECT_EQ(header(none, "Vary"), "");
+  EXPECT_EQ(body_of(fetch("/old.css", "Accept-Encoding: gzip\r\n")), "body{}");
+  std::string direct = fetch("/app.js.br", "Accept-Encoding: br\r\n");
+  EXPECT_EQ(body_of(direct), "BROTLI-BYTES");
+  EXPECT_EQ(header(direct, "Content-Encoding"), "");
+  expect_config_error("precompressed = [\"br\", \"lzma\"]\n", ":3:17: precompressed entries must be br, zstd or gzip");
+}
