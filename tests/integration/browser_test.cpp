@@ -1,8 +1,8 @@
 // The demo site in a real browser: headless Chromium loads every page from
 // filehttpd serving www/, and the pages must load without errors, with the
-// stylesheet applied, the logo decoded, ranges answered and the CGI's
-// variables shown. Skipped, saying why, without /usr/bin/chromium
-// (scripts/install-deps.sh --browser installs it).
+// stylesheet applied, the logo decoded, ranges answered, the CGI's
+// variables shown, and a deep link answered by the fallback rendered whole. Skipped, saying why, without
+// /usr/bin/chromium (scripts/install-deps.sh --browser installs it).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -26,7 +26,7 @@ class Browser : public ::testing::Test {
     log_ = dir_.path() + "/access.log";
     server_ = std::make_unique<Server>(std::vector<std::string>{"--root", std::string(SOURCE_DIR) + "/www", "--listen",
                                                                 "127.0.0.1:" + std::to_string(port_), "--listing",
-                                                                "--access-log", log_});
+                                                                "--fallback", "/index.html", "--access-log", log_});
     ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
   }
   // Loads path in headless Chromium; returns the DOM after scripts ran.
@@ -90,6 +90,13 @@ TEST_F(Browser, DemoSiteRendersWithoutErrors) {
   EXPECT_NE(cgi.find("REQUEST_METHOD=GET"), std::string::npos) << cgi;
   EXPECT_NE(cgi.find("PATH_INFO=/extra/path"), std::string::npos) << cgi;
   EXPECT_NE(cgi.find("QUERY_STRING=name=you"), std::string::npos) << cgi;
+
+  // A deep link of a single-page app (the fallback) renders the page whole.
+  std::string deep = dom("/app/route/7");
+  EXPECT_NE(deep.find("<title>filehttpd demo</title>"), std::string::npos) << deep;
+  EXPECT_EQ(attribute(deep, "self-check", "data-problems"), "0") << deep;
+  EXPECT_EQ(attribute(deep, "self-check", "data-styled"), "yes");
+  EXPECT_EQ(attribute(deep, "self-check", "data-logo-width"), "64");
 
   std::string listing = dom("/files/");
   EXPECT_NE(listing.find("numbers.txt"), std::string::npos) << listing;
