@@ -28,10 +28,6 @@ std::string header_to_env(std::string_view name) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 bool is_hop_by_hop(std::string_view name) {
   static const char* const k_hop[] = {"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
                                       "TE",         "Trailer",    "Upgrade"};

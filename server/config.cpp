@@ -148,10 +148,7 @@ std::string mime_entry(const std::string& key, const toml::node& n,
 bool reserved_field(std::string_view name) {
   for (std::string_view r : {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
                              "trailer", "content-range", "date", "server", "etag", "last-modified"})
-    if (name.size() == r.size() && std::equal(name.begin(), name.end(), r.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        }))
-      return true;
+    if (iequals(name, r)) return true;
   return false;
 }
 

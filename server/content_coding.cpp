@@ -10,10 +10,6 @@ namespace filehttpd {
 
 namespace {
 
-bool same(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // The q-value Accept-Encoding gives coding: its own entry, else "*", else
 // none_q (-1 when the header names neither).
 double q_for(const std::vector<std::string_view>& items, std::string_view coding) {
@@ -29,7 +25,7 @@ double q_for(const std::vector<std::string_view>& items, std::string_view coding
       if (pos == std::string::npos) pos = params.find("Q=");
       if (pos != std::string::npos) q = std::strtod(params.c_str() + pos + 2, nullptr);
     }
-    if (same(name, coding)) return q;
+    if (iequals(name, coding)) return q;
     if (name == "*") star = q;
   }
   return star;
@@ -62,7 +58,7 @@ CodingChoice choose_coding(const std::string* accept_encoding, const std::vector
   // Identity is acceptable unless refused by name, or by "*;q=0" without being named.
   double identity = q_for(items, "identity");
   bool named = false;
-  for (std::string_view item : items) named = named || same(item.substr(0, item.find(';')), "identity");
+  for (std::string_view item : items) named = named || iequals(item.substr(0, item.find(';')), "identity");
   if (identity < 0) identity = 1;
   if (!named && q_for(items, "*") == 0) identity = 0;
   if (c.index >= 0 && identity > best) c.index = -1;  // the plain file is preferred

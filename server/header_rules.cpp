@@ -1,8 +1,8 @@
 #include "header_rules.hpp"
 
 #include <fnmatch.h>
-#include <strings.h>
 
+#include "http_parser.hpp"
 #include "response.hpp"
 
 namespace filehttpd {
@@ -21,7 +21,7 @@ void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view 
     for (const auto& field : rule.set) {
       bool replaced = false;
       for (auto& f : fields) {
-        if (strcasecmp(f->first.c_str(), field.first.c_str()) == 0) {
+        if (iequals(f->first, field.first)) {
           f = &field;
           replaced = true;
         }

@@ -34,6 +34,10 @@ constexpr std::size_t k_max_method_probe = 32;
 
 }  // namespace
 
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
 bool is_tchar(char c) {
   return k_tchar[static_cast<unsigned char>(c)];
 }
@@ -50,10 +54,7 @@ bool split_absolute_form(std::string_view target, std::string& authority, std::s
   std::size_t scheme_end = target.find("://");
   if (scheme_end == std::string_view::npos) return false;
   std::string_view scheme = target.substr(0, scheme_end);
-  auto is = [&](std::string_view name) {
-    return scheme.size() == name.size() && strncasecmp(scheme.data(), name.data(), name.size()) == 0;
-  };
-  if (!is("http") && !is("https")) return false;
+  if (!iequals(scheme, "http") && !iequals(scheme, "https")) return false;
   std::string_view rest = target.substr(scheme_end + 3);
   std::size_t end = rest.find_first_of("/?#");
   authority.assign(rest.substr(0, end));
@@ -85,17 +86,14 @@ TransferCodingCheck check_transfer_codings(std::string_view value, bool http10) 
   }
   if (codings.empty()) return {400, "empty Transfer-Encoding"};
   static constexpr std::string_view k_known[] = {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"};
-  auto same = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-  };
   for (std::size_t i = 0; i < codings.size(); ++i) {
     bool known = false;
-    for (std::string_view k : k_known) known = known || same(codings[i], k);
+    for (std::string_view k : k_known) known = known || iequals(codings[i], k);
     if (!known) return {501, "unknown transfer coding"};
-    if (same(codings[i], "chunked") && i + 1 != codings.size())
+    if (iequals(codings[i], "chunked") && i + 1 != codings.size())
       return {400, "chunked is not the final transfer coding"};
   }
-  if (!same(codings.back(), "chunked")) return {400, "chunked is not the final transfer coding"};
+  if (!iequals(codings.back(), "chunked")) return {400, "chunked is not the final transfer coding"};
   return {};
 }
 
@@ -123,7 +121,7 @@ std::string_view rejection_reason(llhttp_errno_t err) {
 const std::string* Request::find(std::string_view name) const {
   for (std::size_t i = 0; i < header_count; ++i) {
     const Header& h = headers[i];
-    if (h.name.size() == name.size() && strncasecmp(h.name.data(), name.data(), name.size()) == 0) return &h.value;
+    if (iequals(h.name, name)) return &h.value;
   }
   return nullptr;
 }
@@ -286,10 +284,10 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   std::string te;  // every Transfer-Encoding field, as one list
   for (std::size_t i = 0; i < r.header_count; ++i) {
     Header& h = r.headers[i];
-    if (strcasecmp(h.name.c_str(), "Host") == 0) {
+    if (iequals(h.name, "Host")) {
       ++hosts;
       host = &h;
-    } else if (strcasecmp(h.name.c_str(), "Transfer-Encoding") == 0) {
+    } else if (iequals(h.name, "Transfer-Encoding")) {
       if (!te.empty()) te += ',';
       te += h.value.empty() ? " " : h.value;
     }

@@ -35,6 +35,9 @@ struct Request {
   void clear();
 };
 
+// Returns true when a and b are equal but for ASCII letter case (field names, tokens).
+bool iequals(std::string_view a, std::string_view b);
+
 // Returns true when c is a tchar of RFC 9110 section 5.6.2 (the bytes of a token).
 bool is_tchar(char c);
 
