@@ -1,9 +1,5 @@
 #include "content_coding.hpp"
 
-#include <strings.h>
-
-#include <cstdlib>
-
 #include "http_parser.hpp"
 
 namespace filehttpd {
@@ -11,22 +7,13 @@ namespace filehttpd {
 namespace {
 
 // The q-value Accept-Encoding gives coding: its own entry, else "*", else
-// none_q (-1 when the header names neither).
+// -1 when the header names neither.
 double q_for(const std::vector<std::string_view>& items, std::string_view coding) {
   double star = -1;
   for (std::string_view item : items) {
-    std::size_t semi = item.find(';');
-    std::string_view name = item.substr(0, semi);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-    double q = 1;
-    if (semi != std::string_view::npos) {
-      std::string params(item.substr(semi + 1));
-      std::size_t pos = params.find("q=");
-      if (pos == std::string::npos) pos = params.find("Q=");
-      if (pos != std::string::npos) q = std::strtod(params.c_str() + pos + 2, nullptr);
-    }
-    if (iequals(name, coding)) return q;
-    if (name == "*") star = q;
+    WeightedItem w = parse_weighted_item(item);
+    if (iequals(w.name, coding)) return w.q;
+    if (w.name == "*") star = w.q;
   }
   return star;
 }
@@ -55,12 +42,10 @@ CodingChoice choose_coding(const std::string* accept_encoding, const std::vector
       c.index = static_cast<int>(i);
     }
   }
-  // Identity is acceptable unless refused by name, or by "*;q=0" without being named.
+  // Identity is acceptable unless refused by name, or by "*;q=0" without being named
+  // (q_for gives the "*" weight to a coding the header does not name).
   double identity = q_for(items, "identity");
-  bool named = false;
-  for (std::string_view item : items) named = named || iequals(item.substr(0, item.find(';')), "identity");
   if (identity < 0) identity = 1;
-  if (!named && q_for(items, "*") == 0) identity = 0;
   if (c.index >= 0 && identity > best) c.index = -1;  // the plain file is preferred
   if (c.index < 0 && identity <= 0) c.not_acceptable = true;
   return c;

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
 namespace filehttpd {
@@ -36,6 +37,25 @@ constexpr std::size_t k_max_method_probe = 32;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+WeightedItem parse_weighted_item(std::string_view item) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  WeightedItem w;
+  std::size_t semi = item.find(';');
+  w.name = trim(item.substr(0, semi));
+  while (semi != std::string_view::npos) {
+    std::size_t next = item.find(';', semi + 1);
+    std::string_view param = trim(item.substr(semi + 1, next == std::string_view::npos ? next : next - semi - 1));
+    if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
+      w.q = std::strtod(std::string(param.substr(2)).c_str(), nullptr);
+    semi = next;
+  }
+  return w;
 }
 
 bool is_tchar(char c) {

@@ -54,6 +54,15 @@ bool split_absolute_form(std::string_view target, std::string& authority, std::s
 // to out, each without surrounding white space; empty items are skipped.
 void append_list_items(std::string_view value, std::vector<std::string_view>& out);
 
+// One item of a weighted list (Accept, Accept-Encoding): its name and q.
+struct WeightedItem {
+  std::string_view name;  // without parameters or surrounding white space
+  double q = 1;           // the "q" parameter (any case), 1 when absent
+};
+
+// Splits one list item ("gzip;q=0.5", "text/html; level=1; q=0.2") into name and weight.
+WeightedItem parse_weighted_item(std::string_view item);
+
 // The verdict on a request's Transfer-Encoding (RFC 9112 sections 6.1 and 6.3).
 struct TransferCodingCheck {
   int status = 0;  // 0: acceptable; 400: not framable; 501: a coding we do not know

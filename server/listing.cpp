@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 
 #include "http_date.hpp"
+#include "http_parser.hpp"
 #include "path.hpp"
 
 namespace filehttpd {
@@ -35,14 +35,11 @@ double accept_q(std::string_view accept, std::string_view type) {
   double best = -1;
   int best_rank = -1;
   std::string_view major = type.substr(0, type.find('/'));
-  while (!accept.empty()) {
-    std::size_t comma = accept.find(',');
-    std::string_view item = accept.substr(0, comma);
-    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-    std::size_t semi = item.find(';');
-    std::string_view range = item.substr(0, semi);
-    while (!range.empty() && (range.front() == ' ' || range.front() == '\t')) range.remove_prefix(1);
-    while (!range.empty() && (range.back() == ' ' || range.back() == '\t')) range.remove_suffix(1);
+  std::vector<std::string_view> items;
+  append_list_items(accept, items);
+  for (std::string_view item : items) {
+    WeightedItem w = parse_weighted_item(item);
+    std::string_view range = w.name;
     int rank = -1;
     if (range == type)
       rank = 2;
@@ -51,13 +48,7 @@ double accept_q(std::string_view accept, std::string_view type) {
     else if (range == "*/*")
       rank = 0;
     if (rank < best_rank || rank < 0) continue;
-    double q = 1;
-    if (semi != std::string_view::npos) {
-      std::string params(item.substr(semi + 1));
-      std::size_t qpos = params.find("q=");
-      if (qpos != std::string::npos) q = std::strtod(params.c_str() + qpos + 2, nullptr);
-    }
-    best = q;
+    best = w.q;
     best_rank = rank;
   }
   return best;

@@ -312,3 +312,24 @@ TEST(RequestParser, RejectionReasonsAreOurs) {
     EXPECT_EQ(p.error_reason(), r.reason) << r.in;
   }
 }
+
+TEST(WeightedItems, Table) {
+  struct Row {
+    const char* in;
+    const char* name;
+    double q;
+  } rows[] = {
+      {"gzip", "gzip", 1},
+      {"gzip;q=0.5", "gzip", 0.5},
+      {" br ; q=0 ", "br", 0},
+      {"text/html; level=1; q=0.2", "text/html", 0.2},
+      {"text/html;level=1", "text/html", 1},
+      {"*;Q=0.7", "*", 0.7},
+      {"a;qq=0.1", "a", 1},
+  };
+  for (const Row& r : rows) {
+    WeightedItem w = parse_weighted_item(r.in);
+    EXPECT_EQ(w.name, r.name) << r.in;
+    EXPECT_DOUBLE_EQ(w.q, r.q) << r.in;
+  }
+}
