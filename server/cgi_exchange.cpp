@@ -50,14 +50,14 @@ void CgiExchange::stop() {
     child_ = nullptr;
   }
   out_fd_.reset();
-  close_stdin();
+  end_stdin();
   active_ = false;
 }
 
 bool CgiExchange::exited(int wait_status) {
   child_ = nullptr;
   if (WIFSIGNALED(wait_status)) spdlog::info("{} killed by signal {}", label_, WTERMSIG(wait_status));
-  close_stdin();  // whatever of the body it did not read is dropped
+  end_stdin();  // whatever of the body it did not read is dropped
   return static_cast<bool>(out_fd_);
 }
 
@@ -67,18 +67,14 @@ void CgiExchange::detach() {
     child_ = nullptr;
   }
   out_fd_.reset();
-  close_stdin();
+  end_stdin();
   active_ = false;
 }
 
-void CgiExchange::close_stdin() {
+void CgiExchange::end_stdin() {
   in_fd_.reset();
   body_.clear();
   feed_.reset();
-}
-
-void CgiExchange::stdin_broken() {
-  close_stdin();
 }
 
 void CgiExchange::feed() {
@@ -111,7 +107,7 @@ void CgiExchange::feed() {
           return IoStep::failed;
         }
       });
-  if (feed_.done() || feed_.failed) close_stdin();
+  if (feed_.done() || feed_.failed) end_stdin();
 }
 
 CgiExchange::Read CgiExchange::fill(std::size_t room) {

@@ -66,8 +66,8 @@ class CgiExchange {
 
   // Feeds the body into stdin until the pipe is full or the body is in (then stdin closes).
   void feed();
-  // The stdin pipe reported an error: the script closed it; the rest of the body is dropped.
-  void stdin_broken();
+  // Closes stdin (the feed is over, or the script closed its end); what is left of the body is dropped.
+  void end_stdin();
   // One read of at most room bytes of output, framed into output().buf.
   Read fill(std::size_t room);
   // The output is over (EOF, or the script exited and a grandchild holds the
@@ -106,7 +106,6 @@ class CgiExchange {
   void frame_body(const char* data, std::size_t len);
   // Ends the framing: the last chunk; a body shorter than its Content-Length ends keep-alive.
   void finish_framing();
-  void close_stdin();
 
   Worker& w_;
   std::string label_;

@@ -799,7 +799,7 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
   deadline_ = w_.now() + cfg.limits.body_timeout;
   set_state(State::read_body);
   if (const std::string* expect = req.find("Expect");
-      expect && req.version_minor >= 1 && strcasecmp(expect->c_str(), "100-continue") == 0) {
+      expect && req.version_minor >= 1 && iequals(*expect, "100-continue")) {
     static const char k_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     if (send(fd_.get(), k_continue, sizeof k_continue - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
       close_now();
@@ -811,6 +811,7 @@ void Connection::start_cgi(Request& req, Route& route, int depth) {
 
 void Connection::collect_body() {
   const Config& cfg = w_.cfg();
+  bool whole = false;
   while (state_ == State::read_body && in_off_ < in_.size()) {
     std::size_t used = 0;
     body_chunk_.clear();
@@ -835,14 +836,8 @@ void Connection::collect_body() {
       return;
     }
     if (ev == ParseEvent::message_done) {
-      if (in_off_ >= in_.size()) {
-        in_.clear();
-        in_off_ = 0;
-      }
-      Route route = std::move(*body_route_);
-      body_route_.reset();
-      spawn_script(parser_.request(), route, true);
-      return;
+      whole = true;
+      break;
     }
     if (used == 0) break;
   }
@@ -851,6 +846,11 @@ void Connection::collect_body() {
     in_off_ = 0;
   }
   if (body_chunk_.capacity() > k_read_chunk * 4) body_chunk_ = std::string();
+  if (whole) {
+    Route route = std::move(*body_route_);
+    body_route_.reset();
+    spawn_script(parser_.request(), route, true);
+  }
 }
 
 void Connection::refuse_body(int status) {
@@ -896,7 +896,6 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
   shape.head_only = head_only_;
   shape.version_minor = req.version_minor;
   shape.keep_alive = keep_alive_;
-  if (!body) cgi().body().clear();
   int err = cgi().start(spec, this, shape, peer_string() + ": CGI " + log_escaped(req.target));
   if (err != 0) {
     spdlog::warn("{}: cannot run {}: {}", peer_string(), log_escaped(spec.program), std::strerror(err));
@@ -928,7 +927,7 @@ void Connection::spawn_script(Request& req, Route& route, bool body) {
 void Connection::on_cgi_in_event(std::uint32_t events) {
   if (state_ == State::closed || !cgi_ || cgi_->in_fd() < 0) return;
   if (events & EPOLLERR)
-    cgi().stdin_broken();
+    cgi().end_stdin();  // the script closed its stdin
   else
     cgi().feed();
   update_interest();
