@@ -1,23 +1,20 @@
 #pragma once
-// One client connection: an explicit state machine. interest() derives the
-// epoll interest from the state; every transition goes through set_state().
+// One client connection: an explicit state machine over the socket, its
+// buffers, deadlines, linger and close. interest() derives the epoll interest
+// from the state. The Exchange answers each request; the connection sends
+// what it queues, or relays a CGI's output (connection_cgi.cpp).
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "byte_pump.hpp"
-#include "cgi.hpp"
 #include "cgi_exchange.hpp"
-#include "file_cache.hpp"
+#include "exchange.hpp"
 #include "http_parser.hpp"
 #include "output_queue.hpp"
-#include "request_body.hpp"
-#include "router.hpp"
 #include "unique_fd.hpp"
 #include "worker.hpp"
 
@@ -25,17 +22,12 @@ namespace filehttpd {
 
 // Size of one recv() into the input buffer.
 inline constexpr std::size_t k_read_chunk = 16 * 1024;
+// A deadline that never comes.
+inline constexpr auto k_never = steady_clock::time_point::max();
 // Longest a closing connection waits for the peer to finish sending.
 inline constexpr std::chrono::milliseconds k_linger_timeout{2000};
 
-// A file answered in a negotiated encoding.
-struct FileVariant {
-  std::string headers;  // Vary, Content-Encoding
-  std::string_view content_type;
-  std::string_view url_path;
-};
-
-class Connection {
+class Connection final : private ExchangeHost {
  public:
   enum class State {
     read_request,  // waiting for (the rest of) a request head
@@ -83,8 +75,10 @@ class Connection {
   std::uint32_t interest() const;
   // Applies interest() (and the CGI pipes' interest) to epoll when it changed.
   void update_interest();
+  // Applies the CGI pipes' wanted readiness to epoll (connection_cgi.cpp).
+  void update_pipe_interest();
 
-  // One recv() into the worker's buffer, then parse, pump a body or linger.
+  // One recv() into the worker's buffer, then parse, collect a body or linger.
   void read_socket();
   // Parses fresh bytes, keeping what is not consumed in in_.
   void feed_bytes(const char* data, std::size_t len);
@@ -92,45 +86,14 @@ class Connection {
   void process_buffered();
   // Runs requests found in data while in read_request. Returns bytes consumed.
   std::size_t process(const char* data, std::size_t len);
-  // Parses the body bytes in in_ into body_; runs the script once the body is whole.
-  void collect_body();
-  // Answers status for a body that will not reach its script (400, 408, 413, 500).
-  void refuse_body(int status);
-  // A request head is complete: answer it by profile.
-  void handle_request();
-  // The classic contract: file, CGI raw passthrough, or a bare status.
-  void handle_classic(Request& req);
-  // http profile checks (version, Host, body size), then dispatch_http().
-  void handle_http(Request& req);
-  // Cache or router, then the matching respond_*; depth counts CGI internal redirects.
-  void dispatch_http(Request& req, int depth);
-  const std::string& peer_string();
 
-  // 200/206/304/412/416 for a file, from the cache entry when given.
-  // (variant: a precompressed sidecar or a negotiated identity answer, with
-  // its extra header lines, the original's type and URL path)
-  void respond_file(const Request& req, Route& route, std::shared_ptr<const CachedFile> cached,
-                    const FileVariant* variant = nullptr);
-  // GET/HEAD of a file with precompressed on: picks the sidecar or the file
-  // itself from Accept-Encoding (406 when nothing acceptable exists).
-  void respond_precompressed(const Request& req, Route& route);
-  // An HTML listing of route's directory.
-  void respond_listing(const Request& req, Route& route);
-  // An error response (bare in classic, HTML in http); close ends keep-alive.
-  void respond_error(int status, bool close, const Route* route = nullptr);
-  // The health path: 200 while serving, 503 once stopping; 405 for other methods.
-  void respond_health(bool get_or_head);
-  // A redirect to location.
-  void respond_redirect(int status, const std::string& location);
-  // Ends a started head with the HTML in *scratch_ as its body (none for HEAD) and sends.
-  void send_html();
-  // Runs a CGI route: at once without a body, else after collecting it (read_body).
-  void start_cgi(Request& req, Route& route, int depth);
-  // Spawns the script (body_ is its stdin when body is set) and enters
-  // cgi_head (http) or relay (classic, nph-).
-  void spawn_script(Request& req, Route& route, bool body);
-  // Enters send and writes as much of out_ as the socket takes.
-  void begin_send();
+  // ExchangeHost
+  void send_response() override;
+  void collect_body(Route route, bool send_continue) override;
+  int run_script(const CgiSpawn& spec, const CgiResponseShape& shape, std::string label) override;
+  const std::string& peer() override;
+  PeerInfo peer_info() override;
+
   // Sends out_ until done or EAGAIN; finishes the response when done.
   void send_output();
   // The socket is full: keeps the pending bytes (own buffers) and waits for EPOLLOUT.
@@ -144,26 +107,25 @@ class Connection {
   void close_now();
   // Half-closes and drains input for a while, so close() sends no RST.
   void start_linger();
-  // Writes the access-log line of the open response, once; with aborted, a
-  // response of which nothing was sent is logged as 499.
+  // Writes the access-log line of the open response (499 when aborted before any byte).
   void log_access(bool aborted = false);
   // Body bytes of this response handed to the socket: no head, no chunk framing.
   std::uint64_t body_bytes_sent() const;
-  // Starts a head: status line, Date, Server.
-  void head_start(int status, std::string_view reason = {});
-  // Ends a head: Content-Length (optional), Connection, blank line; queues it.
-  void head_end(bool with_body_length, std::uint64_t length);
 
-  // CGI
+  // CGI (connection_cgi.cpp)
+  // Parses the body bytes in in_ into the exchange's body; runs the script once it is whole.
+  void take_body();
+  // Answers status for a body that will not reach its script (400, 408, 413, 500).
+  void refuse_body(int status);
   // Runs the output relay (the exchange's output -> client) until it
   // stalls; finishes the response when the output has ended and is sent.
   void relay_run();
   // The relay's sink: one send of data to the client.
   IoStep relay_send(const char* data, std::size_t len, std::size_t& written);
-  // A script answered with a local Location: serves that path as a GET.
-  void internal_redirect(const std::string& target);
   // Logs why, stops the script and answers status instead.
   void cgi_fail(int status, const char* why);
+  // Acts on the CGI deadline: a silent script is stopped.
+  void cgi_timeout();
   // Returns the CGI exchange, made on first use.
   CgiExchange& cgi();
   // Stops the script (if any) and forgets its pipes' epoll interest.
@@ -189,18 +151,12 @@ class Connection {
   // output
   OutputQueue out_;
   bool want_write_ = false;
-  bool keep_alive_ = false;
-  bool force_linger_ = false;
   bool nodelay_ = false;  // TCP_NODELAY already set on this socket
 
-  // access log
-  int status_ = 0;
-  bool response_open_ = false;      // a request is being answered and has no access-log line yet
+  Exchange ex_{w_, *this, out_};
   std::uint64_t sent_ = 0;          // bytes of this response handed to the socket, head included
-  std::uint64_t head_len_ = 0;      // bytes of the head at the front of a sent (not relayed) response
   std::uint64_t payload_sent_ = 0;  // CGI body bytes whose framed output the socket took in full
   std::uint64_t linger_read_ = 0;   // bytes read and dropped while lingering
-  std::string request_line_;
 
   // CGI
   std::unique_ptr<CgiExchange> cgi_;  // only while a CGI request needs it
@@ -209,8 +165,6 @@ class Connection {
   std::uint32_t cgi_out_interest_ = 0;
   std::uint32_t cgi_in_interest_ = 0;
   bool cgi_exited_ = false;
-  bool head_only_ = false;             // HEAD: discard the body
-  int redirects_ = 0;                  // local redirects followed for this request
   std::string body_chunk_;             // parser output on its way into the exchange's body
   std::unique_ptr<Route> body_route_;  // the script that waits for its body
   steady_clock::time_point cgi_deadline_{};

@@ -12,31 +12,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sock_addr.hpp"
+
 namespace filehttpd {
-
-namespace {
-
-std::string addr_name(const sockaddr* sa) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (sa->sa_family == AF_INET) {
-    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
-  }
-  if (sa->sa_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    std::string out = "[";
-    out += host;
-    out += "]:";
-    out += std::to_string(ntohs(in6->sin6_port));
-    return out;
-  }
-  if (sa->sa_family == AF_UNIX) return std::string("unix:") + reinterpret_cast<const sockaddr_un*>(sa)->sun_path;
-  return "?";
-}
-
-}  // namespace
 
 bool valid_port(const std::string& p) {
   if (p.empty() || p.size() > 5) return false;
@@ -50,7 +28,7 @@ std::string socket_name(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
-  return addr_name(reinterpret_cast<sockaddr*>(&ss));
+  return address_name(reinterpret_cast<sockaddr*>(&ss), len);
 }
 
 std::string parse_listen_spec(const std::string& spec, ListenSpec& out) {
@@ -117,7 +95,7 @@ std::string bind_listen_spec(const std::string& spec, bool optional, std::vector
   std::vector<std::string> seen;
   std::string result;
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-    std::string name = addr_name(ai->ai_addr);
+    std::string name = address_name(ai->ai_addr, ai->ai_addrlen);
     bool dup = false;
     for (const auto& s : seen) dup = dup || s == name;
     if (dup) continue;

@@ -1,0 +1,256 @@
+// The connection's CGI states: collecting a request body (read_body), then
+// relaying the script's output (cgi_head, relay) through a CgiExchange.
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "access_log.hpp"
+#include "connection.hpp"
+#include "log.hpp"
+#include "sock_addr.hpp"
+
+namespace filehttpd {
+
+namespace {
+
+// A finished CGI's pipe may stay open (a grandchild holds it) this long.
+constexpr std::chrono::milliseconds k_cgi_exit_linger{1000};
+
+}  // namespace
+
+PeerInfo Connection::peer_info() {
+  PeerInfo info;
+  info.remote_addr = peer();
+  info.remote_port = address_port(peer_);
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof local;
+  if (getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+    info.server_addr = address_host(local);
+    info.server_port = address_port(local);
+  }
+  return info;
+}
+
+void Connection::update_pipe_interest() {
+  // A closed pipe left the epoll set with its close.
+  if (!cgi_ || cgi_->out_fd() < 0)
+    cgi_out_interest_ = 0;
+  else
+    w_.set_interest(cgi_->out_fd(), &cgi_out_tag_, cgi_out_interest_,
+                    cgi_->wants_readable() ? std::uint32_t{EPOLLIN} : 0u);
+  if (!cgi_ || cgi_->in_fd() < 0)
+    cgi_in_interest_ = 0;
+  else
+    w_.set_interest(cgi_->in_fd(), &cgi_in_tag_, cgi_in_interest_,
+                    cgi_->wants_writable() ? std::uint32_t{EPOLLOUT} : 0u);
+}
+
+void Connection::collect_body(Route route, bool send_continue) {
+  cgi().body().reset(spill_dir_for(w_.cfg().cgi.body_dir));
+  body_route_ = std::make_unique<Route>(std::move(route));
+  deadline_ = w_.now() + w_.cfg().limits.body_timeout;
+  set_state(State::read_body);
+  if (send_continue) {
+    static const char k_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (send(fd_.get(), k_continue, sizeof k_continue - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
+      close_now();
+      return;
+    }
+  }
+  // The body bytes already read are parsed by the caller once the head is consumed.
+}
+
+void Connection::take_body() {
+  const Config& cfg = w_.cfg();
+  bool whole = false;
+  while (state_ == State::read_body && in_off_ < in_.size()) {
+    std::size_t used = 0;
+    body_chunk_.clear();
+    parser_.set_body_sink(&body_chunk_);
+    ParseEvent ev = parser_.feed(in_.data() + in_off_, in_.size() - in_off_, used);
+    parser_.set_body_sink(nullptr);
+    in_off_ += used;
+    if (ev == ParseEvent::error) {
+      spdlog::info("{}: bad request body: {}", peer(), log_escaped(parser_.error_reason()));
+      refuse_body(400);
+      return;
+    }
+    if (parser_.body_bytes() > cfg.cgi.max_body) {
+      spdlog::info("{}: request body over cgi.max_body ({} bytes)", peer(), cfg.cgi.max_body);
+      refuse_body(413);
+      return;
+    }
+    if (int err = cgi().body().append(body_chunk_.data(), body_chunk_.size())) {
+      spdlog::error("{}: cannot keep the request body in {}: {}", peer(), spill_dir_for(cfg.cgi.body_dir),
+                    std::strerror(err));
+      refuse_body(500);
+      return;
+    }
+    if (ev == ParseEvent::message_done) {
+      whole = true;
+      break;
+    }
+    if (used == 0) break;
+  }
+  if (in_off_ >= in_.size()) {
+    in_.clear();
+    in_off_ = 0;
+  }
+  if (body_chunk_.capacity() > k_read_chunk * 4) body_chunk_ = std::string();
+  if (whole) {
+    Route route = std::move(*body_route_);
+    body_route_.reset();
+    if (!ex_.spawn_script(parser_.request(), route, cgi().body().size())) cgi().body().clear();
+  }
+}
+
+void Connection::refuse_body(int status) {
+  cgi().body().clear();
+  body_route_.reset();
+  ex_.refuse_body(status);
+}
+
+int Connection::run_script(const CgiSpawn& spec, const CgiResponseShape& shape, std::string label) {
+  bool http = w_.cfg().profile == Profile::http;
+  if (int err = cgi().start(spec, this, shape, std::move(label))) return err;
+  cgi_out_interest_ = 0;
+  cgi_in_interest_ = 0;
+  cgi_exited_ = false;
+  payload_sent_ = 0;
+  cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
+  deadline_ = k_never;
+  want_write_ = false;
+  if (!http) cgi().output().buf = "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
+  if (http && !nodelay_) {
+    // CGI output goes out in pieces as it comes: no Nagle delay between them.
+    int one = 1;
+    setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    nodelay_ = true;
+  }
+  state_ = shape.parse_head ? State::cgi_head : State::relay;
+  cgi().feed();
+  update_interest();
+  if (state_ == State::relay && cgi().output().pending() > 0) relay_run();
+  return 0;
+}
+
+void Connection::on_cgi_in_event(std::uint32_t events) {
+  if (state_ == State::closed || !cgi_ || cgi_->in_fd() < 0) return;
+  if (events & EPOLLERR)
+    cgi().end_stdin();  // the script closed its stdin
+  else
+    cgi().feed();
+  update_interest();
+}
+
+void Connection::on_cgi_out_event(std::uint32_t events) {
+  (void)events;
+  if (state_ == State::closed || !cgi_ || cgi_->out_fd() < 0) return;
+  relay_run();
+}
+
+void Connection::relay_run() {
+  if (state_ != State::cgi_head && state_ != State::relay) return;
+  // A bad header block or a local redirect replaces the response: acted on
+  // after the loop, so nothing new starts inside it.
+  CgiExchange::Read replaced = CgiExchange::Read::moved;
+  bool ok = cgi().output().run(
+      [this, &replaced](std::size_t room) {
+        CgiExchange::Read r = cgi().fill(room);
+        if (r == CgiExchange::Read::moved && state_ == State::cgi_head && cgi().head_done()) {
+          state_ = State::relay;
+          ex_.set_status(cgi().status());
+        }
+        if (r == CgiExchange::Read::moved && !cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
+        switch (r) {
+          case CgiExchange::Read::moved: return IoStep::moved;
+          case CgiExchange::Read::blocked: return IoStep::blocked;
+          case CgiExchange::Read::ended: return IoStep::ended;
+          default: replaced = r; return IoStep::failed;
+        }
+      },
+      [this](const char* data, std::size_t len, std::size_t& written) { return relay_send(data, len, written); });
+  if (replaced == CgiExchange::Read::bad_head) {
+    cgi_fail(502, cgi().failure().c_str());
+  } else if (replaced == CgiExchange::Read::local_redirect) {
+    stop_cgi();
+    ex_.internal_redirect(parser_.request(), cgi().redirect_target());
+  } else if (ok) {
+    if (cgi().output().pending() == 0) {
+      payload_sent_ = cgi().payload();
+      if (want_write_) {
+        want_write_ = false;
+        deadline_ = k_never;
+      }
+    }
+    if (cgi().output().done() && state_ == State::relay) {
+      ex_.end_keep_alive_unless(cgi_->keep_alive());
+      cgi_->detach();
+      cgi_.reset();  // an idle connection keeps no CGI state or buffers
+      finish_response();
+      return;
+    }
+    update_interest();
+  }
+}
+
+IoStep Connection::relay_send(const char* data, std::size_t len, std::size_t& written) {
+  while (true) {
+    ssize_t n = send(fd_.get(), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      written = static_cast<std::size_t>(n);
+      sent_ += static_cast<std::uint64_t>(n);
+      deadline_ = want_write_ ? w_.now() + w_.cfg().limits.send_timeout : k_never;
+      return IoStep::moved;
+    }
+    if (send_failed("CGI relay")) continue;
+    return state_ == State::closed ? IoStep::failed : IoStep::blocked;
+  }
+}
+
+void Connection::cgi_fail(int status, const char* why) {
+  spdlog::warn("{}: CGI {} failed ({}): {}", peer(), log_escaped(parser_.request().target), status, why);
+  stop_cgi();
+  ex_.respond_error(status, false);
+}
+
+void Connection::cgi_timeout() {
+  if (cgi_exited_) {
+    spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer());
+    if (!cgi().end_output("the script exited before finishing its headers")) {
+      cgi_fail(502, cgi().failure().c_str());
+      return;
+    }
+    cgi().output().source_ended = true;
+    relay_run();
+    return;
+  }
+  spdlog::warn("{}: CGI produced nothing for {} ms; stopping it", peer(), w_.cfg().cgi.timeout.count());
+  if (state_ == State::cgi_head && w_.cfg().profile == Profile::http) {
+    cgi_fail(504, "timeout");
+  } else {
+    close_now();
+  }
+}
+
+void Connection::on_cgi_exit(int wait_status) {
+  cgi_exited_ = true;
+  if (cgi().exited(wait_status)) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
+  update_interest();
+}
+
+CgiExchange& Connection::cgi() {
+  if (!cgi_) cgi_ = std::make_unique<CgiExchange>(w_);
+  return *cgi_;
+}
+
+void Connection::stop_cgi() {
+  if (cgi_) cgi_->stop();
+  cgi_out_interest_ = 0;  // closing the pipes took them out of the epoll set
+  cgi_in_interest_ = 0;
+}
+
+}  // namespace filehttpd

@@ -1,0 +1,262 @@
+#include "exchange.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "access_log.hpp"
+#include "http_date.hpp"
+#include "log.hpp"
+#include "responders.hpp"
+#include "response.hpp"
+#include "worker.hpp"
+
+namespace filehttpd {
+
+namespace {
+
+// Longest chain of CGI internal redirects (Location: /local).
+constexpr int k_max_internal_redirects = 4;
+
+const std::string& clf_time() {
+  static SecondCache clf(format_clf_date);
+  return clf.get();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- profiles
+
+void Exchange::begin(Request& req, std::uint64_t count) {
+  req_ = &req;
+  reply_.status = 0;
+  reply_.version_minor = req.version_minor;
+  response_open_ = true;
+  reply_.head_len = 0;
+  redirects_ = 0;
+  reply_.head_only = req.method == HTTP_HEAD;
+  reply_.force_linger = false;
+  if (access_log_on()) {
+    request_line_.assign(req.method_name);
+    request_line_ += ' ';
+    request_line_ += req.target;
+    request_line_ += " HTTP/";
+    request_line_ += static_cast<char>('0' + req.version_major % 10);
+    request_line_ += '.';
+    request_line_ += static_cast<char>('0' + req.version_minor % 10);
+  }
+  if (w_.cfg().profile == Profile::classic) {
+    handle_classic(req);
+    return;
+  }
+  const Config& cfg = w_.cfg();
+  reply_.keep_alive =
+      req.keep_alive && !w_.draining() && (cfg.limits.max_requests == 0 || count < cfg.limits.max_requests);
+  handle_http(req);
+}
+
+void Exchange::bad_request(const Request& partial, int status) {
+  req_ = &partial;
+  reply_.version_minor = partial.version_minor;
+  request_line_ = "-";
+  response_open_ = true;
+  reply_.head_only = false;
+  reply_.keep_alive = false;
+  reply_.force_linger = true;
+  respond_error(status, true);
+}
+
+void Exchange::handle_classic(Request& req) {
+  reply_.keep_alive = false;
+  reply_.head_only = false;
+  Route r = w_.router().route(req);
+  switch (r.kind) {
+    case RouteKind::file: {
+      std::string head;
+      append_status_line(head, 200);
+      append_header(head, "Content-Length", static_cast<unsigned long long>(r.st.st_size));
+      head += "\r\n";
+      reply_.status = 200;
+      reply_.queue_head(std::move(head));
+      reply_.out.set_file(std::move(r.fd));
+      reply_.out.add_file(0, static_cast<std::uint64_t>(r.st.st_size));
+      reply_.send();
+      return;
+    }
+    case RouteKind::cgi: start_cgi(req, r, 0); return;
+    default: respond_error(r.kind == RouteKind::error ? r.status : 404, true); return;
+  }
+}
+
+void Exchange::handle_http(Request& req) {
+  const Config& cfg = w_.cfg();
+  if (req.version_major != 1) {
+    respond_error(505, true);
+    return;
+  }
+  if (req.version_minor >= 1 && !req.find("Host")) {
+    respond_error(400, true);
+    return;
+  }
+  if (req.method == HTTP_CONNECT || req.target == "*") {
+    // No tunnels, and no server-wide OPTIONS: answered without touching the file system.
+    spdlog::info("{}: bad request (501): {}", reply_.host.peer(),
+                 req.method == HTTP_CONNECT ? "CONNECT (no tunnels here)" : "a request for * (no server-wide OPTIONS)");
+    respond_error(501, true);
+    return;
+  }
+  if (req.has_content_length && req.content_length > cfg.limits.max_body) {
+    reply_.force_linger = true;
+    respond_error(413, true);
+    return;
+  }
+  if (req.has_body() && req.find("Expect") && req.method != HTTP_POST && req.method != HTTP_PUT) {
+    // Bodies only matter to CGI; any other target gets its answer without 100.
+    reply_.force_linger = true;
+  }
+  dispatch(req, 0);
+}
+
+void Exchange::dispatch(Request& req, int depth) {
+  bool get_or_head = req.method == HTTP_GET || req.method == HTTP_HEAD;
+  std::string_view key(req.target);
+  key = key.substr(0, key.find('?'));
+  if (depth == 0 && !w_.cfg().health_path.empty() && key == w_.cfg().health_path) {
+    respond_health(reply_, w_, get_or_head);
+    return;
+  }
+  bool negotiate = get_or_head && !w_.cfg().precompressed.empty();
+  if (get_or_head && depth == 0 && !negotiate) {
+    if (auto hit = w_.cache().lookup(key, w_.now())) {
+      Route none;
+      respond_file(reply_, w_, req, none, std::move(hit));
+      return;
+    }
+  }
+  Route r = w_.router().route(req);
+  switch (r.kind) {
+    case RouteKind::file: {
+      if (negotiate) {
+        respond_precompressed(reply_, w_, req, r);
+        return;
+      }
+      std::shared_ptr<const CachedFile> cached;
+      // A fallback answers for a path that does not exist: never cached under it.
+      if (depth == 0 && !r.fallback) cached = w_.cache().refresh(key, r.fd.get(), r.st, r.path, w_.now());
+      respond_file(reply_, w_, req, r, std::move(cached));
+      return;
+    }
+    case RouteKind::listing: respond_listing(reply_, w_, req, r); return;
+    case RouteKind::cgi: start_cgi(req, r, depth); return;
+    case RouteKind::redirect: respond_redirect(reply_, r.status, r.location); return;
+    case RouteKind::error:
+      if (r.status == 400 || r.status >= 500) reply_.keep_alive = false;
+      filehttpd::respond_error(reply_, w_, r.status, !reply_.keep_alive, &r);
+      return;
+  }
+}
+
+void Exchange::respond_error(int status, bool close) {
+  filehttpd::respond_error(reply_, w_, status, close);
+}
+
+// ---------------------------------------------------------------- CGI
+
+void Exchange::start_cgi(Request& req, Route& route, int depth) {
+  const Config& cfg = w_.cfg();
+  bool framed_body = req.has_content_length || req.chunked;
+  if (cfg.profile != Profile::http || depth > 0 || !framed_body) {
+    spawn_script(req, route, std::nullopt);
+    return;
+  }
+  if (req.has_content_length && req.content_length > cfg.cgi.max_body) {
+    spdlog::info("{}: request body of {} bytes over cgi.max_body", reply_.host.peer(), req.content_length);
+    reply_.force_linger = true;
+    respond_error(413, true);
+    return;
+  }
+  if (!req.chunked && req.content_length == 0) {
+    spawn_script(req, route, 0);  // an empty body: CONTENT_LENGTH=0, stdin at EOF
+    return;
+  }
+  // The whole body is read before the script starts, so the script gets an
+  // exact CONTENT_LENGTH whatever the framing, and a refused body costs no process.
+  const std::string* expect = req.find("Expect");
+  reply_.host.collect_body(std::move(route), expect && req.version_minor >= 1 && iequals(*expect, "100-continue"));
+}
+
+void Exchange::refuse_body(int status) {
+  reply_.force_linger = true;
+  respond_error(status, true);
+}
+
+bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint64_t> body_length) {
+  const Config& cfg = w_.cfg();
+  bool http = cfg.profile == Profile::http;
+  if (w_.cgi_count() >= cfg.cgi.max_concurrent) {
+    spdlog::warn("{}: CGI limit ({}) reached", reply_.host.peer(), cfg.cgi.max_concurrent);
+    respond_error(503, !http);
+    return false;
+  }
+  CgiSpawn spec;
+  spec.program = w_.router().root_path() + route.path;
+  spec.cwd = spec.program.substr(0, spec.program.rfind('/'));
+  if (spec.cwd.empty()) spec.cwd = "/";
+  spec.env = build_cgi_env(req, route, reply_.host.peer_info(), w_.router().root_path(), body_length);
+  spec.with_stdin = body_length.value_or(0) > 0;  // otherwise /dev/null: EOF at once
+  spec.rlimit_cpu = cfg.cgi.rlimit_cpu;
+  spec.rlimit_as = cfg.cgi.rlimit_as;
+  spec.rlimit_nofile = cfg.cgi.rlimit_nofile;
+  std::string_view base(route.path);
+  base = base.substr(base.rfind('/') + 1);
+  CgiResponseShape shape;
+  shape.parse_head = http && !base.starts_with("nph-");  // classic and nph- output passes through raw
+  shape.head_only = reply_.head_only;
+  shape.version_minor = req.version_minor;
+  shape.keep_alive = reply_.keep_alive;
+  // Set before the start: a raw response may be relayed (and finished) inside it.
+  bool keep_alive = reply_.keep_alive;
+  reply_.status = 200;
+  if (!shape.parse_head) reply_.keep_alive = false;
+  int err = reply_.host.run_script(spec, shape, reply_.host.peer() + ": CGI " + log_escaped(req.target));
+  if (err != 0) {
+    reply_.keep_alive = keep_alive;
+    spdlog::warn("{}: cannot run {}: {}", reply_.host.peer(), log_escaped(spec.program), std::strerror(err));
+    respond_error(500, !http);
+    return false;
+  }
+  return true;
+}
+
+void Exchange::internal_redirect(Request& req, const std::string& target) {
+  // Serve that path instead, as a GET.
+  req.target = target;
+  req.method = HTTP_GET;
+  req.method_name = "GET";
+  if (++redirects_ > k_max_internal_redirects) {
+    respond_error(500, false);
+    return;
+  }
+  dispatch(req, redirects_);
+}
+
+// ---------------------------------------------------------------- access log
+
+void Exchange::log_access(std::uint64_t body_bytes, bool aborted, bool nothing_sent) {
+  if (!response_open_) return;
+  response_open_ = false;
+  if (!access_log_on()) return;
+  bool parsed = request_line_ != "-";
+  const std::string* referer = parsed ? req_->find("Referer") : nullptr;
+  const std::string* agent = parsed ? req_->find("User-Agent") : nullptr;
+  AccessEntry e;
+  e.peer = reply_.host.peer();
+  e.time = clf_time();
+  e.request_line = request_line_;
+  e.status = aborted && nothing_sent ? k_status_client_closed : reply_.status;
+  e.body_bytes = body_bytes;
+  if (referer) e.referer = *referer;
+  if (agent) e.user_agent = *agent;
+  write_access(e);
+}
+
+}  // namespace filehttpd

@@ -1,0 +1,75 @@
+#pragma once
+// One request's answer, by profile: the request checks (version, Host, body
+// limits), the keep-alive decision, dispatch to a responder, the head's
+// framing lines, the CGI decisions and the access-log entry. It knows no
+// sockets: it fills the connection's OutputQueue and asks its ExchangeHost
+// for the rest.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http_parser.hpp"
+#include "output_queue.hpp"
+#include "reply.hpp"
+#include "router.hpp"
+
+namespace filehttpd {
+
+class Worker;
+
+class Exchange {
+ public:
+  Exchange(Worker& w, ExchangeHost& host, OutputQueue& out) : w_(w), reply_(out, host) {}
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // A request head is complete (the connection's count-th): answer it by profile.
+  void begin(Request& req, std::uint64_t count);
+  // The head could not be parsed: answers status and ends the connection.
+  void bad_request(const Request& partial, int status);
+  // An error response (bare in classic, HTML in http); close ends keep-alive.
+  void respond_error(int status, bool close);
+  // Refuses a body that will not reach its script (400, 408, 413, 500): the
+  // connection lingers, then closes.
+  void refuse_body(int status);
+  // Spawns route's script with body_length bytes of stdin (none: no body).
+  // Returns false when it answered instead (503, 500).
+  bool spawn_script(Request& req, Route& route, std::optional<std::uint64_t> body_length);
+  // A script answered with a local Location: serves that path as a GET.
+  void internal_redirect(Request& req, const std::string& target);
+  // The script's header block came: its status is the response's.
+  void set_status(int status) { reply_.status = status; }
+  // The response ended; keep-alive holds only when its framing allows it too.
+  void end_keep_alive_unless(bool framing_allows) { reply_.keep_alive = reply_.keep_alive && framing_allows; }
+
+  // Whether the connection stays open after this response.
+  bool keep_alive() const { return reply_.keep_alive; }
+  // Whether closing must drain the client's input first (it may still be sending).
+  bool force_linger() const { return reply_.force_linger; }
+  // Bytes of the head at the front of a queued (not relayed) response.
+  std::uint64_t head_len() const { return reply_.head_len; }
+  // Writes the access-log line of the open response, once. body_bytes: body
+  // bytes sent; nothing_sent with aborted logs 499.
+  void log_access(std::uint64_t body_bytes, bool aborted, bool nothing_sent);
+
+ private:
+  // The classic contract: file, CGI raw passthrough, or a bare status.
+  void handle_classic(Request& req);
+  // http profile checks (version, Host, body size), then dispatch().
+  void handle_http(Request& req);
+  // Cache or router, then the matching respond_*; depth counts CGI internal redirects.
+  void dispatch(Request& req, int depth);
+  // A CGI route: at once without a body, else after the connection collects it.
+  void start_cgi(Request& req, Route& route, int depth);
+
+  Worker& w_;
+  Reply reply_;
+  const Request* req_ = nullptr;  // the request being answered
+  bool response_open_ = false;    // a request is being answered and has no access-log line yet
+  int redirects_ = 0;             // local redirects followed for this request
+  std::string request_line_;
+};
+
+}  // namespace filehttpd

@@ -1,0 +1,198 @@
+#include "responders.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "content_coding.hpp"
+#include "file_response.hpp"
+#include "header_rules.hpp"
+#include "http_date.hpp"
+#include "listing.hpp"
+#include "log.hpp"
+#include "mime.hpp"
+#include "path.hpp"
+#include "response.hpp"
+#include "static_file.hpp"
+#include "worker.hpp"
+
+namespace filehttpd {
+
+void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route) {
+  // A sidecar (app.js.br, .zst, .gz) counts when it is a regular file no older than the file itself.
+  const std::vector<std::string>& prefs = w.cfg().precompressed;
+  std::vector<Route> sidecars(prefs.size());
+  unsigned available = 0;
+  for (std::size_t i = 0; i < prefs.size(); ++i) {
+    Route v = w.router().open_static(route.path + std::string(coding_suffix(prefs[i])));
+    const timespec& a = v.st.st_mtim;
+    const timespec& b = route.st.st_mtim;
+    if (v.kind != RouteKind::file || a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)) continue;
+    available |= 1u << i;
+    sidecars[i] = std::move(v);
+  }
+  CodingChoice choice = choose_coding(req.find("Accept-Encoding"), prefs, available);
+  if (choice.not_acceptable) {
+    respond_error(r, w, 406, false);
+    return;
+  }
+  FileVariant variant;
+  variant.url_path = route.path;
+  variant.content_type = mime_type_for(route.path);
+  if (available) variant.headers = "Vary: Accept-Encoding\r\n";
+  if (choice.index < 0) {
+    respond_file(r, w, req, route, nullptr, &variant);
+    return;
+  }
+  variant.headers += "Content-Encoding: " + prefs[static_cast<std::size_t>(choice.index)] + "\r\n";
+  respond_file(r, w, req, sidecars[static_cast<std::size_t>(choice.index)], nullptr, &variant);
+}
+
+void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, std::shared_ptr<const CachedFile> cached,
+                  const FileVariant* variant) {
+  Validators local;
+  FileFacts facts;
+  if (cached) {
+    facts.validators = &cached->validators;
+    facts.size = static_cast<std::uint64_t>(cached->st.st_size);
+    facts.content_type = cached->content_type;
+    facts.cached_head_block = cached->head_block;
+  } else {
+    local = make_validators(route.st);
+    facts.validators = &local;
+    facts.size = static_cast<std::uint64_t>(route.st.st_size);
+    facts.content_type = variant ? std::string_view(variant->content_type) : mime_type_for(route.path);
+    r.out.set_file(std::move(route.fd));
+  }
+  static std::string headers;  // reused: a worker is one thread
+  headers.clear();
+  FilePlan plan = plan_file_response(req, facts, headers, r.out.scratch());
+  if (plan.status == 412) {
+    respond_error(r, w, 412, false);
+    return;
+  }
+  r.start(plan.status);
+  r.out.head() += headers;
+  if (variant) r.out.head() += variant->headers;
+  if (!w.cfg().header_rules.empty() && plan.status != 416) {
+    std::string_view path = variant ? std::string_view(variant->url_path) : route.path;
+    append_rule_headers(w.cfg().header_rules, cached ? std::string_view(cached->url_path) : path, r.out.head());
+  }
+  r.end_head(plan.with_length, plan.length);
+  bool file_bytes = false;
+  if (!r.head_only) {
+    for (const FilePart& p : plan.parts) {
+      if (p.from_scratch) {
+        r.out.add_mem(std::string_view(r.out.scratch()).substr(p.first, p.length));
+      } else if (cached) {
+        r.out.add_mem(std::string_view(cached->body).substr(p.first, p.length));
+        file_bytes = true;
+      } else {
+        r.out.add_file(static_cast<off_t>(p.first), p.length);
+        file_bytes = true;
+      }
+    }
+  }
+  if (!file_bytes) r.out.set_file(unique_fd());
+  if (file_bytes && cached) r.out.keep(std::move(cached));
+  r.send();
+}
+
+void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route) {
+  Listing listing;
+  if (!read_listing(route.fd.get(), w.cfg().dotfiles, listing)) {
+    spdlog::warn("{}: cannot list {}: {}", r.host.peer(), log_escaped(route.path), std::strerror(errno));
+    respond_error(r, w, 500, false);
+    return;
+  }
+  ListingQuery q = parse_listing_query(route.query, req.find("Accept"));
+  sort_listing(listing.entries, q);
+  std::string& body = r.out.scratch();
+  body.clear();
+  if (q.format == ListingFormat::json)
+    render_listing_json(listing, body);
+  else
+    render_listing_html(listing, route.path, body);
+  // Validators: the newest mtime in the directory, and a tag of the exact bytes.
+  Validators v;
+  v.mtime = listing.newest;
+  v.last_modified = format_http_date(listing.newest);
+  v.etag = content_etag(body);
+  int pre = evaluate_preconditions(req, v);
+  if (pre == 412) {
+    respond_error(r, w, 412, false);
+    return;
+  }
+  r.start(pre == 304 ? 304 : 200);
+  if (pre != 304)
+    append_header(r.out.head(), "Content-Type",
+                  q.format == ListingFormat::json ? "application/json" : "text/html; charset=utf-8");
+  append_header(r.out.head(), "Last-Modified", v.last_modified);
+  append_header(r.out.head(), "ETag", v.etag);
+  append_header(r.out.head(), "Vary", "Accept");
+  r.end_head(pre != 304, body.size());
+  if (pre != 304 && !r.head_only) r.out.add_mem(body);
+  r.send();
+}
+
+void respond_health(Reply& r, const Worker& w, bool get_or_head) {
+  if (!get_or_head) {
+    Route allow;
+    allow.allow_get_head = true;
+    respond_error(r, w, 405, false, &allow);
+    return;
+  }
+  bool serving = !w.unhealthy();
+  r.out.scratch() = serving ? "ok\n" : "stopping\n";
+  r.start(serving ? 200 : 503);
+  append_header(r.out.head(), "Content-Type", "text/plain; charset=utf-8");
+  append_header(r.out.head(), "Cache-Control", "no-store");
+  r.end_head(true, r.out.scratch().size());
+  if (!r.head_only) r.out.add_mem(r.out.scratch());
+  r.send();
+}
+
+void respond_redirect(Reply& r, int status, const std::string& location) {
+  r.out.scratch() = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
+  r.start(status);
+  append_header(r.out.head(), "Location", location);
+  r.send_html();
+}
+
+void respond_error(Reply& r, const Worker& w, int status, bool close, const Route* route) {
+  r.out.set_file(unique_fd());
+  r.out.keep(nullptr);
+  if (w.cfg().profile == Profile::classic) {
+    r.keep_alive = false;
+    r.status = status;
+    r.queue_head(classic_status_response(status));
+    r.send();
+    return;
+  }
+  if (close) r.keep_alive = false;
+  Route page;
+  if (auto it = w.cfg().error_pages.find(status); it != w.cfg().error_pages.end()) {
+    page = w.router().open_static(it->second);
+    if (page.kind != RouteKind::file)
+      spdlog::warn("{}: error page {} for {} cannot be served ({}); sending the built-in one", r.host.peer(),
+                   log_escaped(it->second), status, page.status);
+  }
+  r.start(status);
+  if (route && route->allow_get_head) append_header(r.out.head(), "Allow", "GET, HEAD");
+  if (status == 503) append_header(r.out.head(), "Retry-After", "1");
+  if (page.kind == RouteKind::file) {
+    // The configured page, with the original status and no validators (never a 304).
+    std::uint64_t size = static_cast<std::uint64_t>(page.st.st_size);
+    append_header(r.out.head(), "Content-Type", mime_type_for(page.path));
+    r.end_head(true, size);
+    if (!r.head_only) {
+      r.out.set_file(std::move(page.fd));
+      r.out.add_file(0, size);
+    }
+    r.send();
+    return;
+  }
+  r.out.scratch() = error_body(status);
+  r.send_html();
+}
+
+}  // namespace filehttpd
