@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "field_syntax.hpp"
+
 namespace filehttpd {
 
 struct Header {
@@ -34,44 +36,6 @@ struct Request {
   // Empties the request, keeping allocated capacity.
   void clear();
 };
-
-// Returns true when a and b are equal but for ASCII letter case (field names, tokens).
-bool iequals(std::string_view a, std::string_view b);
-
-// Returns true when c is a tchar of RFC 9110 section 5.6.2 (the bytes of a token).
-bool is_tchar(char c);
-
-// Returns true when v may be a field value: no NUL, CR, LF or other control
-// byte but HTAB, and no DEL (RFC 9110 section 5.5).
-bool is_field_value(std::string_view v);
-
-// For an absolute-form target ("http://host:port/path?q", any case in the
-// scheme, http or https), sets authority and origin (the path and query, "/"
-// when the path is empty) and returns true; returns false for any other form.
-bool split_absolute_form(std::string_view target, std::string& authority, std::string& origin);
-
-// Appends the items of a comma-separated field value (RFC 9110 section 5.6.1)
-// to out, each without surrounding white space; empty items are skipped.
-void append_list_items(std::string_view value, std::vector<std::string_view>& out);
-
-// One item of a weighted list (Accept, Accept-Encoding): its name and q.
-struct WeightedItem {
-  std::string_view name;  // without parameters or surrounding white space
-  double q = 1;           // the "q" parameter (any case), 1 when absent
-};
-
-// Splits one list item ("gzip;q=0.5", "text/html; level=1; q=0.2") into name and weight.
-WeightedItem parse_weighted_item(std::string_view item);
-
-// The verdict on a request's Transfer-Encoding (RFC 9112 sections 6.1 and 6.3).
-struct TransferCodingCheck {
-  int status = 0;  // 0: acceptable; 400: not framable; 501: a coding we do not know
-  const char* reason = "";
-};
-
-// Checks the codings listed in a Transfer-Encoding value: every one known,
-// chunked exactly once and last, and none at all in HTTP/1.0.
-TransferCodingCheck check_transfer_codings(std::string_view value, bool http10);
 
 // Returns our own words for an llhttp error, for the error log.
 std::string_view rejection_reason(llhttp_errno_t err);

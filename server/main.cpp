@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "signals.hpp"
+#include "startup.hpp"
 #include "supervisor.hpp"
 
 namespace {

@@ -19,9 +19,4 @@ inline constexpr millis k_respawn_interval{1000};
 // as one line on stderr, or handed to the launcher in daemon mode).
 int run_supervisor(Config cfg, std::vector<std::string> argv);
 
-// What -t checks beyond the file itself, without binding: the root, the
-// listen specs, user and group. Returns "" or an error; warnings get what
-// would work but not as configured (a missing error page or fallback file).
-std::string check_config(const Config& cfg, std::vector<std::string>& warnings);
-
 }  // namespace filehttpd

@@ -1,0 +1,121 @@
+#include "startup.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "listener.hpp"
+#include "request_body.hpp"
+#include "router.hpp"
+
+namespace filehttpd {
+
+namespace {
+
+// Capabilities the supervisor keeps once workers run as another user: bind
+// (re-bind on reload), set ids (start workers), read and write past file
+// modes (config, root, log files, pidfile, unix sockets on reload).
+constexpr std::uint64_t k_kept_caps = (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_SETUID) | (1ull << CAP_SETGID) |
+                                      (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH);
+
+}  // namespace
+
+// Returns "" when CGI request bodies can spill where cfg says, else an error naming cgi.body_dir.
+std::string check_body_dir(const Config& cfg) {
+  if (cfg.profile != Profile::http || !cfg.cgi.enabled) return "";
+  std::string dir = spill_dir_for(cfg.cgi.body_dir);
+  std::string why = check_spill_dir(dir);
+  return why.empty() ? "" : "cannot use cgi.body_dir '" + dir + "': " + why;
+}
+
+// Opens the document root. Returns "" or an error naming the path.
+std::string open_root(const std::string& dir, Root& out) {
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0) return "cannot use root '" + dir + "': " + std::strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return "cannot use root '" + dir + "': Not a directory";
+  char real[PATH_MAX];
+  if (!realpath(dir.c_str(), real)) return "cannot use root '" + dir + "': " + std::strerror(errno);
+  int fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return "cannot use root '" + dir + "': " + std::strerror(errno);
+  out.fd.reset(fd);
+  out.path = real;
+  if (out.path == "/") out.path.clear();  // so root_path + "/x" stays "/x"
+  return "";
+}
+
+// Resolves user/group. Returns "" or an error naming the key.
+std::string resolve_credentials(const Config& cfg, Credentials& out) {
+  out = Credentials{};
+  if (cfg.user.empty() && cfg.group.empty()) return "";
+  if (geteuid() != 0) return "";  // not root: nothing to drop, keep running as we are
+  out.drop = true;
+  out.uid = getuid();
+  out.gid = getgid();
+  if (!cfg.user.empty()) {
+    passwd* pw = getpwnam(cfg.user.c_str());
+    if (!pw) return "user '" + cfg.user + "' does not exist";
+    out.uid = pw->pw_uid;
+    out.gid = pw->pw_gid;
+  }
+  if (!cfg.group.empty()) {
+    group* gr = getgrnam(cfg.group.c_str());
+    if (!gr) return "group '" + cfg.group + "' does not exist";
+    out.gid = gr->gr_gid;
+  }
+  return "";
+}
+
+// setgroups, setgid, setuid; then make sure root cannot be regained.
+bool drop_privileges(const Credentials& c) {
+  if (!c.drop) return true;
+  if (setgroups(1, &c.gid) != 0 || setgid(c.gid) != 0 || setuid(c.uid) != 0) return false;
+  if (c.uid != 0 && (setuid(0) == 0 || geteuid() == 0)) return false;
+  return true;
+}
+
+// Drops every other capability from the bounding, permitted and effective
+// sets. Returns "" or an error.
+std::string keep_only_needed_caps() {
+  for (int cap = 0; cap < 64; ++cap) {
+    if (k_kept_caps & (1ull << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;  // past the last capability
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  for (int i = 0; i < 2; ++i) {
+    data[i].permitted = static_cast<std::uint32_t>(k_kept_caps >> (32 * i));
+    data[i].effective = data[i].permitted;
+    data[i].inheritable = 0;
+  }
+  if (syscall(SYS_capset, &header, data) != 0) return std::string("capset: ") + std::strerror(errno);
+  return "";
+}
+
+std::string check_config(const Config& cfg, std::vector<std::string>& warnings) {
+  Root root;
+  std::string err = open_root(cfg.root, root);
+  if (!err.empty()) return err;
+  warnings = Router(cfg, root.fd.get(), root.path).check_pages();
+  err = check_body_dir(cfg);
+  if (!err.empty()) return err;
+  for (const std::string& spec : cfg.listen) {
+    ListenSpec ls;
+    err = parse_listen_spec(spec, ls);
+    if (!err.empty()) return err;
+  }
+  Credentials creds;
+  return resolve_credentials(cfg, creds);
+}
+
+}  // namespace filehttpd
