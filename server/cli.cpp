@@ -32,6 +32,7 @@ enum OptId {
   opt_shutdown_timeout,
   opt_shutdown_delay,
   opt_health_path,
+  opt_status_path,
   opt_header_timeout,
   opt_keepalive_timeout,
   opt_send_timeout,
@@ -70,6 +71,7 @@ const option k_options[] = {
     {"shutdown-timeout", required_argument, nullptr, opt_shutdown_timeout},
     {"shutdown-delay", required_argument, nullptr, opt_shutdown_delay},
     {"health-path", required_argument, nullptr, opt_health_path},
+    {"status-path", required_argument, nullptr, opt_status_path},
     {"header-timeout", required_argument, nullptr, opt_header_timeout},
     {"keepalive-timeout", required_argument, nullptr, opt_keepalive_timeout},
     {"send-timeout", required_argument, nullptr, opt_send_timeout},
@@ -181,6 +183,7 @@ std::string help_text() {
                      "      --shutdown-timeout T    grace period for in-flight work on stop (default 5s)\n"
                      "      --shutdown-delay T      on SIGTERM, serve this long with health at 503 first (default 0)\n"
                      "      --health-path PATH      200 while serving, 503 once stopping (default off)\n"
+                     "      --status-path PATH      Prometheus counters, for status.allow (default off)\n"
                      "      --header-timeout T      time allowed to send a request head (default 10s)\n"
                      "      --keepalive-timeout T   idle time between requests (default 30s)\n"
                      "      --send-timeout T        time without send progress (default 60s)\n"
@@ -220,6 +223,8 @@ std::string validate_config(const Config& cfg) {
   if (cfg.limits.max_connections < 1) return "max_connections must be at least 1";
   if (!cfg.fallback.empty() && cfg.fallback[0] != '/') return "fallback must start with '/'";
   if (!cfg.health_path.empty() && cfg.health_path[0] != '/') return "health path must start with '/'";
+  if (!cfg.status_path.empty() && cfg.status_path[0] != '/') return "status path must start with '/'";
+  if (!cfg.status_path.empty() && cfg.status_path == cfg.health_path) return "status path must differ from health path";
   return "";
 }
 
@@ -316,6 +321,10 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_health_path:
         http_flags = true;
         str(cfg.health_path);
+        break;
+      case opt_status_path:
+        http_flags = true;
+        str(cfg.status_path);
         break;
       case opt_header_timeout: dur(cfg.limits.header_timeout); break;
       case opt_keepalive_timeout: dur(cfg.limits.keepalive_timeout); break;

@@ -199,6 +199,13 @@ constexpr millis k_max_timeout{24 * 3600 * 1000};
 
 }  // namespace
 
+std::vector<Cidr> loopback_blocks() {
+  std::vector<Cidr> out(2);
+  parse_cidr("127.0.0.0/8", out[0]);
+  parse_cidr("::1/128", out[1]);
+  return out;
+}
+
 std::string load_config_file(const std::string& path, Config& cfg) {
   toml::table root;
   try {
@@ -260,8 +267,12 @@ std::string load_config_file(const std::string& path, Config& cfg) {
   std::map<std::string, Setter> health = {
       {"path", string("health.path", cfg.health_path)},
   };
+  std::map<std::string, Setter> status = {
+      {"path", string("status.path", cfg.status_path)},
+      {"allow", strings("status.allow", cfg.status_allow_text, true)},
+  };
   std::map<std::string, std::map<std::string, Setter>*> sections = {
-      {"limits", &limits}, {"cgi", &cgi}, {"log", &log}, {"health", &health}};
+      {"limits", &limits}, {"cgi", &cgi}, {"log", &log}, {"health", &health}, {"status", &status}};
 
   for (auto& [key, node] : root) {
     std::string k(key.str());
@@ -313,6 +324,21 @@ std::string load_config_file(const std::string& path, Config& cfg) {
   if (!cfg.health_path.empty() && cfg.health_path[0] != '/') {
     const toml::node* n = root.at_path("health.path").node();
     return where(path, n ? n->source() : toml::source_region{}) + "health.path must start with '/'";
+  }
+  if (!cfg.status_path.empty() && (cfg.status_path[0] != '/' || cfg.status_path == cfg.health_path)) {
+    const toml::node* n = root.at_path("status.path").node();
+    return where(path, n ? n->source() : toml::source_region{}) +
+           (cfg.status_path[0] != '/' ? "status.path must start with '/'" : "status.path must differ from health.path");
+  }
+  if (const toml::node* n = root.at_path("status.allow").node()) {
+    cfg.status_allow.clear();
+    for (const std::string& text : cfg.status_allow_text) {
+      Cidr c;
+      if (!parse_cidr(text, c))
+        return where(path, n->source()) + "status.allow entries must be addresses, address/prefix or unix:, not '" +
+               text + "'";
+      cfg.status_allow.push_back(c);
+    }
   }
   if (!cfg.fallback.empty() && cfg.fallback[0] != '/') {
     const toml::node* n = root.at_path("fallback").node();

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cidr.hpp"
+
 namespace filehttpd {
 
 using millis = std::chrono::milliseconds;
@@ -67,6 +69,9 @@ struct LogConfig {
   std::string access = "stderr";  // stderr | syslog | off | a file path
 };
 
+// Returns 127.0.0.0/8 and ::1/128, status.allow's default.
+std::vector<Cidr> loopback_blocks();
+
 struct Config {
   Profile profile = Profile::classic;
   std::vector<std::string> listen;
@@ -93,6 +98,11 @@ struct Config {
   millis shutdown_delay{0};
   // URL path answering 200 while serving and 503 once stopping (http profile); empty: off.
   std::string health_path;
+  // URL path of the Prometheus counters (http profile); empty: off.
+  std::string status_path;
+  // Who may read status_path (others get 403), as written and parsed.
+  std::vector<std::string> status_allow_text{"127.0.0.0/8", "::1/128"};
+  std::vector<Cidr> status_allow = loopback_blocks();
   std::string user;
   std::string group;
   bool daemon = false;

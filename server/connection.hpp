@@ -93,6 +93,7 @@ class Connection final : private ExchangeHost {
   int run_script(const CgiSpawn& spec, const CgiResponseShape& shape, std::string label) override;
   const std::string& peer() override;
   PeerInfo peer_info() override;
+  const sockaddr_storage& peer_address() const override { return peer_; }
 
   // Sends out_ until done or EAGAIN; finishes the response when done.
   void send_output();

@@ -10,6 +10,7 @@
 #include "access_log.hpp"
 #include "connection.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "sock_addr.hpp"
 
 namespace filehttpd {
@@ -212,6 +213,7 @@ IoStep Connection::relay_send(const char* data, std::size_t len, std::size_t& wr
 }
 
 void Connection::cgi_fail(int status, const char* why) {
+  if (status == 502) bump(my_counters().cgi_failed);
   spdlog::warn("{}: CGI {} failed ({}): {}", peer(), log_escaped(parser_.request().target), status, why);
   stop_cgi();
   ex_.respond_error(status, false);
@@ -229,6 +231,7 @@ void Connection::cgi_timeout() {
     return;
   }
   spdlog::warn("{}: CGI produced nothing for {} ms; stopping it", peer(), w_.cfg().cgi.timeout.count());
+  bump(my_counters().cgi_timeouts);
   if (state_ == State::cgi_head && w_.cfg().profile == Profile::http) {
     cgi_fail(504, "timeout");
   } else {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "access_log.hpp"
+#include "cidr.hpp"
 #include "http_date.hpp"
 #include "log.hpp"
 #include "responders.hpp"
@@ -28,6 +29,8 @@ const std::string& clf_time() {
 
 void Exchange::begin(Request& req, std::uint64_t count) {
   req_ = &req;
+  method_ = method_label(req.method);
+  reject_ = Rejection::none;
   reply_.status = 0;
   reply_.version_minor = req.version_minor;
   response_open_ = true;
@@ -56,12 +59,22 @@ void Exchange::begin(Request& req, std::uint64_t count) {
 
 void Exchange::bad_request(const Request& partial, int status) {
   req_ = &partial;
+  method_ = MethodLabel::other;
   reply_.version_minor = partial.version_minor;
   request_line_ = "-";
   response_open_ = true;
   reply_.head_only = false;
   reply_.keep_alive = false;
   reply_.force_linger = true;
+  reject(status, status == 414   ? Rejection::uri_too_long
+                 : status == 431 ? Rejection::headers_too_large
+                 : status == 413 ? Rejection::body_too_large
+                 : status == 400 ? Rejection::malformed
+                                 : Rejection::none);
+}
+
+void Exchange::reject(int status, Rejection why) {
+  reject_ = why;
   respond_error(status, true);
 }
 
@@ -94,7 +107,7 @@ void Exchange::handle_http(Request& req) {
     return;
   }
   if (req.version_minor >= 1 && !req.find("Host")) {
-    respond_error(400, true);
+    reject(400, Rejection::missing_host);
     return;
   }
   if (req.method == HTTP_CONNECT || req.target == "*") {
@@ -106,7 +119,7 @@ void Exchange::handle_http(Request& req) {
   }
   if (req.has_content_length && req.content_length > cfg.limits.max_body) {
     reply_.force_linger = true;
-    respond_error(413, true);
+    reject(413, Rejection::body_too_large);
     return;
   }
   if (req.has_body() && req.find("Expect") && req.method != HTTP_POST && req.method != HTTP_PUT) {
@@ -122,6 +135,16 @@ void Exchange::dispatch(Request& req, int depth) {
   key = key.substr(0, key.find('?'));
   if (depth == 0 && !w_.cfg().health_path.empty() && key == w_.cfg().health_path) {
     respond_health(reply_, w_, get_or_head);
+    return;
+  }
+  if (depth == 0 && !w_.cfg().status_path.empty() && key == w_.cfg().status_path) {
+    if (!cidr_allows(w_.cfg().status_allow, reply_.host.peer_address())) {
+      spdlog::info("{}: {} is not in status.allow", reply_.host.peer(), w_.cfg().status_path);
+      reject_ = Rejection::status_denied;
+      respond_error(403, false);
+      return;
+    }
+    respond_status(reply_, w_, get_or_head);
     return;
   }
   bool negotiate = get_or_head && !w_.cfg().precompressed.empty();
@@ -171,7 +194,7 @@ void Exchange::start_cgi(Request& req, Route& route, int depth) {
   if (req.has_content_length && req.content_length > cfg.cgi.max_body) {
     spdlog::info("{}: request body of {} bytes over cgi.max_body", reply_.host.peer(), req.content_length);
     reply_.force_linger = true;
-    respond_error(413, true);
+    reject(413, Rejection::body_too_large);
     return;
   }
   if (!req.chunked && req.content_length == 0) {
@@ -186,7 +209,10 @@ void Exchange::start_cgi(Request& req, Route& route, int depth) {
 
 void Exchange::refuse_body(int status) {
   reply_.force_linger = true;
-  respond_error(status, true);
+  reject(status, status == 400   ? Rejection::bad_body
+                 : status == 408 ? Rejection::body_timeout
+                 : status == 413 ? Rejection::body_too_large
+                                 : Rejection::none);
 }
 
 bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint64_t> body_length) {
@@ -219,6 +245,7 @@ bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint6
   if (!shape.parse_head) reply_.keep_alive = false;
   int err = reply_.host.run_script(spec, shape, reply_.host.peer() + ": CGI " + log_escaped(req.target));
   if (err != 0) {
+    bump(my_counters().cgi_failed);
     reply_.keep_alive = keep_alive;
     spdlog::warn("{}: cannot run {}: {}", reply_.host.peer(), log_escaped(spec.program), std::strerror(err));
     respond_error(500, !http);
@@ -244,6 +271,13 @@ void Exchange::internal_redirect(Request& req, const std::string& target) {
 void Exchange::log_access(std::uint64_t body_bytes, bool aborted, bool nothing_sent) {
   if (!response_open_) return;
   response_open_ = false;
+  int status = aborted && nothing_sent ? k_status_client_closed : reply_.status;
+  WorkerCounters& c = my_counters();
+  if (status >= 100 && status < 600) {
+    bump(c.requests[static_cast<std::size_t>(method_)][static_cast<std::size_t>(status / 100 - 1)]);
+    if (reject_ != Rejection::none && status / 100 == 4) bump(c.rejections[static_cast<std::size_t>(reject_)]);
+  }
+  bump(c.body_bytes, body_bytes);
   if (!access_log_on()) return;
   bool parsed = request_line_ != "-";
   const std::string* referer = parsed ? req_->find("Referer") : nullptr;
@@ -252,7 +286,7 @@ void Exchange::log_access(std::uint64_t body_bytes, bool aborted, bool nothing_s
   e.peer = reply_.host.peer();
   e.time = clf_time();
   e.request_line = request_line_;
-  e.status = aborted && nothing_sent ? k_status_client_closed : reply_.status;
+  e.status = status;
   e.body_bytes = body_bytes;
   if (referer) e.referer = *referer;
   if (agent) e.user_agent = *agent;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "http_parser.hpp"
+#include "metrics.hpp"
 #include "output_queue.hpp"
 #include "reply.hpp"
 #include "router.hpp"
@@ -61,14 +62,19 @@ class Exchange {
   void handle_http(Request& req);
   // Cache or router, then the matching respond_*; depth counts CGI internal redirects.
   void dispatch(Request& req, int depth);
+  // Answers status and ends keep-alive, counting the refusal under why.
+  void reject(int status, Rejection why);
   // A CGI route: at once without a body, else after the connection collects it.
   void start_cgi(Request& req, Route& route, int depth);
 
   Worker& w_;
   Reply reply_;
   const Request* req_ = nullptr;  // the request being answered
-  bool response_open_ = false;    // a request is being answered and has no access-log line yet
-  int redirects_ = 0;             // local redirects followed for this request
+  bool response_open_ = false;
+  MethodLabel method_ = MethodLabel::other;  // as the request came, before any internal redirect
+  Rejection reject_ = Rejection::none;       // why a 4xx refused the request, for the counters    // a request is being
+                                             // answered and has no access-log line yet
+  int redirects_ = 0;                        // local redirects followed for this request
   std::string request_line_;
 };
 

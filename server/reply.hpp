@@ -3,6 +3,8 @@
 // the body parts queued behind it in the connection's OutputQueue, and
 // whether the connection stays open after it. No sockets: send() hands the
 // queue to the ExchangeHost.
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +29,8 @@ class ExchangeHost {
   virtual const std::string& peer() = 0;
   // Client and server addresses for a CGI environment.
   virtual PeerInfo peer_info() = 0;
+  // The client's socket address.
+  virtual const sockaddr_storage& peer_address() const = 0;
 
  protected:
   ~ExchangeHost() = default;

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "content_coding.hpp"
 #include "file_response.hpp"
@@ -9,6 +10,7 @@
 #include "http_date.hpp"
 #include "listing.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "mime.hpp"
 #include "path.hpp"
 #include "response.hpp"
@@ -134,21 +136,49 @@ void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route
   r.send();
 }
 
-void respond_health(Reply& r, const Worker& w, bool get_or_head) {
-  if (!get_or_head) {
-    Route allow;
-    allow.allow_get_head = true;
-    respond_error(r, w, 405, false, &allow);
-    return;
-  }
-  bool serving = !w.unhealthy();
-  r.out.scratch() = serving ? "ok\n" : "stopping\n";
-  r.start(serving ? 200 : 503);
-  append_header(r.out.head(), "Content-Type", "text/plain; charset=utf-8");
+namespace {
+
+// Answers 405 (Allow: GET, HEAD) unless get_or_head. Returns true when it did.
+bool refused_unless_get_or_head(Reply& r, const Worker& w, bool get_or_head) {
+  if (get_or_head) return false;
+  Route allow;
+  allow.allow_get_head = true;
+  respond_error(r, w, 405, false, &allow);
+  return true;
+}
+
+// Sends status with the text in r.out.scratch() as a body nobody may cache.
+void send_no_store(Reply& r, int status, std::string_view content_type) {
+  r.start(status);
+  append_header(r.out.head(), "Content-Type", content_type);
   append_header(r.out.head(), "Cache-Control", "no-store");
   r.end_head(true, r.out.scratch().size());
   if (!r.head_only) r.out.add_mem(r.out.scratch());
   r.send();
+}
+
+}  // namespace
+
+void respond_health(Reply& r, const Worker& w, bool get_or_head) {
+  if (refused_unless_get_or_head(r, w, get_or_head)) return;
+  bool serving = !w.unhealthy();
+  r.out.scratch() = serving ? "ok\n" : "stopping\n";
+  send_no_store(r, serving ? 200 : 503, "text/plain; charset=utf-8");
+}
+
+void respond_status(Reply& r, const Worker& w, bool get_or_head) {
+  if (refused_unless_get_or_head(r, w, get_or_head)) return;
+  timespec mono{};
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  std::uint64_t now_ns =
+      static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(mono.tv_nsec);
+  my_counters().log_dropped.store(log_lines_dropped(), std::memory_order_relaxed);
+  MetricsSnapshot snap;
+  if (const SharedMetrics* m = metrics_region()) snap = metrics_snapshot(*m, now_ns, FILEHTTPD_VERSION);
+  snap.version = FILEHTTPD_VERSION;
+  r.out.scratch().clear();
+  render_metrics(snap, r.out.scratch());
+  send_no_store(r, 200, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void respond_redirect(Reply& r, int status, const std::string& location) {

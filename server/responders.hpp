@@ -33,6 +33,8 @@ void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route&
 void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route);
 // The health path: 200 while serving, 503 once stopping; 405 for other methods.
 void respond_health(Reply& r, const Worker& w, bool get_or_head);
+// The status path: the counters of every worker in the Prometheus text format; 405 for other methods.
+void respond_status(Reply& r, const Worker& w, bool get_or_head);
 // A redirect to location.
 void respond_redirect(Reply& r, int status, const std::string& location);
 // An error response (bare in classic, HTML or the configured page in http);

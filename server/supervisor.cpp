@@ -19,6 +19,7 @@
 #include "daemon.hpp"
 #include "listener.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "mime.hpp"
 #include "router.hpp"
 #include "signals.hpp"
@@ -54,6 +55,7 @@ class Supervisor {
     pid_t pid = -1;
     unique_fd control;  // write end: a byte asks for a log reopen, EOF says stop
     unsigned index = 0;
+    std::size_t slot = k_metric_slots;  // its counters in the shared region
   };
   struct Generation {
     Config cfg;
@@ -79,6 +81,10 @@ class Supervisor {
   void retire(Generation& gen);
   // Reaps workers; schedules respawns for unexpected deaths.
   void on_sigchld();
+  // Returns a counter slot no live worker holds (k_metric_slots when none is free).
+  std::size_t free_slot() const;
+  // A worker is gone: its gauges drop to zero and its slot may serve another.
+  void release_slot(std::size_t slot);
   // Respawns due workers, at most one per k_respawn_interval.
   void do_respawns();
   // SIGHUP: re-read the configuration; start a new generation or keep the old.
@@ -116,6 +122,7 @@ class Supervisor {
   unique_fd lifeline_;
   unique_fd launch_dir_;
   SignalNotes notes_;
+  std::vector<bool> slot_used_ = std::vector<bool>(k_metric_slots);
 };
 
 void Supervisor::act_on(const SignalBatch& batch) {
@@ -196,6 +203,11 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
   int control[2];
   if (pipe2(control, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
   unique_fd control_r(control[0]), control_w(control[1]);
+  std::size_t slot = free_slot();
+  if (slot == k_metric_slots) spdlog::warn("no free status counter slot: this worker's requests go uncounted");
+  SharedMetrics* m = metrics_region();
+  if (slot < k_metric_slots && slot >= m->slots_seen.load(std::memory_order_relaxed))
+    m->slots_seen.store(slot + 1, std::memory_order_relaxed);  // before the worker can count in it
   pid_t pid = fork();
   if (pid < 0) return std::string("fork: ") + std::strerror(errno);
   if (pid == 0) {
@@ -215,6 +227,7 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
       _exit(k_exit_privileges);
     }
     fcntl(control_r.get(), F_SETFL, O_NONBLOCK);
+    metrics_use_slot(slot);
     std::vector<int> fds;
     for (const auto& l : listeners_) fds.push_back(l.fd.get());
     int rc = run_worker(gen.cfg, fds, control_r.get(), gen.root.fd.get(), gen.root.path);
@@ -227,8 +240,24 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
     ssize_t ignored = write(control_w.get(), "u", 1);
     (void)ignored;
   }
-  gen.workers.push_back({pid, std::move(control_w), index});
+  if (slot < k_metric_slots) slot_used_[slot] = true;
+  gen.workers.push_back({pid, std::move(control_w), index, slot});
   return "";
+}
+
+std::size_t Supervisor::free_slot() const {
+  for (std::size_t i = 0; i < k_metric_slots; ++i)
+    if (!slot_used_[i]) return i;
+  return k_metric_slots;
+}
+
+void Supervisor::release_slot(std::size_t slot) {
+  if (slot >= k_metric_slots) return;
+  slot_used_[slot] = false;
+  if (SharedMetrics* m = metrics_region()) {
+    m->slots[slot].open.store(0, std::memory_order_relaxed);
+    m->slots[slot].cgi_running.store(0, std::memory_order_relaxed);
+  }
 }
 
 void Supervisor::retire(Generation& gen) {
@@ -287,6 +316,7 @@ void Supervisor::on_sigchld() {
       auto it = std::find_if(ws.begin(), ws.end(), [&](const WorkerProc& w) { return w.pid == pid; });
       if (it == ws.end()) continue;
       unsigned index = it->index;
+      release_slot(it->slot);
       ws.erase(it);
       bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (git->retiring || stopping_) {
@@ -322,6 +352,7 @@ void Supervisor::do_respawns() {
       respawns_.push_back(r);
     } else {
       spdlog::info("worker {} started", r.gen->workers.back().pid);
+      if (SharedMetrics* m = metrics_region()) bump(m->respawns);
     }
   }
 }
@@ -374,6 +405,7 @@ void Supervisor::reload() {
     if (!e.empty()) spdlog::error("cannot start a worker: {}", e);
   }
   for (Generation* g : old) retire(*g);
+  if (SharedMetrics* m = metrics_region()) bump(m->reloads);
   for (auto& l : listeners_) spdlog::info("listening on {}", l.name);
   spdlog::info("reloaded: generation {} serving {}", fresh.id, fresh.root.path.empty() ? "/" : fresh.root.path);
   notify("READY=1\n" + status_line());
@@ -430,6 +462,12 @@ int Supervisor::run() {
     return 1;
   }
   listeners_ = std::move(next);
+  err = metrics_map();
+  if (!err.empty()) {
+    fail(err);
+    pidfile_.remove();
+    return 1;
+  }
   for (const auto& l : listeners_) spdlog::info("listening on {}", l.name);
   gen.id = next_gen_id_++;
   gens_.push_back(std::move(gen));
@@ -481,6 +519,7 @@ int Supervisor::run() {
       for (int i = 0; i < k_signals_per_pass && (sig = sigtimedwait(&all, &info, &zero)) > 0; ++i) batch.add(sig);
     }
     act_on(batch);
+    metrics_region()->supervisor_log_dropped.store(log_lines_dropped(), std::memory_order_relaxed);
     if (delay_until_ && !stopping_ && steady::now() >= *delay_until_) begin_stop(SIGTERM);
     do_respawns();
     if (stopping_ && std::all_of(gens_.begin(), gens_.end(), [](const Generation& g) { return g.workers.empty(); }))

@@ -14,6 +14,7 @@
 #include "cgi.hpp"
 #include "connection.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 
 namespace filehttpd {
 
@@ -54,6 +55,8 @@ CgiChild* Worker::start_cgi(Connection* conn, pid_t pid, unique_fd pidfd) {
   c.pidfd = std::move(pidfd);
   c.tag.owner = &c;
   c.conn = conn;
+  bump(my_counters().cgi_spawned);
+  bump(my_counters().cgi_running);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = &c.tag;
@@ -79,6 +82,7 @@ void Worker::connection_closed(Connection* conn) {
     conns_.pop_back();
   }
   graveyard_.push_back(conn);
+  drop(my_counters().open);
   if (accept_paused_ && !draining_ && now_ >= accept_resume_at_ && conns_.size() < cfg_.limits.max_connections)
     pause_accepting(false);
 }
@@ -122,6 +126,8 @@ void Worker::on_listener(EpollTag* tag) {
       spdlog::warn("accept: {}", std::strerror(errno));
       return;
     }
+    bump(my_counters().accepted);
+    bump(my_counters().open);
     auto* c = new Connection(*this, unique_fd(fd), ss);
     c->slot_ = conns_.size();
     conns_.push_back(c);
@@ -173,6 +179,7 @@ void Worker::on_child_exit(CgiChild* child) {
   if (r == 0) return;
   child->exited = true;
   child->wait_status = status;
+  drop(my_counters().cgi_running);
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, child->pidfd.get(), nullptr);
   // Members of its process group may outlive it (sleep 100 &).
   if (::kill(-child->pid, 0) == 0) stale_groups_.push_back(child->pid);
@@ -181,6 +188,7 @@ void Worker::on_child_exit(CgiChild* child) {
 }
 
 void Worker::sweep() {
+  my_counters().log_dropped.store(log_lines_dropped(), std::memory_order_relaxed);
   for (std::size_t i = conns_.size(); i-- > 0;) {
     if (i >= conns_.size()) continue;
     Connection* c = conns_[i];

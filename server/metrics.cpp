@@ -1,0 +1,150 @@
+#include "metrics.hpp"
+
+#include <fmt/format.h>
+#include <llhttp.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace filehttpd {
+
+namespace {
+
+SharedMetrics* g_region = nullptr;
+WorkerCounters* g_mine = nullptr;
+WorkerCounters g_scratch;  // counts of a process without a slot go here and nowhere else
+
+constexpr const char* k_method_names[k_methods] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "other"};
+constexpr const char* k_rejection_names[k_rejections] = {"none",         "malformed",         "missing_host",
+                                                         "uri_too_long", "headers_too_large", "body_too_large",
+                                                         "body_timeout", "bad_body",          "status_denied"};
+
+std::uint64_t load(const Counter& c) {
+  return c.load(std::memory_order_relaxed);
+}
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+// One family of a single unlabeled sample.
+void plain(std::string& out, std::string_view name, std::string_view type, std::string_view help, std::uint64_t v) {
+  family(out, name, type, help);
+  fmt::format_to(std::back_inserter(out), "{} {}\n", name, v);
+}
+
+}  // namespace
+
+std::string metrics_map() {
+  if (g_region) return "";
+  void* p = mmap(nullptr, sizeof(SharedMetrics), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return std::string("cannot map the status counters: ") + std::strerror(errno);
+  g_region = new (p) SharedMetrics();  // the pages are zero already; this only starts the objects' lifetime
+  timespec wall{}, mono{};
+  clock_gettime(CLOCK_REALTIME, &wall);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  g_region->start_unix.store(static_cast<std::uint64_t>(wall.tv_sec));
+  g_region->start_mono_ns.store(static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000'000u +
+                                static_cast<std::uint64_t>(mono.tv_nsec));
+  return "";
+}
+
+SharedMetrics* metrics_region() {
+  return g_region;
+}
+
+void metrics_use_slot(std::size_t slot) {
+  g_mine = g_region && slot < k_metric_slots ? &g_region->slots[slot] : nullptr;
+}
+
+WorkerCounters& my_counters() {
+  return g_mine ? *g_mine : g_scratch;
+}
+
+MethodLabel method_label(int m) {
+  switch (m) {
+    case HTTP_GET: return MethodLabel::get;
+    case HTTP_HEAD: return MethodLabel::head;
+    case HTTP_POST: return MethodLabel::post;
+    case HTTP_PUT: return MethodLabel::put;
+    case HTTP_DELETE: return MethodLabel::del;
+    case HTTP_OPTIONS: return MethodLabel::options;
+    default: return MethodLabel::other;
+  }
+}
+
+MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_ns, std::string_view version) {
+  MetricsSnapshot s;
+  std::uint64_t seen = std::min<std::uint64_t>(load(m.slots_seen), k_metric_slots);
+  for (std::size_t slot = 0; slot < seen; ++slot) {
+    const WorkerCounters& w = m.slots[slot];
+    for (std::size_t i = 0; i < k_methods; ++i)
+      for (std::size_t j = 0; j < k_status_classes; ++j) s.requests[i][j] += load(w.requests[i][j]);
+    s.body_bytes += load(w.body_bytes);
+    s.accepted += load(w.accepted);
+    s.open += load(w.open);
+    s.cgi_spawned += load(w.cgi_spawned);
+    s.cgi_running += load(w.cgi_running);
+    s.cgi_failed += load(w.cgi_failed);
+    s.cgi_timeouts += load(w.cgi_timeouts);
+    for (std::size_t i = 0; i < k_rejections; ++i) s.rejections[i] += load(w.rejections[i]);
+    s.log_dropped += load(w.log_dropped);
+  }
+  s.respawns = load(m.respawns);
+  s.reloads = load(m.reloads);
+  s.log_dropped += load(m.supervisor_log_dropped);
+  s.start_unix = load(m.start_unix);
+  std::uint64_t start = load(m.start_mono_ns);
+  s.uptime_seconds = now_mono_ns > start ? static_cast<double>(now_mono_ns - start) / 1e9 : 0;
+  s.version = version;
+  return s;
+}
+
+void render_metrics(const MetricsSnapshot& s, std::string& out) {
+  family(out, "filehttpd_requests_total", "counter", "Responses by request method and status class.");
+  for (std::size_t i = 0; i < k_methods; ++i)
+    for (std::size_t j = 0; j < k_status_classes; ++j)
+      fmt::format_to(std::back_inserter(out), "filehttpd_requests_total{{method=\"{}\",code=\"{}xx\"}} {}\n",
+                     k_method_names[i], j + 1, s.requests[i][j]);
+  struct Plain {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::uint64_t value;
+  };
+  const Plain before_rejections[] = {
+      {"filehttpd_response_body_bytes_total", "counter", "Response body bytes sent (no heads, no chunk framing).",
+       s.body_bytes},
+      {"filehttpd_connections_accepted_total", "counter", "Client connections accepted.", s.accepted},
+      {"filehttpd_connections_open", "gauge", "Client connections open now.", s.open},
+      {"filehttpd_cgi_spawned_total", "counter", "CGI scripts started.", s.cgi_spawned},
+      {"filehttpd_cgi_running", "gauge", "CGI scripts running now.", s.cgi_running},
+      {"filehttpd_cgi_failed_total", "counter",
+       "CGI requests that failed: the script could not start or sent no valid header block.", s.cgi_failed},
+      {"filehttpd_cgi_timeouts_total", "counter", "CGI scripts stopped for producing nothing within cgi.timeout.",
+       s.cgi_timeouts},
+  };
+  const Plain after_rejections[] = {
+      {"filehttpd_worker_respawns_total", "counter", "Workers started again after dying unexpectedly.", s.respawns},
+      {"filehttpd_reloads_total", "counter", "Configuration reloads that took effect.", s.reloads},
+      {"filehttpd_log_lines_dropped_total", "counter", "Log lines dropped because their destination did not take them.",
+       s.log_dropped},
+      {"filehttpd_start_time_seconds", "gauge", "Start time of the server, seconds since the Unix epoch.",
+       s.start_unix},
+  };
+  for (const Plain& p : before_rejections) plain(out, p.name, p.type, p.help, p.value);
+  family(out, "filehttpd_rejections_total", "counter", "Requests refused with a 4xx status, by reason.");
+  for (std::size_t i = 1; i < k_rejections; ++i)
+    fmt::format_to(std::back_inserter(out), "filehttpd_rejections_total{{reason=\"{}\"}} {}\n", k_rejection_names[i],
+                   s.rejections[i]);
+  for (const Plain& p : after_rejections) plain(out, p.name, p.type, p.help, p.value);
+  family(out, "filehttpd_uptime_seconds", "gauge", "Seconds since the server started.");
+  fmt::format_to(std::back_inserter(out), "filehttpd_uptime_seconds {:.3f}\n", s.uptime_seconds);
+  family(out, "filehttpd_build_info", "gauge", "Always 1; the labels name the build.");
+  fmt::format_to(std::back_inserter(out), "filehttpd_build_info{{version=\"{}\"}} 1\n", s.version);
+}
+
+}  // namespace filehttpd

@@ -1,0 +1,112 @@
+#pragma once
+// Server counters for the status endpoint. The supervisor maps one shared
+// page set before the first fork; each worker process owns one slot and is
+// its only writer (plain relaxed stores, no lock, no read-modify-write bus
+// lock); the worker answering the status path sums every slot.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace filehttpd {
+
+// Methods counted by name; the rest as "other".
+enum class MethodLabel : std::uint8_t { get, head, post, put, del, options, other, count };
+// Why a request got a 4xx before any resource was looked at.
+enum class Rejection : std::uint8_t {
+  none,
+  malformed,          // 400: the head does not parse
+  missing_host,       // 400: HTTP/1.1 without Host
+  uri_too_long,       // 414
+  headers_too_large,  // 431
+  body_too_large,     // 413
+  body_timeout,       // 408: the body stopped arriving
+  bad_body,           // 400: the body's framing is malformed
+  status_denied,      // 403: the status path from an address status.allow leaves out
+  count,
+};
+
+inline constexpr std::size_t k_methods = static_cast<std::size_t>(MethodLabel::count);
+inline constexpr std::size_t k_status_classes = 5;  // 1xx .. 5xx
+inline constexpr std::size_t k_rejections = static_cast<std::size_t>(Rejection::count);
+// Worker slots: enough for 256 workers in each of a few overlapping generations (reloads).
+inline constexpr std::size_t k_metric_slots = 1024;
+
+using Counter = std::atomic<std::uint64_t>;
+
+// One worker's counters. Gauges (open, cgi_running) are zeroed by the
+// supervisor when the worker is gone; totals stay, so a respawned worker's
+// slot goes on counting up.
+struct alignas(64) WorkerCounters {
+  Counter requests[k_methods][k_status_classes];
+  Counter body_bytes;
+  Counter accepted;
+  Counter open;
+  Counter cgi_spawned;
+  Counter cgi_running;
+  Counter cgi_failed;
+  Counter cgi_timeouts;
+  Counter rejections[k_rejections];
+  Counter log_dropped;  // this process's dropped log lines, published
+};
+
+// The shared region: the supervisor's own numbers, then the workers' slots.
+struct SharedMetrics {
+  Counter start_unix;     // wall-clock start, seconds
+  Counter start_mono_ns;  // CLOCK_MONOTONIC at start (the same clock in every process)
+  Counter respawns;
+  Counter reloads;
+  Counter supervisor_log_dropped;
+  Counter slots_seen;  // slots below this have been given to a worker at some time
+  WorkerCounters slots[k_metric_slots];
+};
+
+// Adds n to a counter this process alone writes.
+inline void bump(Counter& c, std::uint64_t n = 1) {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+// Subtracts one from a gauge this process alone writes.
+inline void drop(Counter& c) {
+  c.store(c.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+}
+
+// Maps the shared region (once, in the supervisor, before any fork) and
+// records the start time. Returns "" or an error.
+std::string metrics_map();
+// Returns the region, or nullptr before metrics_map().
+SharedMetrics* metrics_region();
+// In a worker: from now on this process counts in slot (k_metric_slots: nowhere).
+void metrics_use_slot(std::size_t slot);
+// Returns this process's counters; a scratch slot when it has none.
+WorkerCounters& my_counters();
+
+// Returns the label counted for an llhttp method number.
+MethodLabel method_label(int llhttp_method);
+
+// Everything the exposition shows, summed over the workers.
+struct MetricsSnapshot {
+  std::uint64_t requests[k_methods][k_status_classes] = {};
+  std::uint64_t body_bytes = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t open = 0;
+  std::uint64_t cgi_spawned = 0;
+  std::uint64_t cgi_running = 0;
+  std::uint64_t cgi_failed = 0;
+  std::uint64_t cgi_timeouts = 0;
+  std::uint64_t rejections[k_rejections] = {};
+  std::uint64_t respawns = 0;
+  std::uint64_t reloads = 0;
+  std::uint64_t log_dropped = 0;
+  std::uint64_t start_unix = 0;
+  double uptime_seconds = 0;
+  std::string_view version;
+};
+
+// Sums the region's slots and supervisor numbers into a snapshot.
+MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_ns, std::string_view version);
+
+// Writes the snapshot in the Prometheus text exposition format, version 0.0.4.
+void render_metrics(const MetricsSnapshot& s, std::string& out);
+
+}  // namespace filehttpd

@@ -1,0 +1,178 @@
+// The status counters without a server: summing slots, the exposition text,
+// and status.allow's address blocks.
+#include "metrics.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <llhttp.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include <memory>
+#include <regex>
+
+#include "cidr.hpp"
+
+using namespace filehttpd;
+
+namespace {
+
+sockaddr_storage v4(const char* a) {
+  sockaddr_storage ss{};
+  auto& in = reinterpret_cast<sockaddr_in&>(ss);
+  in.sin_family = AF_INET;
+  inet_pton(AF_INET, a, &in.sin_addr);
+  return ss;
+}
+
+sockaddr_storage v6(const char* a) {
+  sockaddr_storage ss{};
+  auto& in = reinterpret_cast<sockaddr_in6&>(ss);
+  in.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, a, &in.sin6_addr);
+  return ss;
+}
+
+}  // namespace
+
+TEST(Cidr, ParseTable) {
+  struct Row {
+    const char* text;
+    bool ok;
+    int family;
+    unsigned prefix;
+  } rows[] = {
+      {"127.0.0.0/8", true, AF_INET, 8}, {"10.1.2.3", true, AF_INET, 32}, {"::1/128", true, AF_INET6, 128},
+      {"fd00::/8", true, AF_INET6, 8},   {"0.0.0.0/0", true, AF_INET, 0}, {"unix:", true, AF_UNIX, 0},
+      {"10.0.0.0/33", false, 0, 0},      {"::/129", false, 0, 0},         {"10.0.0.0/", false, 0, 0},
+      {"10.0.0.0/8x", false, 0, 0},      {"localhost", false, 0, 0},      {"", false, 0, 0},
+      {"10.0.0.0/-1", false, 0, 0},      {"unix:/run/x", false, 0, 0},
+  };
+  for (const Row& r : rows) {
+    Cidr c;
+    EXPECT_EQ(parse_cidr(r.text, c), r.ok) << r.text;
+    if (!r.ok) continue;
+    EXPECT_EQ(c.family, r.family) << r.text;
+    EXPECT_EQ(c.prefix, r.prefix) << r.text;
+  }
+}
+
+TEST(Cidr, AllowsTable) {
+  auto blocks = [](std::initializer_list<const char*> texts) {
+    std::vector<Cidr> out;
+    for (const char* t : texts) {
+      Cidr c;
+      EXPECT_TRUE(parse_cidr(t, c)) << t;
+      out.push_back(c);
+    }
+    return out;
+  };
+  sockaddr_storage unix_peer{};
+  unix_peer.ss_family = AF_UNIX;
+  struct Row {
+    std::vector<Cidr> allow;
+    sockaddr_storage peer;
+    bool allowed;
+  } rows[] = {
+      {blocks({"127.0.0.0/8", "::1/128"}), v4("127.0.0.1"), true},
+      {blocks({"127.0.0.0/8", "::1/128"}), v4("127.200.3.4"), true},
+      {blocks({"127.0.0.0/8", "::1/128"}), v4("128.0.0.1"), false},
+      {blocks({"127.0.0.0/8", "::1/128"}), v6("::1"), true},
+      {blocks({"127.0.0.0/8", "::1/128"}), v6("::2"), false},
+      {blocks({"127.0.0.0/8"}), v6("::ffff:127.0.0.1"), true},  // an IPv4 client on a dual-stack socket
+      {blocks({"10.0.0.0/8"}), v6("::ffff:127.0.0.1"), false},
+      {blocks({"192.168.0.0/20"}), v4("192.168.15.255"), true},  // a prefix inside a byte
+      {blocks({"192.168.0.0/20"}), v4("192.168.16.0"), false},
+      {blocks({"fd00::/8"}), v6("fd12:3456::1"), true},
+      {blocks({"fd00::/8"}), v6("fe80::1"), false},
+      {blocks({"0.0.0.0/0"}), v4("203.0.113.9"), true},
+      {blocks({"0.0.0.0/0"}), v6("2001:db8::1"), false},
+      {blocks({}), v4("127.0.0.1"), false},
+      {blocks({"127.0.0.0/8"}), unix_peer, false},
+      {blocks({"unix:"}), unix_peer, true},
+  };
+  int i = 0;
+  for (const Row& r : rows) EXPECT_EQ(cidr_allows(r.allow, r.peer), r.allowed) << "row " << i++;
+}
+
+// Every slot a worker was given is summed; gauges and totals alike; slots
+// never given are not read.
+TEST(Metrics, SnapshotSumsTheSlotsInUse) {
+  auto m = std::make_unique<SharedMetrics>();
+  m->slots_seen = 3;
+  m->start_mono_ns = 1'000'000'000;
+  m->start_unix = 1'700'000'000;
+  m->respawns = 2;
+  m->reloads = 1;
+  m->supervisor_log_dropped = 4;
+  for (int s = 0; s < 3; ++s) {
+    bump(m->slots[s].requests[0][1], 10);  // GET 2xx
+    bump(m->slots[s].body_bytes, 1000);
+    bump(m->slots[s].open, 2);
+    bump(m->slots[s].log_dropped);
+    bump(m->slots[s].rejections[static_cast<std::size_t>(Rejection::malformed)]);
+  }
+  bump(m->slots[5].requests[0][1], 999);  // beyond slots_seen: never given to a worker
+  MetricsSnapshot s = metrics_snapshot(*m, 3'500'000'000, "9.9.9");
+  EXPECT_EQ(s.requests[0][1], 30u);
+  EXPECT_EQ(s.body_bytes, 3000u);
+  EXPECT_EQ(s.open, 6u);
+  EXPECT_EQ(s.log_dropped, 3u + 4u);
+  EXPECT_EQ(s.rejections[static_cast<std::size_t>(Rejection::malformed)], 3u);
+  EXPECT_EQ(s.respawns, 2u);
+  EXPECT_EQ(s.reloads, 1u);
+  EXPECT_DOUBLE_EQ(s.uptime_seconds, 2.5);
+  EXPECT_EQ(s.start_unix, 1'700'000'000u);
+}
+
+// The exposition: each family has HELP and TYPE before its samples, every
+// sample line is NAME{LABELS} VALUE, and the values are the snapshot's.
+TEST(Metrics, ExpositionFormat) {
+  MetricsSnapshot s;
+  s.requests[static_cast<std::size_t>(MethodLabel::post)][4] = 7;
+  s.body_bytes = 12345678901234ull;
+  s.cgi_running = 3;
+  s.rejections[static_cast<std::size_t>(Rejection::uri_too_long)] = 5;
+  s.uptime_seconds = 12.3456;
+  s.version = "1.2.3";
+  std::string out;
+  render_metrics(s, out);
+  EXPECT_NE(out.find("filehttpd_requests_total{method=\"POST\",code=\"5xx\"} 7\n"), std::string::npos);
+  EXPECT_NE(out.find("filehttpd_response_body_bytes_total 12345678901234\n"), std::string::npos);
+  EXPECT_NE(out.find("# TYPE filehttpd_cgi_running gauge\nfilehttpd_cgi_running 3\n"), std::string::npos);
+  EXPECT_NE(out.find("filehttpd_rejections_total{reason=\"uri_too_long\"} 5\n"), std::string::npos);
+  EXPECT_EQ(out.find("reason=\"none\""), std::string::npos);
+  EXPECT_NE(out.find("filehttpd_uptime_seconds 12.346\n"), std::string::npos);
+  EXPECT_NE(out.find("filehttpd_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back(), '\n');
+  std::regex sample_re(R"([a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.]+)");
+  std::string typed;  // the family whose TYPE came last
+  int samples = 0;
+  std::size_t pos = 0;
+  while (pos < out.size()) {
+    std::size_t nl = out.find('\n', pos);
+    std::string line = out.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.starts_with("# HELP ")) continue;
+    if (line.starts_with("# TYPE ")) {
+      typed = line.substr(7, line.find(' ', 7) - 7);
+      continue;
+    }
+    ++samples;
+    EXPECT_TRUE(std::regex_match(line, sample_re)) << line;
+    EXPECT_TRUE(line.starts_with(typed)) << line << " follows the TYPE of " << typed;
+  }
+  EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + 13));
+}
+
+TEST(Metrics, MethodLabels) {
+  EXPECT_EQ(method_label(HTTP_GET), MethodLabel::get);
+  EXPECT_EQ(method_label(HTTP_HEAD), MethodLabel::head);
+  EXPECT_EQ(method_label(HTTP_POST), MethodLabel::post);
+  EXPECT_EQ(method_label(HTTP_PUT), MethodLabel::put);
+  EXPECT_EQ(method_label(HTTP_DELETE), MethodLabel::del);
+  EXPECT_EQ(method_label(HTTP_OPTIONS), MethodLabel::options);
+  EXPECT_EQ(method_label(HTTP_PATCH), MethodLabel::other);
+  EXPECT_EQ(method_label(HTTP_PROPFIND), MethodLabel::other);
+}
