@@ -6,6 +6,12 @@
 #   scripts/install-deps.sh --runtime  only what the built binary needs to run
 #   scripts/install-deps.sh --fuzz     also clang and libFuzzer for tests/fuzz
 #   scripts/install-deps.sh --browser  also chromium for the demo-site browser test
+#   scripts/install-deps.sh --deploy   also haproxy (rolling-restart test), buildah and
+#                                      mmdebstrap (scripts/docker-check.sh), and the npm
+#                                      packages that validate deploy/kubernetes offline
+#   scripts/install-deps.sh --image-build
+#                                      the Dockerfile's build stage: compilers and
+#                                      libraries, and llhttp's C sources without nodejs
 set -eu
 
 SUDO=""
@@ -17,18 +23,55 @@ TEST_PKGS="curl systemd util-linux busybox procps python3 python3-prometheus-cli
 BENCH_PKGS="wrk nginx-light lighttpd strace gnuplot-nox"
 FUZZ_PKGS="clang-14 libfuzzer-14-dev"
 BROWSER_PKGS="chromium"
+DEPLOY_PKGS="haproxy buildah mmdebstrap"
+# node-llhttp is left out: it depends on nodejs, and only its C sources are needed.
+IMAGE_BUILD_PKGS="build-essential cmake pkg-config libspdlog-dev libfmt-dev libtomlplusplus-dev libsystemd-dev"
+# npm packages for the manifest validation, pinned, in their own prefix
+# (kubernetes-models 4.x: CommonJS, for the Node.js 18-20 of Debian 12 and this machine).
+NPM_PREFIX="${FILEHTTPD_NPM_PREFIX:-/opt/filehttpd-npm}"
+NPM_PKGS="kubernetes-models@4.5.1 js-yaml@4.1.0"
 
-case "${1:-}" in
-  --runtime) PKGS="$RUNTIME_PKGS" ;;
-  --bench) PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
-  --fuzz) PKGS="$BUILD_PKGS $TEST_PKGS $FUZZ_PKGS" ;;
-  --browser) PKGS="$BUILD_PKGS $TEST_PKGS $BROWSER_PKGS" ;;
-  "") PKGS="$BUILD_PKGS $TEST_PKGS" ;;
-  *) echo "usage: $0 [--runtime|--bench|--fuzz|--browser]" >&2; exit 2 ;;
-esac
+# Options add groups; several may be given (--browser --deploy).
+PKGS=""
+EXTRA=""
+[ $# -eq 0 ] && PKGS="$BUILD_PKGS $TEST_PKGS"
+for opt in "$@"; do
+  case "$opt" in
+    --runtime) PKGS="$PKGS $RUNTIME_PKGS" ;;
+    --bench) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
+    --fuzz) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $FUZZ_PKGS" ;;
+    --browser) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $BROWSER_PKGS" ;;
+    --deploy) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $DEPLOY_PKGS" EXTRA="$EXTRA npm" ;;
+    --image-build) PKGS="$PKGS $IMAGE_BUILD_PKGS" EXTRA="$EXTRA llhttp" ;;
+    *) echo "usage: $0 [--runtime|--bench|--fuzz|--browser|--deploy|--image-build]..." >&2; exit 2 ;;
+  esac
+done
+# Each package once, in order.
+PKGS=$(echo $PKGS | tr ' ' '\n' | awk '!seen[$0]++' | tr '\n' ' ')
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
 echo "install-deps: installed: $PKGS"
+
+case "$EXTRA" in
+  *llhttp*)
+    # The llhttp C sources, unpacked from node-llhttp without installing it (or nodejs).
+    tmp=$(mktemp -d)
+    (cd "$tmp" && $SUDO apt-get download -qq node-llhttp && $SUDO dpkg -x node-llhttp_*.deb /)
+    rm -rf "$tmp"
+    echo "install-deps: unpacked node-llhttp's C sources into /usr/share/llhttp and /usr/share/include/llhttp"
+    ;;
+esac
+case "$EXTRA" in
+  *npm*)
+    if ! command -v npm >/dev/null 2>&1; then
+      $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    $SUDO mkdir -p "$NPM_PREFIX"
+    # shellcheck disable=SC2086
+    $SUDO npm install --silent --no-audit --no-fund --prefix "$NPM_PREFIX" $NPM_PKGS
+    echo "install-deps: npm packages in $NPM_PREFIX: $NPM_PKGS"
+    ;;
+esac
