@@ -28,6 +28,7 @@ int CgiExchange::start(const CgiSpawn& spec, Connection* owner, const CgiRespons
   if (!shape_.parse_head) shape_.keep_alive = false;  // raw output ends with the connection
   label_ = std::move(label);
   out_.reset();
+  out_.buf = shape.status_line;
   head_buf_.clear();
   head_done_ = !shape_.parse_head;
   framing_ = Framing::raw;

@@ -28,10 +28,12 @@ inline constexpr std::size_t k_body_buffer = 64 * 1024;
 
 // How the response to the client is shaped.
 struct CgiResponseShape {
-  bool parse_head = true;  // false: raw (classic profile, nph- scripts)
-  bool head_only = false;  // HEAD: the same head, no body
-  int version_minor = 1;   // of the request
-  bool keep_alive = true;  // wanted by the exchange; may end up false
+  bool parse_head = true;        // false: raw (classic profile, nph- scripts)
+  bool head_only = false;        // HEAD: the same head, no body
+  int version_minor = 1;         // of the request
+  bool keep_alive = true;        // wanted by the exchange; may end up false
+  std::string_view status_line;  // sent before the raw output ("HTTP/1.1 200 OK\r\n" in classic)
+  bool nodelay = false;          // output goes out in pieces as it comes: no Nagle delay
 };
 
 class CgiExchange {

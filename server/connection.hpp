@@ -32,7 +32,7 @@ class Connection final : private ExchangeHost {
   enum class State {
     read_request,  // waiting for (the rest of) a request head
     read_body,     // collecting a request body before its CGI starts
-    cgi_head,      // waiting for a CGI's header block (http profile)
+    cgi_head,      // waiting for a CGI's header block (parsed output only)
     relay,         // relaying CGI output to the client
     send,          // sending a head and a file or memory body
     linger,        // sent everything, reading until the peer closes

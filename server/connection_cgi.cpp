@@ -115,7 +115,6 @@ void Connection::refuse_body(int status) {
 }
 
 int Connection::run_script(const CgiSpawn& spec, const CgiResponseShape& shape, std::string label) {
-  bool http = w_.cfg().profile == Profile::http;
   if (int err = cgi().start(spec, this, shape, std::move(label))) return err;
   cgi_out_interest_ = 0;
   cgi_in_interest_ = 0;
@@ -124,9 +123,7 @@ int Connection::run_script(const CgiSpawn& spec, const CgiResponseShape& shape, 
   cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
   deadline_ = k_never;
   want_write_ = false;
-  if (!http) cgi().output().buf = "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
-  if (http && !nodelay_) {
-    // CGI output goes out in pieces as it comes: no Nagle delay between them.
+  if (shape.nodelay && !nodelay_) {
     int one = 1;
     setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     nodelay_ = true;
@@ -232,7 +229,7 @@ void Connection::cgi_timeout() {
   }
   spdlog::warn("{}: CGI produced nothing for {} ms; stopping it", peer(), w_.cfg().cgi.timeout.count());
   bump(my_counters().cgi_timeouts);
-  if (state_ == State::cgi_head && w_.cfg().profile == Profile::http) {
+  if (state_ == State::cgi_head) {  // no head yet: the exchange can still answer 504
     cgi_fail(504, "timeout");
   } else {
     close_now();
