@@ -1,18 +1,23 @@
-# Multi-stage build on Debian 12. Every RUN step below is also run by .ci/run.
+# Multi-stage build on Debian 12.
 #   docker build -t filehttpd .
 #   docker run --rm -p 8080:8080 -v "$PWD/site:/srv/www:ro" filehttpd
+# scripts/docker-check.sh builds and runs this file without a Docker engine
+# (buildah, chroot isolation), as CI does.
 
 FROM debian:bookworm-slim AS build
 WORKDIR /src
+# Compilers and libraries; llhttp's C sources come out of node-llhttp's
+# package file without nodejs.
+COPY scripts/install-deps.sh scripts/install-deps.sh
+RUN sh scripts/install-deps.sh --image-build
 COPY . .
-RUN sh scripts/install-deps.sh
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-RUN cmake --build build -j2
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DFILEHTTPD_TESTS=OFF && cmake --build build -j2 --target filehttpd
 
 FROM debian:bookworm-slim
-WORKDIR /src
-COPY scripts/install-deps.sh scripts/install-deps.sh
-RUN sh scripts/install-deps.sh --runtime
+# The runtime libraries and curl (for HEALTHCHECK); apt's lists and caches go
+# in the same layer, so the image keeps none of them.
+COPY scripts/install-deps.sh /tmp/install-deps.sh
+RUN sh /tmp/install-deps.sh --runtime && rm -rf /tmp/install-deps.sh /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /src/build/filehttpd /usr/local/bin/filehttpd
 COPY config/filehttpd.toml /etc/filehttpd/filehttpd.toml
 COPY www/ /srv/www/
@@ -20,6 +25,6 @@ WORKDIR /
 USER nobody:nogroup
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=30s --timeout=3s --start-period=2s CMD curl -fsS -o /dev/null http://127.0.0.1:8080/ || exit 1
+HEALTHCHECK --interval=30s --timeout=3s --start-period=2s CMD curl -fsS -o /dev/null http://127.0.0.1:8080/-/health || exit 1
 ENTRYPOINT ["/usr/local/bin/filehttpd"]
-CMD ["-c", "/etc/filehttpd/filehttpd.toml"]
+CMD ["-c", "/etc/filehttpd/filehttpd.toml", "--health-path", "/-/health"]

@@ -17,7 +17,7 @@ set -eu
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-RUNTIME_PKGS="libspdlog1.10 libfmt9 libtomlplusplus3 libsystemd0 curl ca-certificates"
+RUNTIME_PKGS="libspdlog1.10 libfmt9 libtomlplusplus3 libsystemd0 curl"
 BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libsystemd-dev libseccomp-dev"
 TEST_PKGS="curl systemd util-linux busybox procps python3 python3-prometheus-client media-types php8.2-cgi git mandoc"
 BENCH_PKGS="wrk nginx-light lighttpd strace gnuplot-nox"
