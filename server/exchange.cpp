@@ -201,10 +201,22 @@ void Exchange::start_cgi(Request& req, Route& route, int depth) {
     spawn_script(req, route, 0);  // an empty body: CONTENT_LENGTH=0, stdin at EOF
     return;
   }
+  if (cgi_limit_reached()) {
+    // Refused before the body is read: a client need not upload what will not run.
+    reply_.force_linger = true;
+    respond_error(503, true);
+    return;
+  }
   // The whole body is read before the script starts, so the script gets an
   // exact CONTENT_LENGTH whatever the framing, and a refused body costs no process.
   const std::string* expect = req.find("Expect");
   reply_.host.collect_body(std::move(route), expect && req.version_minor >= 1 && iequals(*expect, "100-continue"));
+}
+
+bool Exchange::cgi_limit_reached() {
+  if (w_.cgi_count() < w_.cfg().cgi.max_concurrent) return false;
+  spdlog::warn("{}: CGI limit ({}) reached", reply_.host.peer(), w_.cfg().cgi.max_concurrent);
+  return true;
 }
 
 void Exchange::refuse_body(int status) {
@@ -218,8 +230,7 @@ void Exchange::refuse_body(int status) {
 bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint64_t> body_length) {
   const Config& cfg = w_.cfg();
   bool http = cfg.profile == Profile::http;
-  if (w_.cgi_count() >= cfg.cgi.max_concurrent) {
-    spdlog::warn("{}: CGI limit ({}) reached", reply_.host.peer(), cfg.cgi.max_concurrent);
+  if (cgi_limit_reached()) {
     respond_error(503, !http);
     return false;
   }

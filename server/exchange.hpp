@@ -64,6 +64,8 @@ class Exchange {
   void dispatch(Request& req, int depth);
   // Answers status and ends keep-alive, counting the refusal under why.
   void reject(int status, Rejection why);
+  // Returns true (and logs) when cgi.max_concurrent scripts run already.
+  bool cgi_limit_reached();
   // A CGI route: at once without a body, else after the connection collects it.
   void start_cgi(Request& req, Route& route, int depth);
 

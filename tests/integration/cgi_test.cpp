@@ -56,6 +56,18 @@ class Cgi : public HttpServerTest {
       for (pid_t c : children_of(w)) out.push_back(c);
     return out;
   }
+  // Starts the server with cgi.max_concurrent 1 and a script (slow.sh) that
+  // holds the one slot for a second. Returns the connection that asked for
+  // it, which will read "slow".
+  int fill_the_only_cgi_slot() {
+    put("slow.sh", "#!/bin/sh\nsleep 1\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow'\n", 0755);
+    start({"--cgi-max-concurrent", "1"});
+    int fd = connect_to(port_);
+    std::string r = "GET /slow.sh HTTP/1.0\r\n\r\n";
+    send(fd, r.data(), r.size(), 0);
+    sleep_for(200ms);
+    return fd;
+  }
 };
 
 }  // namespace
@@ -671,15 +683,24 @@ TEST_F(Cgi, ManyConcurrentCgisLeaveNoZombies) {
 }
 
 TEST_F(Cgi, OverConcurrencyLimitIs503WithRetryAfter) {
-  put("slow.sh", "#!/bin/sh\nsleep 1\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow'\n", 0755);
-  start({"--cgi-max-concurrent", "1"});
-  int fd = connect_to(port_);
-  std::string r = "GET /slow.sh HTTP/1.0\r\n\r\n";
-  send(fd, r.data(), r.size(), 0);
-  sleep_for(200ms);
+  int fd = fill_the_only_cgi_slot();
   std::string second = get("/slow.sh");
   EXPECT_EQ(status_of(second), 503);
   EXPECT_EQ(header(second, "Retry-After"), "1");
+  EXPECT_EQ(body_of(read_all(fd, 3s)), "slow");
+  close(fd);
+}
+
+// At the limit, a request with a body gets its 503 before the body is read:
+// no 100 Continue, no upload of what will not run.
+TEST_F(Cgi, OverConcurrencyLimitRefusesABodyBeforeReadingIt) {
+  int fd = fill_the_only_cgi_slot();
+  int up = connect_to(port_);
+  std::string head = "POST /slow.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n";
+  send(up, head.data(), head.size(), 0);
+  std::string answer = read_n(up, 12, 700ms);
+  EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 503") << answer;
+  close(up);
   EXPECT_EQ(body_of(read_all(fd, 3s)), "slow");
   close(fd);
 }
