@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bitset>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -15,7 +16,8 @@ namespace {
 
 SharedMetrics* g_region = nullptr;
 WorkerCounters* g_mine = nullptr;
-WorkerCounters g_scratch;  // counts of a process without a slot go here and nowhere else
+WorkerCounters g_scratch;                 // counts of a process without a slot go here and nowhere else
+std::bitset<k_metric_slots> g_slot_used;  // the supervisor's: slots held by live workers
 
 constexpr const char* k_method_names[k_methods] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "other"};
 constexpr const char* k_rejection_names[k_rejections] = {"none",         "malformed",         "missing_host",
@@ -54,6 +56,25 @@ std::string metrics_map() {
 
 SharedMetrics* metrics_region() {
   return g_region;
+}
+
+std::size_t metrics_take_slot() {
+  if (!g_region) return k_metric_slots;
+  for (std::size_t i = 0; i < k_metric_slots; ++i) {
+    if (g_slot_used[i]) continue;
+    g_slot_used[i] = true;
+    if (i >= g_region->slots_seen.load(std::memory_order_relaxed))
+      g_region->slots_seen.store(i + 1, std::memory_order_relaxed);  // before the worker can count in it
+    return i;
+  }
+  return k_metric_slots;
+}
+
+void metrics_release_slot(std::size_t slot) {
+  if (!g_region || slot >= k_metric_slots) return;
+  g_slot_used[slot] = false;
+  g_region->slots[slot].open.store(0, std::memory_order_relaxed);
+  g_region->slots[slot].cgi_running.store(0, std::memory_order_relaxed);
 }
 
 void metrics_use_slot(std::size_t slot) {

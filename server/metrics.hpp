@@ -76,6 +76,12 @@ inline void drop(Counter& c) {
 std::string metrics_map();
 // Returns the region, or nullptr before metrics_map().
 SharedMetrics* metrics_region();
+// In the supervisor: takes a slot no live worker holds, for the next one
+// (k_metric_slots when none is free).
+std::size_t metrics_take_slot();
+// In the supervisor: the slot's worker is gone; its gauges drop to zero and
+// the slot may serve another (its totals stay).
+void metrics_release_slot(std::size_t slot);
 // In a worker: from now on this process counts in slot (k_metric_slots: nowhere).
 void metrics_use_slot(std::size_t slot);
 // Returns this process's counters; a scratch slot when it has none.

@@ -4,6 +4,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace filehttpd {
 
 namespace {
@@ -107,6 +109,26 @@ std::uint64_t SignalNotes::take_suppressed(int sig) {
   std::uint64_t n = suppressed_[i];
   suppressed_[i] = 0;
   return n;
+}
+
+SignalBatch wait_signals(std::optional<std::chrono::steady_clock::duration> wait) {
+  sigset_t all;
+  sigfillset(&all);
+  SignalBatch batch;
+  siginfo_t info{};
+  int sig;
+  if (wait) {
+    auto ns = std::max<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(*wait).count(), 1);
+    timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    sig = sigtimedwait(&all, &info, &ts);
+  } else {
+    sig = sigwaitinfo(&all, &info);
+  }
+  if (sig <= 0) return batch;
+  batch.add(sig);
+  const timespec zero{0, 0};
+  for (int i = 0; i < k_signals_per_pass && (sig = sigtimedwait(&all, &info, &zero)) > 0; ++i) batch.add(sig);
+  return batch;
 }
 
 }  // namespace filehttpd

@@ -2,6 +2,7 @@
 // Signal dispositions, handled with raw syscalls so that glibc's internal
 // real-time signals (32, 33) are covered too. No handler is ever installed.
 #include <cstdint>
+#include <optional>
 
 namespace filehttpd {
 
@@ -45,6 +46,15 @@ struct SignalBatch {
   // Records sig according to signal_action().
   void add(int sig);
 };
+
+// Signals taken in one wait, at most.
+inline constexpr int k_signals_per_pass = 256;
+
+// Waits (at most wait, forever without one) for a signal, then takes every
+// pending signal, up to k_signals_per_pass, so that no flood of one can hold
+// back another. Every signal must be blocked. Returns them as a batch (empty
+// on timeout).
+SignalBatch wait_signals(std::optional<std::chrono::steady_clock::duration> wait);
 
 // Interval between two log lines about the same ignored signal.
 inline constexpr std::chrono::seconds k_signal_note_interval{60};

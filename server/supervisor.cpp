@@ -34,8 +34,6 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// Signals taken in one pass of the supervisor loop, at most.
-constexpr int k_signals_per_pass = 256;
 // How soon the supervisor retries an error log that did not take its lines.
 constexpr steady::duration k_log_retry = std::chrono::seconds(1);
 
@@ -81,10 +79,6 @@ class Supervisor {
   void retire(Generation& gen);
   // Reaps workers; schedules respawns for unexpected deaths.
   void on_sigchld();
-  // Returns a counter slot no live worker holds (k_metric_slots when none is free).
-  std::size_t free_slot() const;
-  // A worker is gone: its gauges drop to zero and its slot may serve another.
-  void release_slot(std::size_t slot);
   // Respawns due workers, at most one per k_respawn_interval.
   void do_respawns();
   // SIGHUP: re-read the configuration; start a new generation or keep the old.
@@ -122,7 +116,6 @@ class Supervisor {
   unique_fd lifeline_;
   unique_fd launch_dir_;
   SignalNotes notes_;
-  std::vector<bool> slot_used_ = std::vector<bool>(k_metric_slots);
 };
 
 void Supervisor::act_on(const SignalBatch& batch) {
@@ -203,13 +196,13 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
   int control[2];
   if (pipe2(control, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
   unique_fd control_r(control[0]), control_w(control[1]);
-  std::size_t slot = free_slot();
+  std::size_t slot = metrics_take_slot();
   if (slot == k_metric_slots) spdlog::warn("no free status counter slot: this worker's requests go uncounted");
-  SharedMetrics* m = metrics_region();
-  if (slot < k_metric_slots && slot >= m->slots_seen.load(std::memory_order_relaxed))
-    m->slots_seen.store(slot + 1, std::memory_order_relaxed);  // before the worker can count in it
   pid_t pid = fork();
-  if (pid < 0) return std::string("fork: ") + std::strerror(errno);
+  if (pid < 0) {
+    metrics_release_slot(slot);
+    return std::string("fork: ") + std::strerror(errno);
+  }
   if (pid == 0) {
     log_after_fork();  // the supervisor's queued lines are its own to write
     // The worker keeps only its own control pipe: another worker's write
@@ -240,24 +233,8 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
     ssize_t ignored = write(control_w.get(), "u", 1);
     (void)ignored;
   }
-  if (slot < k_metric_slots) slot_used_[slot] = true;
   gen.workers.push_back({pid, std::move(control_w), index, slot});
   return "";
-}
-
-std::size_t Supervisor::free_slot() const {
-  for (std::size_t i = 0; i < k_metric_slots; ++i)
-    if (!slot_used_[i]) return i;
-  return k_metric_slots;
-}
-
-void Supervisor::release_slot(std::size_t slot) {
-  if (slot >= k_metric_slots) return;
-  slot_used_[slot] = false;
-  if (SharedMetrics* m = metrics_region()) {
-    m->slots[slot].open.store(0, std::memory_order_relaxed);
-    m->slots[slot].cgi_running.store(0, std::memory_order_relaxed);
-  }
 }
 
 void Supervisor::retire(Generation& gen) {
@@ -316,7 +293,7 @@ void Supervisor::on_sigchld() {
       auto it = std::find_if(ws.begin(), ws.end(), [&](const WorkerProc& w) { return w.pid == pid; });
       if (it == ws.end()) continue;
       unsigned index = it->index;
-      release_slot(it->slot);
+      metrics_release_slot(it->slot);
       ws.erase(it);
       bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (git->retiring || stopping_) {
@@ -490,8 +467,6 @@ int Supervisor::run() {
   release_launcher(lifeline_, true);
   notify("READY=1\n" + status_line() + "\nMAINPID=" + std::to_string(getpid()));
 
-  sigset_t all;
-  sigfillset(&all);
   while (!gens_.empty()) {
     // Wait for a signal; wake up anyway when a respawn is due or the error
     // log holds lines its destination did not take yet.
@@ -501,23 +476,7 @@ int Supervisor::run() {
     if (delay_until_ && !stopping_)
       wait = std::min(wait.value_or(steady::duration::max()),
                       std::max(*delay_until_ - steady::now(), steady::duration(0)));
-    SignalBatch batch;
-    int sig;
-    siginfo_t info{};
-    if (wait) {
-      auto ns = std::max<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(*wait).count(), 1);
-      timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-      sig = sigtimedwait(&all, &info, &ts);
-    } else {
-      sig = sigwaitinfo(&all, &info);
-    }
-    if (sig > 0) {
-      // Take every pending signal in one pass, so that none of them, and no
-      // flood of one, can hold back SIGTERM or SIGCHLD.
-      batch.add(sig);
-      const timespec zero{0, 0};
-      for (int i = 0; i < k_signals_per_pass && (sig = sigtimedwait(&all, &info, &zero)) > 0; ++i) batch.add(sig);
-    }
+    SignalBatch batch = wait_signals(wait);
     act_on(batch);
     metrics_region()->supervisor_log_dropped.store(log_lines_dropped(), std::memory_order_relaxed);
     if (delay_until_ && !stopping_ && steady::now() >= *delay_until_) begin_stop(SIGTERM);
