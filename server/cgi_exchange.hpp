@@ -5,6 +5,7 @@
 // framing). The connection sees it as a body source and asks it which pipe
 // readiness it wants; sockets and the epoll set are not its business.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,8 @@ class CgiExchange {
 
   // The body the next script gets on stdin (collected by the connection).
   BodyStore& body() { return body_; }
+  // The script that waits for that body (set by the connection while it collects).
+  std::unique_ptr<Route>& waiting_route() { return waiting_route_; }
 
   // Starts the script for owner. label names the request in log lines.
   // Returns 0, or the errno of a failed start (then nothing runs).
@@ -130,6 +133,7 @@ class CgiExchange {
   std::string redirect_;
   // request body
   BodyStore body_;
+  std::unique_ptr<Route> waiting_route_;
   BytePump feed_{k_body_buffer};
   std::uint64_t feed_pos_ = 0;
 };

@@ -304,7 +304,7 @@ void Connection::close_now() {
   if (state_ == State::closed) return;
   log_access(true);  // a response cut short still gets its line, with what was sent
   stop_cgi();
-  body_route_.reset();
+  if (cgi_) cgi_->waiting_route().reset();
   sock_interest_ = 0;  // close() drops the fd from the epoll set
   fd_.reset();
   out_.clear();

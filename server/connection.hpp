@@ -134,10 +134,16 @@ class Connection final : private ExchangeHost {
 
   Worker& w_;
   unique_fd fd_;
-  sockaddr_storage peer_{};
-  EpollTag sock_tag_{EpollTag::Kind::socket, this};
   std::uint32_t sock_interest_ = 0;
   State state_ = State::read_request;
+  // flags (kept together: one word for all of them)
+  bool in_process_ = false;
+  bool head_timer_set_ = false;
+  bool want_write_ = false;
+  bool nodelay_ = false;  // TCP_NODELAY already set on this socket
+  bool cgi_exited_ = false;
+  sockaddr_storage peer_{};
+  EpollTag sock_tag_{EpollTag::Kind::socket, this};
   steady_clock::time_point deadline_{};
 
   // input
@@ -145,15 +151,10 @@ class Connection final : private ExchangeHost {
   std::size_t in_off_ = 0;
   RequestParser parser_;
   std::uint64_t requests_ = 0;
-  bool in_process_ = false;
-  bool head_timer_set_ = false;
   std::string peer_str_;
 
   // output
   OutputQueue out_;
-  bool want_write_ = false;
-  bool nodelay_ = false;  // TCP_NODELAY already set on this socket
-
   Exchange ex_{w_, *this, out_};
   std::uint64_t sent_ = 0;          // bytes of this response handed to the socket, head included
   std::uint64_t payload_sent_ = 0;  // CGI body bytes whose framed output the socket took in full
@@ -165,9 +166,6 @@ class Connection final : private ExchangeHost {
   EpollTag cgi_in_tag_{EpollTag::Kind::cgi_in, this};
   std::uint32_t cgi_out_interest_ = 0;
   std::uint32_t cgi_in_interest_ = 0;
-  bool cgi_exited_ = false;
-  std::string body_chunk_;             // parser output on its way into the exchange's body
-  std::unique_ptr<Route> body_route_;  // the script that waits for its body
   steady_clock::time_point cgi_deadline_{};
 };
 

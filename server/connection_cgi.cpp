@@ -51,7 +51,7 @@ void Connection::update_pipe_interest() {
 
 void Connection::collect_body(Route route, bool send_continue) {
   cgi().body().reset(spill_dir_for(w_.cfg().cgi.body_dir));
-  body_route_ = std::make_unique<Route>(std::move(route));
+  cgi().waiting_route() = std::make_unique<Route>(std::move(route));
   deadline_ = w_.now() + w_.cfg().limits.body_timeout;
   set_state(State::read_body);
   if (send_continue) {
@@ -66,11 +66,12 @@ void Connection::collect_body(Route route, bool send_continue) {
 
 void Connection::take_body() {
   const Config& cfg = w_.cfg();
+  std::string& chunk = w_.body_chunk_buffer();
   bool whole = false;
   while (state_ == State::read_body && in_off_ < in_.size()) {
     std::size_t used = 0;
-    body_chunk_.clear();
-    parser_.set_body_sink(&body_chunk_);
+    chunk.clear();
+    parser_.set_body_sink(&chunk);
     ParseEvent ev = parser_.feed(in_.data() + in_off_, in_.size() - in_off_, used);
     parser_.set_body_sink(nullptr);
     in_off_ += used;
@@ -84,7 +85,7 @@ void Connection::take_body() {
       refuse_body(413);
       return;
     }
-    if (int err = cgi().body().append(body_chunk_.data(), body_chunk_.size())) {
+    if (int err = cgi().body().append(chunk.data(), chunk.size())) {
       spdlog::error("{}: cannot keep the request body in {}: {}", peer(), spill_dir_for(cfg.cgi.body_dir),
                     std::strerror(err));
       refuse_body(500);
@@ -100,17 +101,18 @@ void Connection::take_body() {
     in_.clear();
     in_off_ = 0;
   }
-  if (body_chunk_.capacity() > k_read_chunk * 4) body_chunk_ = std::string();
+  chunk.clear();
+  if (chunk.capacity() > k_read_chunk * 4) chunk = std::string();
   if (whole) {
-    Route route = std::move(*body_route_);
-    body_route_.reset();
+    Route route = std::move(*cgi().waiting_route());
+    cgi().waiting_route().reset();
     if (!ex_.spawn_script(parser_.request(), route, cgi().body().size())) cgi().body().clear();
   }
 }
 
 void Connection::refuse_body(int status) {
   cgi().body().clear();
-  body_route_.reset();
+  cgi().waiting_route().reset();
   ex_.refuse_body(status);
 }
 

@@ -24,10 +24,6 @@ constexpr const char* k_rejection_names[k_rejections] = {"none",         "malfor
                                                          "uri_too_long", "headers_too_large", "body_too_large",
                                                          "body_timeout", "bad_body",          "status_denied"};
 
-std::uint64_t load(const Counter& c) {
-  return c.load(std::memory_order_relaxed);
-}
-
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
@@ -44,13 +40,15 @@ std::string metrics_map() {
   if (g_region) return "";
   void* p = mmap(nullptr, sizeof(SharedMetrics), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return std::string("cannot map the status counters: ") + std::strerror(errno);
-  g_region = new (p) SharedMetrics();  // the pages are zero already; this only starts the objects' lifetime
+  // Fresh anonymous pages are zero: every counter starts at 0 without a
+  // write, so only the pages of slots in use ever become resident.
+  g_region = static_cast<SharedMetrics*>(p);
   timespec wall{}, mono{};
   clock_gettime(CLOCK_REALTIME, &wall);
   clock_gettime(CLOCK_MONOTONIC, &mono);
-  g_region->start_unix.store(static_cast<std::uint64_t>(wall.tv_sec));
-  g_region->start_mono_ns.store(static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000'000u +
-                                static_cast<std::uint64_t>(mono.tv_nsec));
+  counter_set(g_region->start_unix, static_cast<std::uint64_t>(wall.tv_sec));
+  counter_set(g_region->start_mono_ns,
+              static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(mono.tv_nsec));
   return "";
 }
 
@@ -63,8 +61,8 @@ std::size_t metrics_take_slot() {
   for (std::size_t i = 0; i < k_metric_slots; ++i) {
     if (g_slot_used[i]) continue;
     g_slot_used[i] = true;
-    if (i >= g_region->slots_seen.load(std::memory_order_relaxed))
-      g_region->slots_seen.store(i + 1, std::memory_order_relaxed);  // before the worker can count in it
+    if (i >= counter_value(g_region->slots_seen))
+      counter_set(g_region->slots_seen, i + 1);  // before the worker can count in it
     return i;
   }
   return k_metric_slots;
@@ -73,8 +71,8 @@ std::size_t metrics_take_slot() {
 void metrics_release_slot(std::size_t slot) {
   if (!g_region || slot >= k_metric_slots) return;
   g_slot_used[slot] = false;
-  g_region->slots[slot].open.store(0, std::memory_order_relaxed);
-  g_region->slots[slot].cgi_running.store(0, std::memory_order_relaxed);
+  counter_set(g_region->slots[slot].open, 0);
+  counter_set(g_region->slots[slot].cgi_running, 0);
 }
 
 void metrics_use_slot(std::size_t slot) {
@@ -99,26 +97,26 @@ MethodLabel method_label(int m) {
 
 MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_ns, std::string_view version) {
   MetricsSnapshot s;
-  std::uint64_t seen = std::min<std::uint64_t>(load(m.slots_seen), k_metric_slots);
+  std::uint64_t seen = std::min<std::uint64_t>(counter_value(m.slots_seen), k_metric_slots);
   for (std::size_t slot = 0; slot < seen; ++slot) {
     const WorkerCounters& w = m.slots[slot];
     for (std::size_t i = 0; i < k_methods; ++i)
-      for (std::size_t j = 0; j < k_status_classes; ++j) s.requests[i][j] += load(w.requests[i][j]);
-    s.body_bytes += load(w.body_bytes);
-    s.accepted += load(w.accepted);
-    s.open += load(w.open);
-    s.cgi_spawned += load(w.cgi_spawned);
-    s.cgi_running += load(w.cgi_running);
-    s.cgi_failed += load(w.cgi_failed);
-    s.cgi_timeouts += load(w.cgi_timeouts);
-    for (std::size_t i = 0; i < k_rejections; ++i) s.rejections[i] += load(w.rejections[i]);
-    s.log_dropped += load(w.log_dropped);
+      for (std::size_t j = 0; j < k_status_classes; ++j) s.requests[i][j] += counter_value(w.requests[i][j]);
+    s.body_bytes += counter_value(w.body_bytes);
+    s.accepted += counter_value(w.accepted);
+    s.open += counter_value(w.open);
+    s.cgi_spawned += counter_value(w.cgi_spawned);
+    s.cgi_running += counter_value(w.cgi_running);
+    s.cgi_failed += counter_value(w.cgi_failed);
+    s.cgi_timeouts += counter_value(w.cgi_timeouts);
+    for (std::size_t i = 0; i < k_rejections; ++i) s.rejections[i] += counter_value(w.rejections[i]);
+    s.log_dropped += counter_value(w.log_dropped);
   }
-  s.respawns = load(m.respawns);
-  s.reloads = load(m.reloads);
-  s.log_dropped += load(m.supervisor_log_dropped);
-  s.start_unix = load(m.start_unix);
-  std::uint64_t start = load(m.start_mono_ns);
+  s.respawns = counter_value(m.respawns);
+  s.reloads = counter_value(m.reloads);
+  s.log_dropped += counter_value(m.supervisor_log_dropped);
+  s.start_unix = counter_value(m.start_unix);
+  std::uint64_t start = counter_value(m.start_mono_ns);
   s.uptime_seconds = now_mono_ns > start ? static_cast<double>(now_mono_ns - start) / 1e9 : 0;
   s.version = version;
   return s;

@@ -33,7 +33,10 @@ inline constexpr std::size_t k_rejections = static_cast<std::size_t>(Rejection::
 // Worker slots: enough for 256 workers in each of a few overlapping generations (reloads).
 inline constexpr std::size_t k_metric_slots = 1024;
 
-using Counter = std::atomic<std::uint64_t>;
+// A plain word in the shared region, always read and written through
+// std::atomic_ref: the region is never constructed, so the supervisor does
+// not touch (and make resident) the pages of slots no worker uses.
+using Counter = std::uint64_t;
 
 // One worker's counters. Gauges (open, cgi_running) are zeroed by the
 // supervisor when the worker is gone; totals stay, so a respawned worker's
@@ -62,13 +65,21 @@ struct SharedMetrics {
   WorkerCounters slots[k_metric_slots];
 };
 
+// Returns a counter's value (any process may read any counter).
+inline std::uint64_t counter_value(const Counter& c) {
+  return std::atomic_ref<Counter>(const_cast<Counter&>(c)).load(std::memory_order_relaxed);
+}
+// Sets a counter this process alone writes.
+inline void counter_set(Counter& c, std::uint64_t v) {
+  std::atomic_ref<Counter>(c).store(v, std::memory_order_relaxed);
+}
 // Adds n to a counter this process alone writes.
 inline void bump(Counter& c, std::uint64_t n = 1) {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  counter_set(c, counter_value(c) + n);
 }
 // Subtracts one from a gauge this process alone writes.
 inline void drop(Counter& c) {
-  c.store(c.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  counter_set(c, counter_value(c) - 1);
 }
 
 // Maps the shared region (once, in the supervisor, before any fork) and

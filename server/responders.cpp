@@ -172,7 +172,7 @@ void respond_status(Reply& r, const Worker& w, bool get_or_head) {
   clock_gettime(CLOCK_MONOTONIC, &mono);
   std::uint64_t now_ns =
       static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(mono.tv_nsec);
-  my_counters().log_dropped.store(log_lines_dropped(), std::memory_order_relaxed);
+  counter_set(my_counters().log_dropped, log_lines_dropped());
   MetricsSnapshot snap;
   if (const SharedMetrics* m = metrics_region()) snap = metrics_snapshot(*m, now_ns, FILEHTTPD_VERSION);
   snap.version = FILEHTTPD_VERSION;

@@ -478,7 +478,7 @@ int Supervisor::run() {
                       std::max(*delay_until_ - steady::now(), steady::duration(0)));
     SignalBatch batch = wait_signals(wait);
     act_on(batch);
-    metrics_region()->supervisor_log_dropped.store(log_lines_dropped(), std::memory_order_relaxed);
+    counter_set(metrics_region()->supervisor_log_dropped, log_lines_dropped());
     if (delay_until_ && !stopping_ && steady::now() >= *delay_until_) begin_stop(SIGTERM);
     do_respawns();
     if (stopping_ && std::all_of(gens_.begin(), gens_.end(), [](const Generation& g) { return g.workers.empty(); }))

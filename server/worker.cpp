@@ -188,7 +188,7 @@ void Worker::on_child_exit(CgiChild* child) {
 }
 
 void Worker::sweep() {
-  my_counters().log_dropped.store(log_lines_dropped(), std::memory_order_relaxed);
+  counter_set(my_counters().log_dropped, log_lines_dropped());
   for (std::size_t i = conns_.size(); i-- > 0;) {
     if (i >= conns_.size()) continue;
     Connection* c = conns_[i];

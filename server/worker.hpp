@@ -71,6 +71,9 @@ class Worker {
   // Shared buffers for building one response at a time (see Connection::own_buffers).
   std::string& head_buffer() { return head_buffer_; }
   std::string& body_buffer() { return body_buffer_; }
+  // Shared buffer for the parser's output of a request body on its way into
+  // the body's store; what it holds is valid within one call only.
+  std::string& body_chunk_buffer() { return body_chunk_buffer_; }
 
   // Adds, changes or removes fd's interest; current is updated. Returns false on error.
   bool set_interest(int fd, EpollTag* tag, std::uint32_t& current, std::uint32_t want);
@@ -108,6 +111,7 @@ class Worker {
   std::unique_ptr<char[]> scratch_{new char[k_scratch_size]};
   std::string head_buffer_;
   std::string body_buffer_;
+  std::string body_chunk_buffer_;
   FileCache cache_;
   unique_fd epoll_;
   std::vector<int> listen_fds_;
