@@ -10,6 +10,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "systemd.hpp"
+
 namespace filehttpd {
 
 namespace {
@@ -43,12 +45,8 @@ std::string metrics_map() {
   // Fresh anonymous pages are zero: every counter starts at 0 without a
   // write, so only the pages of slots in use ever become resident.
   g_region = static_cast<SharedMetrics*>(p);
-  timespec wall{}, mono{};
-  clock_gettime(CLOCK_REALTIME, &wall);
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  counter_set(g_region->start_unix, static_cast<std::uint64_t>(wall.tv_sec));
-  counter_set(g_region->start_mono_ns,
-              static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(mono.tv_nsec));
+  counter_set(g_region->start_unix, static_cast<std::uint64_t>(std::time(nullptr)));
+  counter_set(g_region->start_mono_ns, monotonic_usec() * 1000);
   return "";
 }
 
@@ -118,6 +116,13 @@ MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_
   s.start_unix = counter_value(m.start_unix);
   std::uint64_t start = counter_value(m.start_mono_ns);
   s.uptime_seconds = now_mono_ns > start ? static_cast<double>(now_mono_ns - start) / 1e9 : 0;
+  s.version = version;
+  return s;
+}
+
+MetricsSnapshot metrics_snapshot_now(std::string_view version) {
+  if (g_region) return metrics_snapshot(*g_region, monotonic_usec() * 1000, version);
+  MetricsSnapshot s;
   s.version = version;
   return s;
 }

@@ -123,6 +123,9 @@ struct MetricsSnapshot {
 // Sums the region's slots and supervisor numbers into a snapshot.
 MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_ns, std::string_view version);
 
+// The snapshot of the mapped region now (all zero but the version before metrics_map()).
+MetricsSnapshot metrics_snapshot_now(std::string_view version);
+
 // Writes the snapshot in the Prometheus text exposition format, version 0.0.4.
 void render_metrics(const MetricsSnapshot& s, std::string& out);
 

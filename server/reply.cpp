@@ -31,8 +31,8 @@ void Reply::queue_head(std::string head) {
   head_len = out.head().size();
 }
 
-void Reply::send_html() {
-  append_header(out.head(), "Content-Type", "text/html; charset=utf-8");
+void Reply::send_scratch(std::string_view content_type) {
+  append_header(out.head(), "Content-Type", content_type);
   end_head(true, out.scratch().size());
   if (!head_only) out.add_mem(out.scratch());
   send();

@@ -45,8 +45,11 @@ struct Reply {
   void end_head(bool with_body_length, std::uint64_t length);
   // Queues a whole head made elsewhere (the classic profile's bare heads).
   void queue_head(std::string head);
-  // Ends a started head with the HTML in out.scratch() as its body (none for HEAD) and sends.
-  void send_html();
+  // Ends a started head with the bytes in out.scratch() as a body of
+  // content_type (none for HEAD) and sends.
+  void send_scratch(std::string_view content_type);
+  // send_scratch() of HTML.
+  void send_html() { send_scratch("text/html; charset=utf-8"); }
   // Sends what is queued.
   void send() { host.send_response(); }
 

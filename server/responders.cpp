@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
 #include "content_coding.hpp"
 #include "file_response.hpp"
@@ -150,11 +149,8 @@ bool refused_unless_get_or_head(Reply& r, const Worker& w, bool get_or_head) {
 // Sends status with the text in r.out.scratch() as a body nobody may cache.
 void send_no_store(Reply& r, int status, std::string_view content_type) {
   r.start(status);
-  append_header(r.out.head(), "Content-Type", content_type);
   append_header(r.out.head(), "Cache-Control", "no-store");
-  r.end_head(true, r.out.scratch().size());
-  if (!r.head_only) r.out.add_mem(r.out.scratch());
-  r.send();
+  r.send_scratch(content_type);
 }
 
 }  // namespace
@@ -168,16 +164,9 @@ void respond_health(Reply& r, const Worker& w, bool get_or_head) {
 
 void respond_status(Reply& r, const Worker& w, bool get_or_head) {
   if (refused_unless_get_or_head(r, w, get_or_head)) return;
-  timespec mono{};
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  std::uint64_t now_ns =
-      static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(mono.tv_nsec);
-  counter_set(my_counters().log_dropped, log_lines_dropped());
-  MetricsSnapshot snap;
-  if (const SharedMetrics* m = metrics_region()) snap = metrics_snapshot(*m, now_ns, FILEHTTPD_VERSION);
-  snap.version = FILEHTTPD_VERSION;
+  counter_set(my_counters().log_dropped, log_lines_dropped());  // this worker's count, current
   r.out.scratch().clear();
-  render_metrics(snap, r.out.scratch());
+  render_metrics(metrics_snapshot_now(FILEHTTPD_VERSION), r.out.scratch());
   send_no_store(r, 200, "text/plain; version=0.0.4; charset=utf-8");
 }
 

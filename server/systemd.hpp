@@ -14,7 +14,7 @@ void notify(const std::string& state);
 // LISTEN_FDNAMES), or an empty list when there are none.
 std::vector<ListenSocket> inherited_listeners();
 
-// Returns the CLOCK_MONOTONIC time in microseconds (for MONOTONIC_USEC=).
+// Returns the CLOCK_MONOTONIC time in microseconds (for MONOTONIC_USEC=, and the status uptime).
 unsigned long long monotonic_usec();
 
 }  // namespace filehttpd
