@@ -305,11 +305,11 @@ void Connection::close_now() {
   log_access(true);  // a response cut short still gets its line, with what was sent
   stop_cgi();
   if (cgi_) cgi_->waiting_route().reset();
-  sock_interest_ = 0;  // close() drops the fd from the epoll set
+  state_ = State::closed;
+  w_.connection_closed(this);  // counted closed before the peer can see the close
+  sock_interest_ = 0;          // close() drops the fd from the epoll set
   fd_.reset();
   out_.clear();
-  state_ = State::closed;
-  w_.connection_closed(this);
 }
 
 void Connection::force_close() {
