@@ -34,7 +34,6 @@ struct CgiResponseShape {
   int version_minor = 1;         // of the request
   bool keep_alive = true;        // wanted by the exchange; may end up false
   std::string_view status_line;  // sent before the raw output ("HTTP/1.1 200 OK\r\n" in classic)
-  bool nodelay = false;          // output goes out in pieces as it comes: no Nagle delay
 };
 
 class CgiExchange {

@@ -1,6 +1,5 @@
 #include "connection.hpp"
 
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 

@@ -140,7 +140,6 @@ class Connection final : private ExchangeHost {
   bool in_process_ = false;
   bool head_timer_set_ = false;
   bool want_write_ = false;
-  bool nodelay_ = false;  // TCP_NODELAY already set on this socket
   bool cgi_exited_ = false;
   sockaddr_storage peer_{};
   EpollTag sock_tag_{EpollTag::Kind::socket, this};

@@ -1,6 +1,5 @@
 // The connection's CGI states: collecting a request body (read_body), then
 // relaying the script's output (cgi_head, relay) through a CgiExchange.
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -125,11 +124,6 @@ int Connection::run_script(const CgiSpawn& spec, const CgiResponseShape& shape, 
   cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
   deadline_ = k_never;
   want_write_ = false;
-  if (shape.nodelay && !nodelay_) {
-    int one = 1;
-    setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    nodelay_ = true;
-  }
   state_ = shape.parse_head ? State::cgi_head : State::relay;
   cgi().feed();
   update_interest();

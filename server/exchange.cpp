@@ -251,7 +251,6 @@ bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint6
   shape.version_minor = req.version_minor;
   shape.keep_alive = reply_.keep_alive;
   shape.status_line = http ? "" : "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
-  shape.nodelay = http;                                   // CGI output goes out as it comes
   // Set before the start: a raw response may be relayed (and finished) inside it.
   bool keep_alive = reply_.keep_alive;
   reply_.status = 200;

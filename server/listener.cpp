@@ -24,6 +24,13 @@ bool valid_port(const std::string& p) {
   return v >= 1 && v <= 65535;
 }
 
+void set_inherited_options(int fd) {
+  // Linux copies TCP_NODELAY from the listener to each accepted socket, so
+  // this costs no system call per connection.
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 std::string socket_name(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
@@ -112,6 +119,7 @@ std::string bind_listen_spec(const std::string& spec, bool optional, std::vector
     // Hand over connections once their first bytes are in (or after this many seconds).
     int defer = k_defer_accept_seconds;
     setsockopt(fd.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
+    set_inherited_options(fd.get());
     if (bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
       if (optional && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT)) continue;
       result = "cannot bind " + name + ": " + std::strerror(errno);

@@ -36,6 +36,10 @@ std::string parse_listen_spec(const std::string& spec, ListenSpec& out);
 // Returns "" or "cannot bind ADDRESS: reason".
 std::string bind_listen_spec(const std::string& spec, bool optional, std::vector<ListenSocket>& out);
 
+// Sets the options accepted sockets inherit from a listening one: TCP_NODELAY,
+// so no response waits on Nagle (see output_queue.hpp). A unix socket ignores it.
+void set_inherited_options(int fd);
+
 // Returns a printable local address of a listening socket.
 std::string socket_name(int fd);
 

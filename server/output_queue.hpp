@@ -2,6 +2,17 @@
 // The send queue of one connection: memory and file chunks sent with
 // sendmsg/sendfile, and the head and scratch buffers they point into, which
 // are the worker's shared buffers until a response has to wait for the socket.
+//
+// No response waits on Nagle's algorithm. Every accepted TCP socket has
+// TCP_NODELAY (inherited from its listener, see set_inherited_options), so
+// each send goes out at once; to keep the head and a short body in one
+// segment, every send but a response's last carries MSG_MORE, and sendfile
+// sets it itself between the pages of one call. The last send of a response
+// never carries MSG_MORE, so the final partial segment leaves without waiting
+// for an ACK. This holds for every shape built from this queue: head + file,
+// head + memory body, multipart ranges (part heads between file ranges),
+// listings and error pages. CGI relays write each piece of output as it comes,
+// without MSG_MORE, so a relay never holds bytes back either.
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -98,20 +109,18 @@ OutputQueue::Result OutputQueue::drain(Sink& sink, std::uint64_t& sent) {
     }
     ssize_t n;
     if (c.data) {
-      // Up to 8 memory chunks in one call; MSG_MORE when file data follows.
+      // Up to 8 memory chunks in one call; MSG_MORE when more chunks follow.
       iovec iov[8];
       int count = 0;
-      bool file_follows = false;
-      for (std::size_t i = next_; i < chunks_.size() && count < 8; ++i) {
-        if (!chunks_[i].data) {
-          file_follows = true;
-          break;
-        }
+      std::size_t i = next_;
+      for (; i < chunks_.size() && count < 8 && chunks_[i].data; ++i) {
         iov[count].iov_base = const_cast<char*>(chunks_[i].data);
         iov[count].iov_len = chunks_[i].length;
         ++count;
       }
-      n = sink.send_iov(iov, count, file_follows);
+      bool more_follows = false;
+      for (; i < chunks_.size() && !more_follows; ++i) more_follows = chunks_[i].length > 0;
+      n = sink.send_iov(iov, count, more_follows);
       if (n > 0) {
         std::uint64_t left = static_cast<std::uint64_t>(n);
         while (left > 0 && next_ < chunks_.size()) {

@@ -17,6 +17,7 @@ std::vector<ListenSocket> inherited_listeners() {
     int fd = SD_LISTEN_FDS_START + i;
     std::string name = names && names[i] ? names[i] : "";
     std::string addr = socket_name(fd);
+    set_inherited_options(fd);
     out.push_back({unique_fd(fd), "systemd:" + (name.empty() ? std::to_string(fd) : name), addr});
   }
   if (names) {
