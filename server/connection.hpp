@@ -1,8 +1,9 @@
 #pragma once
 // One client connection: an explicit state machine over the socket, its
 // buffers, deadlines, linger and close. interest() derives the epoll interest
-// from the state. The Exchange answers each request; the connection sends
-// what it queues, or relays a CGI's output (connection_cgi.cpp).
+// from the state. Requests are read and parsed in connection_input.cpp. The
+// Exchange answers each request; the connection sends what it queues, or
+// relays a CGI's output (connection_cgi.cpp).
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -26,6 +27,8 @@ inline constexpr std::size_t k_read_chunk = 16 * 1024;
 inline constexpr auto k_never = steady_clock::time_point::max();
 // Longest a closing connection waits for the peer to finish sending.
 inline constexpr std::chrono::milliseconds k_linger_timeout{2000};
+// Bytes read and dropped while lingering before we give up.
+inline constexpr std::size_t k_linger_max_bytes = 1024 * 1024;
 
 class Connection final : private ExchangeHost {
  public:
@@ -78,6 +81,7 @@ class Connection final : private ExchangeHost {
   // Applies the CGI pipes' wanted readiness to epoll (connection_cgi.cpp).
   void update_pipe_interest();
 
+  // Input (connection_input.cpp)
   // One recv() into the worker's buffer, then parse, collect a body or linger.
   void read_socket();
   // Parses fresh bytes, keeping what is not consumed in in_.
