@@ -117,7 +117,7 @@ void Connection::send_response() {
 
 void Connection::send_output() {
   std::uint64_t before = sent_;
-  OutputQueue::Result r = out_.send(fd_.get(), sent_);
+  OutputQueue::Result r = out_.send(io_, sent_);
   int err = errno;
   if (sent_ != before) deadline_ = w_.now() + w_.cfg().limits.send_timeout;
   switch (r) {
@@ -186,7 +186,7 @@ void Connection::finish_response() {
 void Connection::start_linger() {
   // Closing with unread input would send RST, which can destroy the response
   // in the client's receive queue: half-close and drain first.
-  shutdown(fd_.get(), SHUT_WR);
+  io_.shutdown_write();
   linger_read_ = 0;
   deadline_ = w_.now() + k_linger_timeout;
   set_state(State::linger);

@@ -16,6 +16,7 @@
 #include "exchange.hpp"
 #include "http_parser.hpp"
 #include "output_queue.hpp"
+#include "transport.hpp"
 #include "unique_fd.hpp"
 #include "worker.hpp"
 
@@ -138,6 +139,7 @@ class Connection final : private ExchangeHost {
 
   Worker& w_;
   unique_fd fd_;
+  PlainTransport io_{fd_.get()};  // the byte stream over fd_
   std::uint32_t sock_interest_ = 0;
   State state_ = State::read_request;
   // flags (kept together: one word for all of them)

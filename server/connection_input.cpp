@@ -13,7 +13,7 @@ namespace filehttpd {
 void Connection::read_socket() {
   char* buf = w_.scratch();
   // A body is read in larger pieces: it is bytes to store, not a head to parse.
-  ssize_t n = recv(fd_.get(), buf, state_ == State::read_body ? k_scratch_size : k_read_chunk, 0);
+  ssize_t n = io_.read(buf, state_ == State::read_body ? k_scratch_size : k_read_chunk);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     spdlog::debug("{}: recv: {}", peer(), std::strerror(errno));

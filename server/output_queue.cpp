@@ -1,25 +1,6 @@
 #include "output_queue.hpp"
 
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-
 namespace filehttpd {
-
-namespace {
-
-// The real socket: sendmsg and sendfile, never blocking, never SIGPIPE.
-struct SocketSink {
-  int fd;
-  ssize_t send_iov(const iovec* iov, int count, bool more) {
-    msghdr msg{};
-    msg.msg_iov = const_cast<iovec*>(iov);
-    msg.msg_iovlen = static_cast<std::size_t>(count);
-    return sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
-  }
-  ssize_t send_file(int file_fd, off_t* offset, std::size_t len) { return sendfile(fd, file_fd, offset, len); }
-};
-
-}  // namespace
 
 void OutputQueue::use_shared(std::string& head, std::string& scratch) {
   head_ = &head;
@@ -62,11 +43,6 @@ void OutputQueue::clear() {
   next_ = 0;
   file_.reset();
   cached_.reset();
-}
-
-OutputQueue::Result OutputQueue::send(int fd, std::uint64_t& sent) {
-  SocketSink sink{fd};
-  return drain(sink, sent);
 }
 
 }  // namespace filehttpd

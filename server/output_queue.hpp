@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "file_cache.hpp"
+#include "transport.hpp"
 #include "unique_fd.hpp"
 
 namespace filehttpd {
@@ -74,12 +75,12 @@ class OutputQueue {
   // Drops every chunk, the file and the cached entry.
   void clear();
 
-  // Sends to socket fd until done, EAGAIN or an error; adds the bytes sent to sent.
-  Result send(int fd, std::uint64_t& sent);
+  // Sends into the transport until done, EAGAIN or an error; adds the bytes sent to sent.
+  Result send(Transport& io, std::uint64_t& sent) { return drain(io, sent); }
 
   // The send loop over any sink with send_iov(iov, count, more) and
-  // send_file(fd, offset*, len), both returning bytes or -1 with errno (as
-  // sendmsg and sendfile do). Used by send() and by tests with a fake sink.
+  // send_file(fd, offset*, len), both returning bytes or -1 with errno, as a
+  // Transport does. Used by send() and by tests with a fake sink.
   template <class Sink>
   Result drain(Sink& sink, std::uint64_t& sent);
 
