@@ -1,8 +1,11 @@
 #!/bin/sh
 # Installs the Debian 12 packages filehttpd needs. The README, .ci/run and the
 # Dockerfile all use this script.
-#   scripts/install-deps.sh            build and test dependencies
-#   scripts/install-deps.sh --bench    also wrk, nginx-light, lighttpd and strace
+#   scripts/install-deps.sh            what building and serving need (compilers,
+#                                      libraries, GoogleTest for the default build)
+#   scripts/install-deps.sh --test     also the tools the test suite runs (curl, php-cgi,
+#                                      git, busybox, systemd, mandoc, python3, ...)
+#   scripts/install-deps.sh --bench    also the test tools, wrk, nginx-light, lighttpd and strace
 #   scripts/install-deps.sh --runtime  only what the built binary needs to run
 #   scripts/install-deps.sh --fuzz     also clang and libFuzzer for tests/fuzz
 #   scripts/install-deps.sh --browser  also chromium for the demo-site browser test
@@ -12,14 +15,18 @@
 #   scripts/install-deps.sh --image-build
 #                                      the Dockerfile's build stage: compilers and
 #                                      libraries, and llhttp's C sources without nodejs
+#   scripts/install-deps.sh --list [GROUP...]
+#                                      prints the packages the groups would install, installs nothing
 set -eu
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 RUNTIME_PKGS="libspdlog1.10 libfmt9 libtomlplusplus3 libsystemd0 curl"
-BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libsystemd-dev libseccomp-dev"
-TEST_PKGS="curl systemd util-linux busybox procps python3 python3-prometheus-client media-types php8.2-cgi git mandoc"
+# media-types: /etc/mime.types, which the server reads for content types beyond its built-in table.
+BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libsystemd-dev media-types"
+# libseccomp-dev builds tests/support/seccomp_run; the rest are programs the tests run.
+TEST_PKGS="libseccomp-dev curl systemd util-linux busybox procps python3 python3-prometheus-client php8.2-cgi git mandoc"
 BENCH_PKGS="wrk nginx-light lighttpd strace gnuplot-nox"
 FUZZ_PKGS="clang-14 libfuzzer-14-dev"
 BROWSER_PKGS="chromium"
@@ -34,20 +41,29 @@ NPM_PKGS="kubernetes-models@4.5.1 js-yaml@4.1.0"
 # Options add groups; several may be given (--browser --deploy).
 PKGS=""
 EXTRA=""
-[ $# -eq 0 ] && PKGS="$BUILD_PKGS $TEST_PKGS"
+LIST=""
 for opt in "$@"; do
   case "$opt" in
+    --list) LIST=1 ;;
+    --test) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS" ;;
     --runtime) PKGS="$PKGS $RUNTIME_PKGS" ;;
     --bench) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
     --fuzz) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $FUZZ_PKGS" ;;
     --browser) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $BROWSER_PKGS" ;;
     --deploy) PKGS="$PKGS $BUILD_PKGS $TEST_PKGS $DEPLOY_PKGS" EXTRA="$EXTRA npm" ;;
     --image-build) PKGS="$PKGS $IMAGE_BUILD_PKGS" EXTRA="$EXTRA llhttp" ;;
-    *) echo "usage: $0 [--runtime|--bench|--fuzz|--browser|--deploy|--image-build]..." >&2; exit 2 ;;
+    *) echo "usage: $0 [--list] [--test|--runtime|--bench|--fuzz|--browser|--deploy|--image-build]..." >&2; exit 2 ;;
   esac
 done
+# No group named: what building and serving need.
+[ -z "$PKGS" ] && PKGS="$BUILD_PKGS"
 # Each package once, in order.
 PKGS=$(echo $PKGS | tr ' ' '\n' | awk '!seen[$0]++' | tr '\n' ' ')
+if [ -n "$LIST" ]; then
+  echo "$PKGS"
+  case "$EXTRA" in *npm*) echo "npm: $NPM_PKGS" ;; esac
+  exit 0
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -1,6 +1,6 @@
 // Real CGI applications nobody here wrote: PHP (php-cgi) and Git's smart
 // HTTP (git-http-backend). Each is skipped, with the reason printed, when its
-// program is missing; scripts/install-deps.sh installs both.
+// program is missing; scripts/install-deps.sh --test installs both.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -36,7 +36,8 @@ class Php : public HttpServerTest {
  protected:
   void SetUp() override {
     HttpServerTest::SetUp();
-    if (access(k_php_cgi, X_OK) != 0) GTEST_SKIP() << k_php_cgi << " is missing (install-deps.sh installs php8.2-cgi)";
+    if (access(k_php_cgi, X_OK) != 0)
+      GTEST_SKIP() << k_php_cgi << " is missing (install-deps.sh --test installs php8.2-cgi)";
   }
   // Puts an executable PHP page that php-cgi runs through its #! line.
   void page(const std::string& rel, const std::string& php) {
@@ -49,7 +50,7 @@ class Git : public HttpServerTest {
   void SetUp() override {
     HttpServerTest::SetUp();
     if (access(k_git, X_OK) != 0 || access(k_git_http_backend, X_OK) != 0)
-      GTEST_SKIP() << k_git << " or " << k_git_http_backend << " is missing (install-deps.sh installs git)";
+      GTEST_SKIP() << k_git << " or " << k_git_http_backend << " is missing (install-deps.sh --test installs git)";
   }
   // Runs a shell script with git set up for tests (no user or system config).
   RunResult sh(const std::string& script) {

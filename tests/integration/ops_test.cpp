@@ -510,7 +510,8 @@ std::set<std::string> syscall_group(const std::string& group, int depth = 0) {
 // reload and a stop all work, and nothing was refused with EPERM.
 TEST_F(Ops, ServesUnderTheUnitsSystemCallFilter) {
 #ifndef SECCOMP_RUN_BIN
-  GTEST_SKIP() << "libseccomp is missing, so tests/support/seccomp_run was not built (install-deps.sh installs it)";
+  GTEST_SKIP()
+      << "libseccomp is missing, so tests/support/seccomp_run was not built (install-deps.sh --test installs it)";
 #else
   RunResult which = run({"sh", "-c", "command -v systemd-analyze"});
   if (which.exit_code != 0) GTEST_SKIP() << "systemd-analyze is not installed";
@@ -639,7 +640,7 @@ TEST(Packaging, DockerfileIsLeanAndCiBuildsIt) {
 // the example config, so the three cannot drift apart.
 TEST(Packaging, ManPageCoversEveryFlagAndKey) {
   std::string page = std::string(SOURCE_DIR) + "/deploy/man/filehttpd.8";
-  if (access("/usr/bin/mandoc", X_OK) != 0) GTEST_SKIP() << "mandoc is missing (install-deps.sh installs it)";
+  if (access("/usr/bin/mandoc", X_OK) != 0) GTEST_SKIP() << "mandoc is missing (install-deps.sh --test installs it)";
   RunResult lint = run({"mandoc", "-T", "lint", "-W", "warning", page});
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   EXPECT_EQ(lint.out, "");

@@ -185,7 +185,8 @@ TEST_F(Status, AllowListDecides) {
 TEST_F(Status, ExpositionParsesWithPrometheusClient) {
   RunResult probe = run({"/usr/bin/python3", "-c", "import prometheus_client.parser"});
   if (probe.exit_code != 0) {
-    GTEST_SKIP() << "python3-prometheus-client is not installed (scripts/install-deps.sh installs it): " << probe.err;
+    GTEST_SKIP() << "python3-prometheus-client is not installed (scripts/install-deps.sh --test installs it): "
+                 << probe.err;
   }
   put("a.txt", "a");
   start({"--status-path", "/-/metrics"});
