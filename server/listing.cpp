@@ -11,6 +11,7 @@
 #include "http_date.hpp"
 #include "http_parser.hpp"
 #include "path.hpp"
+#include "response.hpp"
 
 namespace filehttpd {
 
@@ -78,7 +79,7 @@ std::size_t utf8_sequence(std::string_view s) {
 
 }  // namespace
 
-bool read_listing(int dir_fd, bool dotfiles, Listing& out) {
+bool read_listing(int dir_fd, bool dotfiles, const ListingQuery& q, Listing& out, std::size_t cap) {
   int dfd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR* dir = dfd >= 0 ? fdopendir(dfd) : nullptr;
   if (!dir) {
@@ -91,20 +92,33 @@ bool read_listing(int dir_fd, bool dotfiles, Listing& out) {
     std::string_view name = de->d_name;
     if (name == "." || name == "..") continue;
     if (name[0] == '.' && !dotfiles) continue;
-    if (out.entries.size() >= k_max_listing_entries) {
-      out.truncated = true;
-      break;
-    }
     struct stat st {};
     if (fstatat(dirfd(dir), de->d_name, &st, 0) != 0) continue;
     bool is_dir = S_ISDIR(st.st_mode);
     // A directory's size says nothing useful: 0, for sorting as for showing.
-    out.entries.push_back(
-        {std::string(name), is_dir, is_dir ? 0 : static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec});
+    keep_listing_entry(
+        out.entries,
+        {std::string(name), is_dir, is_dir ? 0 : static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec}, q, cap);
+    ++out.total;
     out.newest = std::max(out.newest, st.st_mtim.tv_sec);
   }
   closedir(dir);
+  out.truncated = out.total > out.entries.size();
   return true;
+}
+
+void keep_listing_entry(std::vector<ListingEntry>& kept, ListingEntry e, const ListingQuery& q, std::size_t cap) {
+  auto before = [&q](const ListingEntry& a, const ListingEntry& b) { return listing_before(a, b, q); };
+  if (kept.size() < cap) {
+    kept.push_back(std::move(e));
+    // Not a heap until it is full: a directory under the cap costs no heap work.
+    if (kept.size() == cap) std::make_heap(kept.begin(), kept.end(), before);
+    return;
+  }
+  if (cap == 0 || !before(e, kept.front())) return;
+  std::pop_heap(kept.begin(), kept.end(), before);
+  kept.back() = std::move(e);
+  std::push_heap(kept.begin(), kept.end(), before);
 }
 
 ListingQuery parse_listing_query(std::string_view query, const std::string* accept) {
@@ -127,23 +141,30 @@ ListingQuery parse_listing_query(std::string_view query, const std::string* acce
   return q;
 }
 
+bool listing_before(const ListingEntry& a, const ListingEntry& b, const ListingQuery& q) {
+  const ListingEntry& x = q.descending ? b : a;
+  const ListingEntry& y = q.descending ? a : b;
+  switch (q.key) {
+    case ListingKey::size:
+      if (x.size != y.size) return x.size < y.size;
+      break;
+    case ListingKey::mtime:
+      if (x.mtime != y.mtime) return x.mtime < y.mtime;
+      break;
+    case ListingKey::name: break;
+  }
+  return x.name < y.name;
+}
+
 void sort_listing(std::vector<ListingEntry>& entries, const ListingQuery& q) {
-  auto less = [&q](const ListingEntry& a, const ListingEntry& b) {
-    switch (q.key) {
-      case ListingKey::size:
-        if (a.size != b.size) return a.size < b.size;
-        break;
-      case ListingKey::mtime:
-        if (a.mtime != b.mtime) return a.mtime < b.mtime;
-        break;
-      case ListingKey::name: break;
-    }
-    return a.name < b.name;
-  };
-  if (q.descending)
-    std::sort(entries.begin(), entries.end(), [&](const ListingEntry& a, const ListingEntry& b) { return less(b, a); });
-  else
-    std::sort(entries.begin(), entries.end(), less);
+  std::sort(entries.begin(), entries.end(),
+            [&q](const ListingEntry& a, const ListingEntry& b) { return listing_before(a, b, q); });
+}
+
+void append_listing_fields(const Listing& l, std::string& head) {
+  if (!l.truncated) return;
+  append_header(head, "X-Listing-Truncated", "true");
+  append_header(head, "X-Listing-Total", static_cast<unsigned long long>(l.total));
 }
 
 void render_listing_html(const Listing& l, std::string_view url_path, std::string& out) {
@@ -167,7 +188,9 @@ void render_listing_html(const Listing& l, std::string_view url_path, std::strin
     out += "</td></tr>\n";
   }
   out += "</table>\n";
-  if (l.truncated) out += "<p>Only the first " + std::to_string(k_max_listing_entries) + " entries are listed.</p>\n";
+  if (l.truncated)
+    out += "<p>Only the first " + std::to_string(l.entries.size()) + " of " + std::to_string(l.total) +
+           " entries are listed.</p>\n";
   out += "</body></html>\n";
 }
 

@@ -11,7 +11,8 @@
 
 namespace filehttpd {
 
-// Most entries one listing shows; the rest of a bigger directory is left out (and said so).
+// Most entries one listing shows: the first ones in the order asked for; the
+// rest of a bigger directory is left out (and the listing says so).
 inline constexpr std::size_t k_max_listing_entries = 100000;
 
 struct ListingEntry {
@@ -24,12 +25,9 @@ struct ListingEntry {
 struct Listing {
   std::vector<ListingEntry> entries;
   std::time_t newest = 0;  // the newest mtime of the directory and its entries
-  bool truncated = false;  // more than k_max_listing_entries
+  bool truncated = false;  // more entries than the cap: entries holds the first ones
+  std::size_t total = 0;   // entries the directory has (those a listing may show)
 };
-
-// Reads the entries of the directory open as dir_fd (which stays open):
-// not "." and "..", dotfiles only when asked. Returns false when it cannot be read.
-bool read_listing(int dir_fd, bool dotfiles, Listing& out);
 
 enum class ListingFormat { html, json };
 enum class ListingKey { name, size, mtime };
@@ -40,13 +38,32 @@ struct ListingQuery {
   bool descending = false;
 };
 
+// Reads the entries of the directory open as dir_fd (which stays open): not
+// "." and "..", dotfiles only when asked, and of those the first cap in q's
+// order (memory for cap entries, however big the directory), not yet sorted.
+// Returns false when it cannot be read.
+bool read_listing(int dir_fd, bool dotfiles, const ListingQuery& q, Listing& out,
+                  std::size_t cap = k_max_listing_entries);
+
+// Offers e to kept, which holds the first cap entries in q's order of those
+// offered so far (a heap whose front is the last of them once it is full).
+void keep_listing_entry(std::vector<ListingEntry>& kept, ListingEntry e, const ListingQuery& q, std::size_t cap);
+
 // Reads format=html|json, sort=name|size|mtime and order=asc|desc from a raw
 // query string, and JSON from an Accept header (accept may be null) that
 // prefers application/json to text/html. Unknown values keep the defaults.
 ListingQuery parse_listing_query(std::string_view query, const std::string* accept);
 
+// Returns true when a comes before b in q's order: by q's key, ties by name,
+// the whole order reversed for descending.
+bool listing_before(const ListingEntry& a, const ListingEntry& b, const ListingQuery& q);
+
 // Sorts entries by q's key and order; ties go by name.
 void sort_listing(std::vector<ListingEntry>& entries, const ListingQuery& q);
+
+// Appends the fields saying a listing was cut (X-Listing-Truncated: true and
+// X-Listing-Total: the directory's entries) to a response head; none when it was not.
+void append_listing_fields(const Listing& l, std::string& head);
 
 // Appends the HTML page listing url_path to out.
 void render_listing_html(const Listing& l, std::string_view url_path, std::string& out);

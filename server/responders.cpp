@@ -100,12 +100,12 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
 
 void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route) {
   Listing listing;
-  if (!read_listing(route.fd.get(), w.cfg().dotfiles, listing)) {
+  ListingQuery q = parse_listing_query(route.query, req.find("Accept"));
+  if (!read_listing(route.fd.get(), w.cfg().dotfiles, q, listing)) {
     spdlog::warn("{}: cannot list {}: {}", r.host.peer(), log_escaped(route.path), std::strerror(errno));
     respond_error(r, w, 500, false);
     return;
   }
-  ListingQuery q = parse_listing_query(route.query, req.find("Accept"));
   sort_listing(listing.entries, q);
   std::string& body = r.out.scratch();
   body.clear();
@@ -130,6 +130,7 @@ void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route
   append_header(r.out.head(), "Last-Modified", v.last_modified);
   append_header(r.out.head(), "ETag", v.etag);
   append_header(r.out.head(), "Vary", "Accept");
+  append_listing_fields(listing, r.out.head());
   r.end_head(pre != 304, body.size());
   if (pre != 304 && !r.head_only) r.out.add_mem(body);
   r.send();

@@ -1,8 +1,15 @@
 // Directory listings without sockets: the query and Accept decisions as a
-// table, sorting, and the JSON and HTML renderings.
+// table, sorting, keeping the first entries of a directory over the cap (a
+// small cap here), and the JSON and HTML renderings.
 #include "listing.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
 
 using namespace filehttpd;
 
@@ -83,11 +90,109 @@ TEST(Listing, HtmlEscapesNamesAndLinks) {
   Listing l;
   l.entries = {{"<b>&x y", false, 7, 0}, {"sub", true, 0, 0}};
   l.truncated = true;
+  l.total = 9;
   std::string out;
   render_listing_html(l, "/a&b/", out);
   EXPECT_NE(out.find("<title>Index of /a&amp;b/</title>"), std::string::npos) << out;
   EXPECT_NE(out.find("<a href=\"%3Cb%3E%26x%20y\">&lt;b&gt;&amp;x y</a></td><td>7</td>"), std::string::npos) << out;
   EXPECT_NE(out.find("<a href=\"sub/\">sub/</a></td><td>-</td>"), std::string::npos) << out;
   EXPECT_NE(out.find("<a href=\"../\">../</a>"), std::string::npos);
-  EXPECT_NE(out.find("Only the first 100000 entries are listed."), std::string::npos);
+  EXPECT_NE(out.find("Only the first 2 of 9 entries are listed."), std::string::npos) << out;
+  std::string whole;
+  l.truncated = false;
+  render_listing_html(l, "/", whole);
+  EXPECT_EQ(whole.find("Only the first"), std::string::npos);
+}
+
+namespace {
+
+// Twelve entries with ties in size and in mtime, so names break them.
+std::vector<ListingEntry> twelve() {
+  std::vector<ListingEntry> e;
+  for (int i = 0; i < 12; ++i)
+    e.push_back({std::string(1, static_cast<char>('a' + (i * 5) % 12)), i % 4 == 3, static_cast<std::uint64_t>(i % 3),
+                 static_cast<std::time_t>(100 + (i * 7) % 5)});
+  return e;
+}
+
+std::string names_of(const std::vector<ListingEntry>& e) {
+  std::string s;
+  for (const auto& x : e) s += x.name;
+  return s;
+}
+
+const ListingQuery k_orders[] = {
+    {ListingFormat::json, ListingKey::name, false},  {ListingFormat::json, ListingKey::name, true},
+    {ListingFormat::json, ListingKey::size, false},  {ListingFormat::json, ListingKey::size, true},
+    {ListingFormat::json, ListingKey::mtime, false}, {ListingFormat::json, ListingKey::mtime, true},
+};
+
+}  // namespace
+
+// Keeping the first cap entries while reading gives what sorting everything
+// and cutting would, in every order, whatever order the entries come in.
+TEST(Listing, KeepsTheFirstEntriesInTheAskedOrder) {
+  for (const ListingQuery& q : k_orders) {
+    std::vector<ListingEntry> all = twelve();
+    sort_listing(all, q);
+    for (std::size_t cap : {0u, 1u, 5u, 11u, 12u, 20u}) {
+      std::string want = names_of(all).substr(0, cap);
+      for (int feed = 0; feed < 3; ++feed) {  // as made, reversed, rotated
+        std::vector<ListingEntry> in = twelve();
+        if (feed == 1) std::reverse(in.begin(), in.end());
+        if (feed == 2) std::rotate(in.begin(), in.begin() + 7, in.end());
+        std::vector<ListingEntry> kept;
+        for (ListingEntry& e : in) keep_listing_entry(kept, e, q, cap);
+        EXPECT_LE(kept.size(), cap);
+        sort_listing(kept, q);
+        EXPECT_EQ(names_of(kept), want) << "key " << int(q.key) << " desc " << q.descending << " cap " << cap
+                                        << " feed " << feed;
+      }
+    }
+  }
+}
+
+// read_listing over a real directory of 12 files (and a dotfile) with a cap of 5.
+TEST(Listing, ReadsTheFirstEntriesOfABigDirectory) {
+  char tmpl[] = "/tmp/filehttpd-listing-unit-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::vector<ListingEntry> made = twelve();
+  for (const ListingEntry& e : made) {
+    std::string path = dir + "/" + e.name;
+    int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0) << path;
+    ASSERT_EQ(write(fd, "xx", e.size), static_cast<ssize_t>(e.size));
+    close(fd);
+    timespec times[2] = {{e.mtime, 0}, {e.mtime, 0}};
+    ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  }
+  close(open((dir + "/.hidden").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(dfd, 0);
+  for (auto& e : made) e.is_dir = false;
+  for (const ListingQuery& q : k_orders) {
+    std::vector<ListingEntry> all = made;
+    sort_listing(all, q);
+    Listing l;
+    ASSERT_TRUE(read_listing(dfd, false, q, l, 5));
+    sort_listing(l.entries, q);
+    EXPECT_EQ(names_of(l.entries), names_of(all).substr(0, 5)) << int(q.key) << q.descending;
+    EXPECT_TRUE(l.truncated);
+    EXPECT_EQ(l.total, 12u);
+    std::string head;
+    append_listing_fields(l, head);
+    EXPECT_EQ(head, "X-Listing-Truncated: true\r\nX-Listing-Total: 12\r\n");
+  }
+  Listing whole;
+  ASSERT_TRUE(read_listing(dfd, true, k_orders[0], whole, 13));
+  EXPECT_FALSE(whole.truncated);
+  EXPECT_EQ(whole.total, 13u);
+  EXPECT_EQ(whole.entries.size(), 13u);
+  std::string head;
+  append_listing_fields(whole, head);
+  EXPECT_EQ(head, "");
+  close(dfd);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
