@@ -25,6 +25,7 @@ constexpr const char* k_method_names[k_methods] = {"GET", "HEAD", "POST", "PUT",
 constexpr const char* k_rejection_names[k_rejections] = {"none",         "malformed",         "missing_host",
                                                          "uri_too_long", "headers_too_large", "body_too_large",
                                                          "body_timeout", "bad_body",          "status_denied"};
+constexpr const char* k_accept_error_names[k_accept_errors] = {"fd_limit", "memory", "other"};
 
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -108,6 +109,7 @@ MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_
     s.cgi_failed += counter_value(w.cgi_failed);
     s.cgi_timeouts += counter_value(w.cgi_timeouts);
     for (std::size_t i = 0; i < k_rejections; ++i) s.rejections[i] += counter_value(w.rejections[i]);
+    for (std::size_t i = 0; i < k_accept_errors; ++i) s.accept_errors[i] += counter_value(w.accept_errors[i]);
     s.log_dropped += counter_value(w.log_dropped);
   }
   s.respawns = counter_value(m.respawns);
@@ -164,6 +166,11 @@ void render_metrics(const MetricsSnapshot& s, std::string& out) {
   for (std::size_t i = 1; i < k_rejections; ++i)
     fmt::format_to(std::back_inserter(out), "filehttpd_rejections_total{{reason=\"{}\"}} {}\n", k_rejection_names[i],
                    s.rejections[i]);
+  family(out, "filehttpd_accept_errors_total", "counter",
+         "Times a worker paused accepting for a while because accept() failed, by reason.");
+  for (std::size_t i = 0; i < k_accept_errors; ++i)
+    fmt::format_to(std::back_inserter(out), "filehttpd_accept_errors_total{{reason=\"{}\"}} {}\n",
+                   k_accept_error_names[i], s.accept_errors[i]);
   for (const Plain& p : after_rejections) plain(out, p.name, p.type, p.help, p.value);
   family(out, "filehttpd_uptime_seconds", "gauge", "Seconds since the server started.");
   fmt::format_to(std::back_inserter(out), "filehttpd_uptime_seconds {:.3f}\n", s.uptime_seconds);

@@ -27,9 +27,18 @@ enum class Rejection : std::uint8_t {
   count,
 };
 
+// Why a worker paused accepting after accept4() failed.
+enum class AcceptError : std::uint8_t {
+  fd_limit,  // EMFILE, ENFILE
+  memory,    // ENOBUFS, ENOMEM
+  other,     // anything else that does not go away by itself (EPERM from a filter, ...)
+  count,
+};
+
 inline constexpr std::size_t k_methods = static_cast<std::size_t>(MethodLabel::count);
 inline constexpr std::size_t k_status_classes = 5;  // 1xx .. 5xx
 inline constexpr std::size_t k_rejections = static_cast<std::size_t>(Rejection::count);
+inline constexpr std::size_t k_accept_errors = static_cast<std::size_t>(AcceptError::count);
 // Worker slots: enough for 256 workers in each of a few overlapping generations (reloads).
 inline constexpr std::size_t k_metric_slots = 1024;
 
@@ -51,6 +60,7 @@ struct alignas(64) WorkerCounters {
   Counter cgi_failed;
   Counter cgi_timeouts;
   Counter rejections[k_rejections];
+  Counter accept_errors[k_accept_errors];
   Counter log_dropped;  // this process's dropped log lines, published
 };
 
@@ -112,6 +122,7 @@ struct MetricsSnapshot {
   std::uint64_t cgi_failed = 0;
   std::uint64_t cgi_timeouts = 0;
   std::uint64_t rejections[k_rejections] = {};
+  std::uint64_t accept_errors[k_accept_errors] = {};
   std::uint64_t respawns = 0;
   std::uint64_t reloads = 0;
   std::uint64_t log_dropped = 0;

@@ -115,15 +115,11 @@ void Worker::on_listener(EpollTag* tag) {
     socklen_t len = sizeof ss;
     int fd = accept4(lfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        spdlog::warn("accept: {}; pausing accepts for {} ms", std::strerror(errno), k_accept_backoff.count());
-        accept_resume_at_ = now_ + k_accept_backoff;
-        pause_accepting(true);
-        return;
-      }
-      spdlog::warn("accept: {}", std::strerror(errno));
+      int err = errno;
+      AcceptVerdict v = classify_accept_error(err);
+      if (v.action == AcceptAction::wait) return;
+      if (v.action == AcceptAction::next) continue;
+      back_off_accepting(v.reason, err);
       return;
     }
     bump(my_counters().accepted);
@@ -133,6 +129,20 @@ void Worker::on_listener(EpollTag* tag) {
     conns_.push_back(c);
     c->start();
   }
+}
+
+void Worker::back_off_accepting(AcceptError reason, int err) {
+  bump(my_counters().accept_errors[static_cast<std::size_t>(reason)]);
+  std::uint64_t held_back = 0;
+  if (accept_log_.allow(now_, held_back)) {
+    if (held_back)
+      spdlog::warn("accept: {}; pausing accepts for {} ms ({} more since the last such line)", std::strerror(err),
+                   k_accept_backoff.count(), held_back);
+    else
+      spdlog::warn("accept: {}; pausing accepts for {} ms", std::strerror(err), k_accept_backoff.count());
+  }
+  accept_resume_at_ = now_ + k_accept_backoff;
+  pause_accepting(true);
 }
 
 void Worker::on_control() {

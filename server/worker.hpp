@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "accept_errors.hpp"
 #include "config.hpp"
 #include "file_cache.hpp"
 #include "router.hpp"
@@ -41,7 +42,8 @@ struct CgiChild {
 
 // Period of the timeout sweep.
 inline constexpr std::chrono::milliseconds k_sweep_period{200};
-// Pause before accepting again after EMFILE/ENFILE.
+// Pause before accepting again after EMFILE, ENFILE or another error that
+// accepting again at once would only repeat (see classify_accept_error).
 inline constexpr std::chrono::milliseconds k_accept_backoff{250};
 // Accepts per listener wake-up, so one busy listener cannot starve the rest.
 inline constexpr int k_accepts_per_wakeup = 64;
@@ -105,6 +107,9 @@ class Worker {
   void watch_log(int fd, void* dest, bool want);
   // Removes or restores the listeners in the epoll set.
   void pause_accepting(bool paused);
+  // accept4() failed with err (a back_off error): counts it, logs it (at most
+  // once a second) and pauses accepting for k_accept_backoff.
+  void back_off_accepting(AcceptError reason, int err);
 
   const Config& cfg_;
   Router router_;
@@ -118,6 +123,7 @@ class Worker {
   std::vector<std::unique_ptr<EpollTag>> listen_tags_;
   bool accept_paused_ = false;
   steady_clock::time_point accept_resume_at_{};
+  LineLimiter accept_log_{std::chrono::seconds(1)};
   int stop_fd_;
   EpollTag stop_tag_{EpollTag::Kind::stop, nullptr};
   unique_fd timer_;  // periodic, k_sweep_period

@@ -111,6 +111,7 @@ TEST(Metrics, SnapshotSumsTheSlotsInUse) {
     bump(m->slots[s].open, 2);
     bump(m->slots[s].log_dropped);
     bump(m->slots[s].rejections[static_cast<std::size_t>(Rejection::malformed)]);
+    bump(m->slots[s].accept_errors[static_cast<std::size_t>(AcceptError::memory)], 2);
   }
   bump(m->slots[5].requests[0][1], 999);  // beyond slots_seen: never given to a worker
   MetricsSnapshot s = metrics_snapshot(*m, 3'500'000'000, "9.9.9");
@@ -119,6 +120,7 @@ TEST(Metrics, SnapshotSumsTheSlotsInUse) {
   EXPECT_EQ(s.open, 6u);
   EXPECT_EQ(s.log_dropped, 3u + 4u);
   EXPECT_EQ(s.rejections[static_cast<std::size_t>(Rejection::malformed)], 3u);
+  EXPECT_EQ(s.accept_errors[static_cast<std::size_t>(AcceptError::memory)], 6u);
   EXPECT_EQ(s.respawns, 2u);
   EXPECT_EQ(s.reloads, 1u);
   EXPECT_DOUBLE_EQ(s.uptime_seconds, 2.5);
@@ -133,6 +135,7 @@ TEST(Metrics, ExpositionFormat) {
   s.body_bytes = 12345678901234ull;
   s.cgi_running = 3;
   s.rejections[static_cast<std::size_t>(Rejection::uri_too_long)] = 5;
+  s.accept_errors[static_cast<std::size_t>(AcceptError::other)] = 4;
   s.uptime_seconds = 12.3456;
   s.version = "1.2.3";
   std::string out;
@@ -142,6 +145,12 @@ TEST(Metrics, ExpositionFormat) {
   EXPECT_NE(out.find("# TYPE filehttpd_cgi_running gauge\nfilehttpd_cgi_running 3\n"), std::string::npos);
   EXPECT_NE(out.find("filehttpd_rejections_total{reason=\"uri_too_long\"} 5\n"), std::string::npos);
   EXPECT_EQ(out.find("reason=\"none\""), std::string::npos);
+  EXPECT_NE(out.find("# TYPE filehttpd_accept_errors_total counter\n"
+                     "filehttpd_accept_errors_total{reason=\"fd_limit\"} 0\n"
+                     "filehttpd_accept_errors_total{reason=\"memory\"} 0\n"
+                     "filehttpd_accept_errors_total{reason=\"other\"} 4\n"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("filehttpd_uptime_seconds 12.346\n"), std::string::npos);
   EXPECT_NE(out.find("filehttpd_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
   ASSERT_FALSE(out.empty());
@@ -163,7 +172,7 @@ TEST(Metrics, ExpositionFormat) {
     EXPECT_TRUE(std::regex_match(line, sample_re)) << line;
     EXPECT_TRUE(line.starts_with(typed)) << line << " follows the TYPE of " << typed;
   }
-  EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + 13));
+  EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + k_accept_errors + 13));
 }
 
 TEST(Metrics, MethodLabels) {
