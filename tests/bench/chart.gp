@@ -1,26 +1,59 @@
-# Draws tests/bench's CSV as one PNG: for each case, grouped bars of CPU per
-# request for filehttpd, nginx and lighttpd (log scale, lower is better),
-# each bar labelled with its requests/s.
+# Draws tests/bench's CSV as one PNG of two panels, one bar per server in each
+# case (filehttpd, nginx, lighttpd, h2o, caddy; no bar where a server did not
+# run the case):
+#   top:    the load cases, CPU per request (log scale, lower is better),
+#           each bar labelled with its requests/s;
+#   bottom: the latency cases (one connection, sequential requests), mean
+#           latency with a whisker up to p99 (log scale), labelled with max.
 #   gnuplot -e "csv='build/bench.csv'; png='build/bench.png'" tests/bench/chart.gp
+# CSV columns: case, kind, then per server rps, cpu_us, mean_us, p99_us, max_us.
 set datafile separator ","
 set datafile missing ""
 heading = system("head -n 1 '" . csv . "' | cut -c 3-")
-set terminal pngcairo size 1400,720 font "sans,10" noenhanced
+nload = int(system("grep -c ',load,' '" . csv . "'"))
+nlat = int(system("grep -c ',latency,' '" . csv . "'"))
+names = "filehttpd nginx lighttpd h2o caddy"
+colors = "#2a7ab0 #3c9a3c #d08a1c #8a4fb0 #c0392b"
+n = words(names)
+cgap = 2  # the histogram gap below, in bar widths
+# Bar i of a cluster sits this far from the cluster's centre.
+dx(i) = (i - (n - 1) / 2.0) / (n + cgap)
+col(i, k) = 3 + 5 * (i - 1) + k   # k: 0 rps, 1 cpu_us, 2 mean_us, 3 p99_us, 4 max_us
+# The largest value of column k of the rows of a kind, for a y range that
+# leaves room for the labels above the bars.
+top(kind, k) = real(system(sprintf("awk -F, '$2 == \"%s\" { for (i = %d; i <= NF; i += 5) if ($i + 0 > m) m = $i } END { print m + 1 }' '%s'", kind, col(1, k), csv)))
+
+panels = (nload > 0) + (nlat > 0)
+if (panels == 0) { print "chart.gp: no request case in " . csv . "; no chart"; exit }
+set terminal pngcairo size 1500,(panels > 1 ? 1300 : 720) font "sans,10" noenhanced
 set output png
-set title heading . "\nbars: CPU per request (lower is better); labels: requests/s" font "sans,11"
+set multiplot layout panels,1 title heading font "sans,11"
 set style data histogram
-set style histogram clustered gap 1.5
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y
-set yrange [1:4000]
-set ylabel "CPU µs per request (log scale)"
-set xtics rotate by -20 nomirror
-set key top left
+set xtics nomirror
+set key top left horizontal
 set grid ytics
-plot csv every ::1 using 3:xtic(1) title "filehttpd" lc rgb "#2a7ab0", \
-     ''  every ::1 using 5 title "nginx" lc rgb "#3c9a3c", \
-     ''  every ::1 using 7 title "lighttpd" lc rgb "#d08a1c", \
-     ''  every ::1 using ($0 - 0.3):3:(stringcolumn(2)) with labels rotate by 90 left offset 0,0.5 font "sans,8" notitle, \
-     ''  every ::1 using ($0):5:(stringcolumn(4)) with labels rotate by 90 left offset 0,0.5 font "sans,8" notitle, \
-     ''  every ::1 using ($0 + 0.3):7:(stringcolumn(6)) with labels rotate by 90 left offset 0,0.5 font "sans,8" notitle
+
+if (nload > 0) {
+  set title "load cases: bars CPU per request (lower is better), labels requests/s" font "sans,10"
+  set style histogram clustered gap 2
+  set yrange [1:top("load", 1) * 10]
+  set ylabel "CPU µs per request (log scale)"
+  plot for [i=1:n] csv every ::1::nload using col(i, 1):xtic(1) title word(names, i) lc rgb word(colors, i), \
+       for [i=1:n] '' every ::1::nload using ($0 + dx(i - 1)):col(i, 1):(stringcolumn(col(i, 0))) \
+         with labels rotate by 90 left offset 0,0.5 font "sans,8" notitle
+}
+
+if (nlat > 0) {
+  set title "latency cases, one keep-alive connection: bars mean, whiskers p99 (lower is better), labels max µs" font "sans,10"
+  set style histogram errorbars gap 2 lw 1
+  set yrange [10:top("latency", 3) * 10]
+  set ylabel "latency µs (log scale)"
+  plot for [i=1:n] csv every ::(nload + 1) using col(i, 2):col(i, 2):col(i, 3):xtic(1) title word(names, i) \
+         lc rgb word(colors, i), \
+       for [i=1:n] '' every ::(nload + 1) using ($0 + dx(i - 1)):col(i, 3):(stringcolumn(col(i, 4))) \
+         with labels rotate by 90 left offset 0,0.5 font "sans,8" notitle
+}
+unset multiplot

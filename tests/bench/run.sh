@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Benchmarks filehttpd against nginx and lighttpd on this machine, in one run.
+# Benchmarks filehttpd against nginx, lighttpd, h2o and caddy on this machine, in one run.
 # Usage: tests/bench/run.sh [BUILD_DIR [--only CASES]]   (needs: scripts/install-deps.sh --bench)
+#   BENCH_QUICK=1 tests/bench/run.sh   one 1 s round per case and server (about 2 minutes):
+#                                      checks the machinery end to end; its figures mean little
 # Prints a Markdown table; writes BUILD_DIR/bench.csv and the chart BUILD_DIR/bench.png.
 # Every server is pinned to CPU 0 and wrk to CPU 1; all traffic stays on loopback.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../../build}"
 shift || true
-for tool in wrk nginx lighttpd strace taskset python3; do
+for tool in wrk h2load nginx lighttpd h2o caddy curl strace taskset python3; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing; run scripts/install-deps.sh --bench" >&2; exit 1; }
 done
 [ -x "$build/filehttpd" ] || { echo "bench: $build/filehttpd not built" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)"
+quick=()
+[ "${BENCH_QUICK:-0}" = 1 ] && quick=(--quick)
 python3 "$here/bench.py" --filehttpd "$build/filehttpd" --cgi-probe "$build/tests/bench_cgi" \
-  --cgi-reader "$build/tests/bench_read_cgi" --csv "$build/bench.csv" "$@"
-# The chart: grouped bars of CPU per request, requests/s written on each bar.
+  --cgi-reader "$build/tests/bench_read_cgi" --csv "$build/bench.csv" "${quick[@]}" "$@"
+# The chart: grouped bars of CPU per request, requests/s written on each bar;
+# below them the latency cases, bars of mean latency up to p99.
 if command -v gnuplot >/dev/null; then
+  rm -f "$build/bench.png"
   gnuplot -e "csv='$build/bench.csv'; png='$build/bench.png'" "$here/chart.gp"
-  echo "bench: chart in $build/bench.png, data in $build/bench.csv" >&2
+  [ -f "$build/bench.png" ] && echo "bench: chart in $build/bench.png" >&2
+  echo "bench: data in $build/bench.csv" >&2
 else
   echo "bench: gnuplot is missing (install-deps.sh --bench installs gnuplot-nox); no chart" >&2
 fi

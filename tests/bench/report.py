@@ -1,0 +1,89 @@
+"""The benchmark's output: a CSV for chart.gp and Markdown tables, from the
+results dict {(case, server): {metric: value}}."""
+from peers import NAMES
+
+PEERS = NAMES[1:]
+CSV_METRICS = ("rps", "cpu_us", "mean_us", "p99_us", "max_us")
+CSV_FORMATS = {"rps": "{:.0f}", "cpu_us": "{:.2f}", "mean_us": "{:.1f}", "p99_us": "{:.0f}", "max_us": "{:.0f}"}
+
+
+def write_csv(path, title, results, load_cases, latency_cases):
+    """One row per request case that ran: case, kind (load or latency), then
+    for each server requests/s, CPU us/request and, on latency rows, mean,
+    p99 and max latency in us (empty where not run). Load rows come first."""
+    with open(path, "w") as f:
+        f.write(f"# {title}\n")
+        f.write("case,kind," + ",".join(f"{n}_{m}" for n in NAMES for m in CSV_METRICS) + "\n")
+        for kind, cases in (("load", load_cases), ("latency", latency_cases)):
+            for case in cases:
+                if not any((case, n) in results for n in NAMES):
+                    continue
+                cells = []
+                for n in NAMES:
+                    r = results.get((case, n), {})
+                    cells += [CSV_FORMATS[m].format(r[m]) if m in r else "" for m in CSV_METRICS]
+                f.write(f"{case},{kind}," + ",".join(cells) + "\n")
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a is not None and b else "n/a"
+
+
+def print_table(results, rows):
+    """rows: (case, metric label, key, format). A row is printed when
+    filehttpd has the value; ratios are filehttpd's over each peer's.
+    Nothing is printed when no row has a value."""
+    rows = [r for r in rows if results.get((r[0], "filehttpd"), {}).get(r[2]) is not None]
+    if not rows:
+        return
+    print("\n| case | metric | " + " | ".join(NAMES) + " | " + " | ".join(f"vs {p}" for p in PEERS) + " |")
+    print("|---|---|" + "---|" * (len(NAMES) + len(PEERS)))
+    for case, metric, key, fmt in rows:
+        vals = [results.get((case, s), {}).get(key) for s in NAMES]
+        cells = [fmt.format(v) if v is not None else "n/a" for v in vals]
+        print(f"| {case} | {metric} | " + " | ".join(cells) + " | "
+              + " | ".join(ratio(vals[0], v) for v in vals[1:]) + " |")
+
+
+def print_goal(results, latency_cases):
+    """filehttpd's latency over nginx's; the goal is mean and p99 at most 1.0x."""
+    latency_cases = [c for c in latency_cases if all("mean_us" in results.get((c, s), {})
+                                                     for s in ("filehttpd", "nginx"))]
+    if not latency_cases:
+        return
+    print("\n| case | mean vs nginx | p99 vs nginx | goal: both at most 1.0x |")
+    print("|---|---|---|---|")
+    for case in latency_cases:
+        f, n = results[(case, "filehttpd")], results[(case, "nginx")]
+        met = f["mean_us"] <= n["mean_us"] and f["p99_us"] <= n["p99_us"]
+        print(f"| {case} | {ratio(f['mean_us'], n['mean_us'])} | {ratio(f['p99_us'], n['p99_us'])} | "
+              f"{'met' if met else 'missed'} |")
+
+
+def print_report(title, results, load_cases, latency_cases, skipped, idle_connections):
+    """The whole Markdown report on stdout; skipped: (case, server, reason)."""
+    print(f"\n{title}")
+    rows = []
+    for case in load_cases:
+        if case == "file_64m":
+            rows.append((case, "MB/s", "mbps", "{:.0f}"))
+        else:
+            rows += [(case, "requests/s", "rps", "{:.0f}"), (case, "CPU us/request", "cpu_us", "{:.2f}")]
+    rows += [("idle_rss", f"RSS KiB, {idle_connections} idle", "rss", "{}"),
+             ("syscalls", "syscalls/request", "per_req", "{:.2f}")]
+    print_table(results, rows)
+    rows = []
+    for case in latency_cases:
+        rows += [(case, "mean us", "mean_us", "{:.1f}"), (case, "p99 us", "p99_us", "{:.0f}"),
+                 (case, "max us", "max_us", "{:.0f}"), (case, "requests/s", "rps", "{:.0f}")]
+    print_table(results, rows)
+    print_goal(results, latency_cases)
+    notes = [f"idle_rss of {s}'s processes, KiB: {results[('idle_rss', s)]['parts']}" for s in NAMES
+             if " + " in results.get(("idle_rss", s), {}).get("parts", "")]
+    if skipped or notes:
+        print()
+    for note in notes:
+        print(note)
+    for server, reason in dict.fromkeys((s, r) for _, s, r in skipped):
+        cases = ", ".join(c for c, s, _ in skipped if s == server)
+        print(f"n/a: {server} in {cases}: {reason}")
