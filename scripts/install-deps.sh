@@ -5,7 +5,7 @@
 #                                      libraries, GoogleTest for the default build)
 #   scripts/install-deps.sh --test     also the tools the test suite runs (curl, php-cgi,
 #                                      git, busybox, systemd, mandoc, python3, ...)
-#   scripts/install-deps.sh --bench    also the test tools, wrk, nginx-light, lighttpd and strace
+#   scripts/install-deps.sh --bench    also the test tools, wrk, h2load, nginx-light, lighttpd, h2o, caddy and strace
 #   scripts/install-deps.sh --runtime  only what the built binary needs to run
 #   scripts/install-deps.sh --fuzz     also clang and libFuzzer for tests/fuzz
 #   scripts/install-deps.sh --browser  also chromium for the demo-site browser test
