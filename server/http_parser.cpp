@@ -184,6 +184,14 @@ int RequestParser::on_header_field_complete(llhttp_t* p) {
     s.error_reason_ = "white space before a header colon";
     return -1;
   }
+  for (char c : name) {
+    if (!is_tchar(c)) {
+      // A field name is a token (RFC 9112 section 5.1); llhttp 8.1 lets SP through.
+      s.pending_status_ = 400;
+      s.error_reason_ = "a byte not allowed in a header name";
+      return -1;
+    }
+  }
   return 0;
 }
 

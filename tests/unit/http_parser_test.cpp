@@ -142,6 +142,17 @@ const std::vector<Row>& rows() {
       {"tab_in_value_ok", "GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n", 0, "GET", "/", "", false},
       {"classic_name_starting_with_h", "GET hello.txt HTTP/1.1\r\n\r\n", 0, "GET", "/hello.txt", "", true},
       {"classic_name_http", "GET http HTTP/1.1\r\n\r\n", 0, "GET", "/http", "", true},
+      // A field name is a token (RFC 9112 section 5.1): no white space or delimiter inside it.
+      {"space_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", 400, "", "", "", false},
+      {"tab_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad\tHeader: x\r\n\r\n", 400, "", "", "", false},
+      {"quote_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad\"Name: x\r\n\r\n", 400, "", "", "", false},
+      {"paren_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad(Name: x\r\n\r\n", 400, "", "", "", false},
+      {"slash_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad/Name: x\r\n\r\n", 400, "", "", "", false},
+      {"at_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad@Name: x\r\n\r\n", 400, "", "", "", false},
+      {"brace_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad{Name: x\r\n\r\n", 400, "", "", "", false},
+      {"high_byte_in_name", "GET / HTTP/1.1\r\nHost: a\r\nBad\xe9Name: x\r\n\r\n", 400, "", "", "", false},
+      {"tchar_name_ok", "GET / HTTP/1.1\r\nHost: a\r\nX-A!#$%&'*+.^_`|~9: x\r\n\r\n", 0, "GET", "/", "", false},
+      {"space_in_host_name", "GET / HTTP/1.1\r\nHo st: a\r\n\r\n", 400, "", "", "", false},
       {"upgrade_is_ignored", "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 0,
        "GET", "/ws", "", false},
   };
@@ -297,6 +308,7 @@ TEST(RequestParser, RejectionReasonsAreOurs) {
       {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
        "a malformed or overflowing chunk size"},
       {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one Host field"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", "a byte not allowed in a header name"},
   };
   for (const Row& r : rows) {
     RequestParser p(32 * 1024, 8 * 1024, false);
