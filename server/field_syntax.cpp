@@ -3,23 +3,142 @@
 #include <strings.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 
 namespace filehttpd {
 
 namespace {
 
-// tchar of RFC 9110 section 5.6.2, as a table: NUL and every byte past 0x7E are not tokens.
-constexpr std::array<bool, 256> k_tchar = [] {
+// A byte table holding the ASCII letters and digits and the bytes of extra.
+constexpr std::array<bool, 256> alnum_and(std::string_view extra) {
   std::array<bool, 256> t{};
   for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
   for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
   for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  for (char c : extra) t[static_cast<unsigned char>(c)] = true;
   return t;
-}();
+}
+
+// tchar of RFC 9110 section 5.6.2, as a table: NUL and every byte past 0x7E are not tokens.
+constexpr std::array<bool, 256> k_tchar = alnum_and("!#$%&'*+-.^_`|~");
+
+// The bytes of a reg-name besides pct-encoded ones (RFC 3986 section 3.2.2):
+// unreserved and sub-delims.
+constexpr std::array<bool, 256> k_reg_name = alnum_and("-._~!$&'()*+,;=");
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// reg-name = *( unreserved / pct-encoded / sub-delims ). An IPv4address is
+// also a reg-name, so it needs no rule of its own here.
+bool is_reg_name(std::string_view v) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '%') {
+      if (i + 2 >= v.size() || !is_hex(v[i + 1]) || !is_hex(v[i + 2])) return false;
+      i += 2;
+    } else if (!k_reg_name[static_cast<unsigned char>(v[i])]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// IPv4address = dec-octet "." dec-octet "." dec-octet "." dec-octet, each 0-255 without leading zeros.
+bool is_ipv4(std::string_view v) {
+  for (int part = 0; part < 4; ++part) {
+    std::size_t n = 0;
+    while (n < v.size() && n < 4 && is_digit(v[n])) ++n;
+    if (n == 0 || n > 3 || (n > 1 && v[0] == '0')) return false;
+    int octet = 0;
+    for (char c : v.substr(0, n)) octet = octet * 10 + (c - '0');
+    if (octet > 255) return false;
+    v.remove_prefix(n);
+    if (part < 3) {
+      if (v.empty() || v[0] != '.') return false;
+      v.remove_prefix(1);
+    }
+  }
+  return v.empty();
+}
+
+// IPv6address of RFC 3986: eight h16 groups (the last two may be an
+// IPv4address), or fewer around one "::" that stands for at least one.
+bool is_ipv6(std::string_view v) {
+  std::size_t gap = v.find("::");
+  bool compressed = gap != std::string_view::npos;
+  if (compressed && v.find("::", gap + 1) != std::string_view::npos) return false;
+  int groups = 0;
+  // The groups before and after "::" (or of the whole address), each "h16:h16:...".
+  auto count = [&](std::string_view part, bool last) {
+    if (part.empty()) return true;
+    while (true) {
+      std::size_t colon = part.find(':');
+      std::string_view g = part.substr(0, colon);
+      if (colon == std::string_view::npos && last && g.find('.') != std::string_view::npos) {
+        groups += 2;
+        return is_ipv4(g);
+      }
+      if (g.empty() || g.size() > 4) return false;
+      for (char c : g)
+        if (!is_hex(c)) return false;
+      ++groups;
+      if (colon == std::string_view::npos) return true;
+      part.remove_prefix(colon + 1);
+    }
+  };
+  if (!compressed) return count(v, true) && groups == 8;
+  return count(v.substr(0, gap), false) && count(v.substr(gap + 2), true) && groups <= 7;
+}
+
+// IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ).
+bool is_ipvfuture(std::string_view v) {
+  if (v.size() < 4 || (v[0] != 'v' && v[0] != 'V')) return false;
+  std::size_t dot = v.find('.');
+  if (dot == std::string_view::npos || dot < 2 || dot + 1 == v.size()) return false;
+  for (std::size_t i = 1; i < dot; ++i)
+    if (!is_hex(v[i])) return false;
+  for (char c : v.substr(dot + 1))
+    if (c != ':' && !k_reg_name[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
 
 }  // namespace
+
+bool is_valid_host(std::string_view value) {
+  if (value.empty()) return true;
+  std::string_view host, port;
+  bool has_port = false;
+  if (value[0] == '[') {
+    std::size_t close = value.find(']');
+    if (close == std::string_view::npos) return false;
+    std::string_view literal = value.substr(1, close - 1);
+    if (!is_ipv6(literal) && !is_ipvfuture(literal)) return false;
+    std::string_view rest = value.substr(close + 1);
+    if (!rest.empty() && rest[0] != ':') return false;
+    has_port = !rest.empty();
+    if (has_port) port = rest.substr(1);
+  } else {
+    std::size_t colon = value.find(':');
+    host = value.substr(0, colon);
+    if (host.empty() || !is_reg_name(host)) return false;  // an http URI needs a host (RFC 9110 section 4.2.1)
+    has_port = colon != std::string_view::npos;
+    if (has_port) port = value.substr(colon + 1);
+  }
+  if (!has_port) return true;
+  std::uint32_t number = 0;
+  for (char c : port) {
+    if (!is_digit(c)) return false;
+    number = number * 10 + static_cast<std::uint32_t>(c - '0');
+    if (number > 65535) return false;
+  }
+  return true;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;

@@ -23,6 +23,13 @@ bool is_field_value(std::string_view v);
 // when the path is empty) and returns true; returns false for any other form.
 bool split_absolute_form(std::string_view target, std::string& authority, std::string& origin);
 
+// Returns true when value may be a Host field value or an http(s) URI's
+// authority (RFC 9110 sections 4.2.1 and 7.2): uri-host [":" port] of RFC
+// 3986 section 3.2 (reg-name, IPv4address, or an IP-literal holding an
+// IPv6address or IPvFuture), no userinfo, a port of digits only that is at
+// most 65535. The empty value is valid; an empty host before a port is not.
+bool is_valid_host(std::string_view value);
+
 // Appends the items of a comma-separated field value (RFC 9110 section 5.6.1)
 // to out, each without surrounding white space; empty items are skipped.
 void append_list_items(std::string_view value, std::vector<std::string_view>& out);

@@ -198,7 +198,12 @@ int RequestParser::on_header_field_complete(llhttp_t* p) {
 int RequestParser::on_header_value_complete(llhttp_t* p) {
   auto& s = self(p);
   s.field_open_ = false;
-  if (s.req_.header_count > 0 && !is_field_value(s.req_.headers[s.req_.header_count - 1].value)) {
+  if (s.req_.header_count == 0) return 0;
+  std::string& value = s.req_.headers[s.req_.header_count - 1].value;
+  // llhttp drops the white space before a value but keeps the white space
+  // after it, which is not part of it either (RFC 9110 section 5.5).
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  if (!is_field_value(value)) {
     // A bare CR (read as a line end by some parsers) or the CRLF of an
     // obs-fold continuation that llhttp 8.1 keeps in the value.
     s.pending_status_ = 400;
@@ -238,6 +243,12 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
       return -1;
     }
   }
+  if (host && !is_valid_host(host->value)) {
+    // Checked even when an absolute-form target overrides it (RFC 9112 section 3.2).
+    s.pending_status_ = 400;
+    s.error_reason_ = "a malformed Host field";
+    return -1;
+  }
   std::string authority, origin;
   if (split_absolute_form(r.target, authority, origin)) {
     // RFC 9112 section 3.2.2: the target's authority replaces Host.
@@ -246,13 +257,21 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
       s.error_reason_ = "absolute-form target without a host";
       return -1;
     }
+    if (!is_valid_host(authority)) {
+      s.pending_status_ = 400;
+      s.error_reason_ = "absolute-form target with a malformed authority";
+      return -1;
+    }
     r.target = origin;
-    if (!host) {
+    // An HTTP/1.1 request without Host stays without one, to be refused like
+    // any other (RFC 9112 section 3.2); HTTP/1.0 and the classic profile need none.
+    bool needs_host = p->http_major == 1 && p->http_minor >= 1 && !s.relative_targets_;
+    if (!host && !needs_host) {
       if (r.headers.size() <= r.header_count) r.headers.emplace_back();
       host = &r.headers[r.header_count++];
       host->name = "Host";
     }
-    host->value = authority;
+    if (host) host->value = authority;
   }
   r.method = static_cast<llhttp_method_t>(p->method);
   r.method_name = llhttp_method_name(r.method);

@@ -583,9 +583,11 @@ TEST_F(Http, AmbiguousHeadsAre400AndClose) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << head;
     EXPECT_EQ(body_of(get("/a.txt")), "A");
   }
-  std::string ok = req("GET http://elsewhere/a.txt HTTP/1.1\r\nConnection: close\r\n\r\n");
+  std::string ok = req("GET http://elsewhere/a.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(ok), 200) << "the absolute form's authority stands in for Host";
   EXPECT_EQ(body_of(ok), "A");
+  std::string no_host = req("GET http://elsewhere/a.txt HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(no_host), 400) << "an HTTP/1.1 request needs Host, whatever its target's form";
 }
 
 // RFC 9112 framing that the packaged llhttp lets through: each gets its

@@ -49,7 +49,8 @@ Outcome parse(const std::string& input, std::vector<std::size_t> cuts, bool rela
         out.target = r.target;
         out.minor = r.version_minor;
         out.headers = r.header_count;
-        if (const std::string* h = r.find("host")) out.host = *h;
+        const std::string* h = r.find("host");
+        out.host = h ? *h : "(none)";
         continue;
       }
       if (ev == ParseEvent::message_done) {
@@ -204,6 +205,59 @@ TEST(RequestParser, ByteAtATime) {
   }
 }
 
+// The Host field (RFC 9112 section 3.2, RFC 9110 section 7.2): one, with a
+// valid uri-host [":" port]; an absolute-form target's authority replaces it.
+TEST(RequestParser, HostField) {
+  struct Row {
+    std::string in;
+    int status;        // 0: a complete request
+    const char* host;  // the Host the request ends up with ("(none)": no field)
+    bool relative = false;
+  } rows[] = {
+      {"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: a/b@c\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: a:65536\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: a:99999999999999999999999\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: a:80:90\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 0, "[::1]:8080"},
+      {"GET / HTTP/1.1\r\nHost: example.org.\r\n\r\n", 0, "example.org."},
+      {"GET / HTTP/1.1\r\nHost: EXAMPLE.org:80\r\n\r\n", 0, "EXAMPLE.org:80"},
+      {"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 0, "127.0.0.1"},
+      {"GET / HTTP/1.1\r\nHost: a:65535\r\n\r\n", 0, "a:65535"},
+      {"GET / HTTP/1.1\r\nHost: a \r\n\r\n", 0, "a"},
+      // Empty: allowed for a target without an authority (RFC 9110 section 7.2).
+      {"GET / HTTP/1.1\r\nHost:\r\n\r\n", 0, ""},
+      {"GET / HTTP/1.1\r\nHost: \r\n\r\n", 0, ""},
+      {"GET / HTTP/1.1\r\n\r\n", 0, "(none)"},
+      // Absolute form: the target's authority wins over a different Host.
+      {"GET http://b.example:8080/x HTTP/1.1\r\nHost: a\r\n\r\n", 0, "b.example:8080"},
+      {"GET http://b.example/x HTTP/1.1\r\nHost: a b\r\n\r\n", 400, ""},
+      {"GET http://b.example:99999/x HTTP/1.1\r\nHost: a\r\n\r\n", 400, ""},
+      {"GET http://u@b.example/x HTTP/1.1\r\nHost: a\r\n\r\n", 400, ""},
+      // HTTP/1.1 without Host stays without one (answered 400 as any request
+      // without Host); HTTP/1.0 and the classic profile take the target's.
+      {"GET http://b.example/x HTTP/1.1\r\n\r\n", 0, "(none)"},
+      {"GET http://b.example/x HTTP/1.0\r\n\r\n", 0, "b.example"},
+      {"GET http://b.example/x HTTP/1.1\r\n\r\n", 0, "b.example", true},
+  };
+  for (const Row& r : rows) {
+    Outcome o = parse(r.in, {}, r.relative);
+    if (r.status) {
+      EXPECT_EQ(o.event, ParseEvent::error) << r.in;
+      EXPECT_EQ(o.status, r.status) << r.in;
+    } else {
+      ASSERT_EQ(o.event, ParseEvent::message_done) << r.in << " status " << o.status;
+      EXPECT_EQ(o.host, r.host) << r.in;
+    }
+  }
+}
+
 namespace {
 
 // Feeds in as a connection would, one event at a time, and returns the target
@@ -309,6 +363,8 @@ TEST(RequestParser, RejectionReasonsAreOurs) {
        "a malformed or overflowing chunk size"},
       {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one Host field"},
       {"GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", "a byte not allowed in a header name"},
+      {"GET / HTTP/1.1\r\nHost: a:80:90\r\n\r\n", "a malformed Host field"},
+      {"GET http://a:99999/ HTTP/1.1\r\nHost: a\r\n\r\n", "absolute-form target with a malformed authority"},
   };
   for (const Row& r : rows) {
     RequestParser p(32 * 1024, 8 * 1024, false);

@@ -1,0 +1,115 @@
+// The syntax of request fields as tables: Host values (RFC 3986 authority
+// without userinfo).
+#include "field_syntax.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace filehttpd;
+
+TEST(HostSyntax, Table) {
+  struct Row {
+    const char* value;
+    bool valid;
+  } rows[] = {
+      // reg-name: unreserved, sub-delims, pct-encoded; any case; a final dot.
+      {"", true},
+      {"a", true},
+      {"example.org", true},
+      {"example.org.", true},
+      {"EXAMPLE.org", true},
+      {"xn--bcher-kva.example", true},
+      {"under_score.example", true},
+      {"tilde~.example", true},
+      {"a!$&'()*+,;=b", true},
+      {"a,b", true},  // a sub-delim: RFC 3986 allows it in a reg-name
+      {"%41%7a.example", true},
+      {"%4", false},
+      {"%zz.example", false},
+      {"a%", false},
+      {"a b", false},
+      {"a\tb", false},
+      {"a, b", false},
+      {"a/b@c", false},
+      {"a/b", false},
+      {"a\\b", false},
+      {"a?b", false},
+      {"a#b", false},
+      {"a\"b", false},
+      {"a<b", false},
+      {"a{b", false},
+      {"a[b", false},
+      {"a]", false},
+      {"\xc3\xa9.example", false},
+      // No userinfo in Host (RFC 9110 section 4.2.1).
+      {"user@a", false},
+      {"user:pw@a", false},
+      {"@a", false},
+      // IPv4address, and digits that are only a reg-name.
+      {"127.0.0.1", true},
+      {"127.0.0.1:8080", true},
+      {"256.1.1.1", true},
+      {"1.2.3", true},
+      // port = *DIGIT, at most 65535.
+      {"a:80", true},
+      {"EXAMPLE.org:80", true},
+      {"a:0", true},
+      {"a:65535", true},
+      {"a:065535", true},
+      {"a:", true},
+      {"a:65536", false},
+      {"a:99999", false},
+      {"a:4294967376", false},
+      {"a:99999999999999999999999", false},
+      {"a:80x", false},
+      {"a:x80", false},
+      {"a:-1", false},
+      {"a:+80", false},
+      {"a: 80", false},
+      {"a:80:90", false},
+      {"a::80", false},
+      // An http URI's host is never empty (RFC 9110 section 4.2.1).
+      {":80", false},
+      {":", false},
+      // IP-literal: IPv6address.
+      {"[::1]", true},
+      {"[::1]:8080", true},
+      {"[::]", true},
+      {"[2001:db8::1]", true},
+      {"[2001:DB8:0:0:0:0:0:1]", true},
+      {"[1:2:3:4:5:6:7:8]", true},
+      {"[1:2:3:4:5:6:7::]", true},
+      {"[::2:3:4:5:6:7:8]", true},
+      {"[::ffff:192.0.2.1]", true},
+      {"[1:2:3:4:5:6:192.0.2.1]", true},
+      {"[fe80::1]:65535", true},
+      {"[1:2:3:4:5:6:7:8:9]", false},
+      {"[1:2:3:4:5:6:7]", false},
+      {"[1:2:3:4:5:6:7:8::]", false},
+      {"[1::2::3]", false},
+      {"[:::]", false},
+      {"[:1::]", false},
+      {"[1::2:]", false},
+      {"[12345::1]", false},
+      {"[::g]", false},
+      {"[::ffff:192.0.2]", false},
+      {"[::ffff:192.0.2.256]", false},
+      {"[::ffff:192.0.02.1]", false},
+      {"[::192.0.2.1:1]", false},
+      {"[fe80::1%25eth0]", false},
+      {"[::1", false},
+      {"::1", false},
+      {"[::1]8080", false},
+      {"[::1]:80x", false},
+      {"[::1]:65536", false},
+      {"[]", false},
+      {"[a.example]", false},
+      // IP-literal: IPvFuture.
+      {"[v1.x]", true},
+      {"[vF.a:b!]:80", true},
+      {"[v1.]", false},
+      {"[v.x]", false},
+      {"[vg.x]", false},
+      {"[v1.a/b]", false},
+  };
+  for (const Row& r : rows) EXPECT_EQ(is_valid_host(r.value), r.valid) << "\"" << r.value << "\"";
+}
