@@ -31,7 +31,8 @@ std::string_view query_value(std::string_view query, std::string_view key) {
 }
 
 // Returns the q-value an Accept header gives type (exact match, then
-// "major/*", then "*/*"), or -1 when it names none of them.
+// "major/*", then "*/*"; any letter case, RFC 9110 section 8.3.1), or -1
+// when it names none of them.
 double accept_q(std::string_view accept, std::string_view type) {
   double best = -1;
   int best_rank = -1;
@@ -42,9 +43,9 @@ double accept_q(std::string_view accept, std::string_view type) {
     WeightedItem w = parse_weighted_item(item);
     std::string_view range = w.name;
     int rank = -1;
-    if (range == type)
+    if (iequals(range, type))
       rank = 2;
-    else if (range.size() == major.size() + 2 && range.substr(0, major.size()) == major && range.ends_with("/*"))
+    else if (range.size() == major.size() + 2 && iequals(range.substr(0, major.size()), major) && range.ends_with("/*"))
       rank = 1;
     else if (range == "*/*")
       rank = 0;

@@ -37,6 +37,13 @@ TEST(ListingQuery, Table) {
       {"", "application/*", F::json, K::name, false},
       {"", "application/json;q=0", F::html, K::name, false},
       {"", "text/*;q=0.2, application/json;q=0.8", F::json, K::name, false},
+      // Type and subtype are case-insensitive (RFC 9110 section 8.3.1).
+      {"", "Application/JSON", F::json, K::name, false},
+      {"", "APPLICATION/*", F::json, K::name, false},
+      {"", "TEXT/HTML, application/json;q=0.9", F::html, K::name, false},
+      {"", "Text/*;q=0.9, application/json", F::json, K::name, false},
+      {"", "text/html;q=0.5, Application/Json", F::json, K::name, false},
+      {"", "application/JSON;Q=0", F::html, K::name, false},
   };
   for (const Row& r : rows) {
     std::string accept = r.accept ? r.accept : "";
