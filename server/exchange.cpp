@@ -209,8 +209,9 @@ void Exchange::start_cgi(Request& req, Route& route, int depth) {
   }
   // The whole body is read before the script starts, so the script gets an
   // exact CONTENT_LENGTH whatever the framing, and a refused body costs no process.
-  const std::string* expect = req.find("Expect");
-  reply_.host.collect_body(std::move(route), expect && req.version_minor >= 1 && iequals(*expect, "100-continue"));
+  std::string joined;
+  const std::string* expect = req.find_list("Expect", joined);
+  reply_.host.collect_body(std::move(route), expect && req.version_minor >= 1 && list_has_item(*expect, "100-continue"));
 }
 
 bool Exchange::cgi_limit_reached() {

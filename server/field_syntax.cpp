@@ -201,6 +201,14 @@ void append_list_items(std::string_view value, std::vector<std::string_view>& ou
   }
 }
 
+bool list_has_item(std::string_view value, std::string_view item) {
+  std::vector<std::string_view> items;
+  append_list_items(value, items);
+  for (std::string_view i : items)
+    if (iequals(i, item)) return true;
+  return false;
+}
+
 TransferCodingCheck check_transfer_codings(std::string_view value, bool http10) {
   if (http10) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
   std::vector<std::string_view> codings;

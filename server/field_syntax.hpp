@@ -34,6 +34,9 @@ bool is_valid_host(std::string_view value);
 // to out, each without surrounding white space; empty items are skipped.
 void append_list_items(std::string_view value, std::vector<std::string_view>& out);
 
+// Returns true when one item of the comma-separated value equals item (any case).
+bool list_has_item(std::string_view value, std::string_view item);
+
 // One item of a weighted list (Accept, Accept-Encoding): its name and q.
 struct WeightedItem {
   std::string_view name;  // without parameters or surrounding white space

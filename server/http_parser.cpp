@@ -50,6 +50,24 @@ const std::string* Request::find(std::string_view name) const {
   return nullptr;
 }
 
+const std::string* Request::find_list(std::string_view name, std::string& joined) const {
+  const std::string* first = nullptr;
+  bool several = false;
+  for (std::size_t i = 0; i < header_count; ++i) {
+    const Header& h = headers[i];
+    if (!iequals(h.name, name)) continue;
+    if (!first) {
+      first = &h.value;
+      continue;
+    }
+    if (!several) joined = *first;
+    several = true;
+    joined += ", ";
+    joined += h.value;
+  }
+  return several ? &joined : first;
+}
+
 void Request::clear() {
   target.clear();
   header_count = 0;
@@ -218,15 +236,11 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   Request& r = s.req_;
   std::size_t hosts = 0;
   Header* host = nullptr;
-  std::string te;  // every Transfer-Encoding field, as one list
   for (std::size_t i = 0; i < r.header_count; ++i) {
     Header& h = r.headers[i];
     if (iequals(h.name, "Host")) {
       ++hosts;
       host = &h;
-    } else if (iequals(h.name, "Transfer-Encoding")) {
-      if (!te.empty()) te += ',';
-      te += h.value.empty() ? " " : h.value;
     }
   }
   if (hosts > 1) {
@@ -235,8 +249,9 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
     s.error_reason_ = "more than one Host field";
     return -1;
   }
-  if (!te.empty()) {
-    TransferCodingCheck check = check_transfer_codings(te, p->http_major == 1 && p->http_minor == 0);
+  std::string joined;
+  if (const std::string* te = r.find_list("Transfer-Encoding", joined)) {
+    TransferCodingCheck check = check_transfer_codings(*te, p->http_major == 1 && p->http_minor == 0);
     if (check.status) {
       s.pending_status_ = check.status;
       s.error_reason_ = check.reason;

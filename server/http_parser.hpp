@@ -29,8 +29,12 @@ struct Request {
   bool has_content_length = false;
   std::uint64_t content_length = 0;
 
-  // Returns the first header named name (case-insensitive), or nullptr.
+  // Returns the first header named name (case-insensitive), or nullptr: for singleton fields.
   const std::string* find(std::string_view name) const;
+  // Returns the value of the list-based field name, all its lines as one list
+  // joined by ", " in order (RFC 9110 section 5.3): the line itself when
+  // there is one, else joined, filled here; nullptr when there is none.
+  const std::string* find_list(std::string_view name, std::string& joined) const;
   // Returns true when the request carries a body (length > 0 or chunked).
   bool has_body() const { return chunked || content_length > 0; }
   // Empties the request, keeping allocated capacity.

@@ -31,7 +31,8 @@ void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route&
     available |= 1u << i;
     sidecars[i] = std::move(v);
   }
-  CodingChoice choice = choose_coding(req.find("Accept-Encoding"), prefs, available);
+  std::string joined;
+  CodingChoice choice = choose_coding(req.find_list("Accept-Encoding", joined), prefs, available);
   if (choice.not_acceptable) {
     respond_error(r, w, 406, false);
     return;
@@ -100,7 +101,8 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
 
 void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route) {
   Listing listing;
-  ListingQuery q = parse_listing_query(route.query, req.find("Accept"));
+  std::string joined;
+  ListingQuery q = parse_listing_query(route.query, req.find_list("Accept", joined));
   if (!read_listing(route.fd.get(), w.cfg().dotfiles, q, listing)) {
     spdlog::warn("{}: cannot list {}: {}", r.host.peer(), log_escaped(route.path), std::strerror(errno));
     respond_error(r, w, 500, false);

@@ -77,15 +77,16 @@ std::string content_etag(std::string_view body) {
 
 int evaluate_preconditions(const Request& req, const Validators& v) {
   bool safe = req.method == HTTP_GET || req.method == HTTP_HEAD;
+  std::string joined;
   // Step 1 and 2: If-Match, else If-Unmodified-Since.
-  if (const std::string* im = req.find("If-Match")) {
+  if (const std::string* im = req.find_list("If-Match", joined)) {
     if (!etag_list_matches(*im, v.etag, false)) return 412;
   } else if (const std::string* ius = req.find("If-Unmodified-Since")) {
     auto t = parse_http_date(*ius);
     if (t && v.mtime > *t) return 412;
   }
   // Step 3 and 4: If-None-Match, else If-Modified-Since (GET/HEAD only).
-  if (const std::string* inm = req.find("If-None-Match")) {
+  if (const std::string* inm = req.find_list("If-None-Match", joined)) {
     if (etag_list_matches(*inm, v.etag, true)) return safe ? 304 : 412;
   } else if (safe) {
     if (const std::string* ims = req.find("If-Modified-Since")) {

@@ -1,6 +1,8 @@
 // Request syntax the server must refuse or read exactly, over raw sockets:
 // field names, the Host field, and list-based fields sent as several lines.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.hpp"
 
@@ -46,4 +48,46 @@ TEST_F(RequestSyntax, MalformedHostIs400AndCloses) {
   }
   std::string other = req("GET http://b.example/a.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(other), 200) << "the target's authority wins over a different Host";
+}
+
+// A list-based field sent as several lines is one list, in order (RFC 9110
+// section 5.3): Accept-Encoding, Accept, If-None-Match, If-Match, Expect.
+TEST_F(RequestSyntax, ListFieldLinesAreOneList) {
+  std::string js = "console.log('list fields');\n";
+  put("app.js", js);
+  RunResult gz = run({"sh", "-c", "gzip -9 -n -c " + root_ + "/app.js > " + root_ + "/app.js.gz"});
+  ASSERT_EQ(gz.exit_code, 0) << gz.err;
+  put("dir/x.txt", "x");
+  put("echo.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat\n", 0755);
+  std::string config = base_.write("site.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" +
+                                                    std::to_string(port_) +
+                                                    "\"]\nlisting = true\nprecompressed = [\"gzip\"]\n");
+  start_with({"-c", config});
+  std::string coded = get("/app.js", "Accept-Encoding: identity;q=0\r\nAccept-Encoding: gzip\r\n");
+  EXPECT_EQ(status_of(coded), 200) << "the second line's gzip is acceptable";
+  EXPECT_EQ(header(coded, "Content-Encoding"), "gzip");
+  std::string refused = get("/app.js", "Accept-Encoding: gzip;q=0\r\nAccept-Encoding: identity;q=0\r\n");
+  EXPECT_EQ(status_of(refused), 406);
+  std::string listing = get("/dir/", "Accept: text/html;q=0.5\r\nAccept: Application/JSON\r\n");
+  EXPECT_EQ(status_of(listing), 200);
+  EXPECT_EQ(header(listing, "Content-Type").rfind("application/json", 0), 0u) << header(listing, "Content-Type");
+  std::string etag = header(coded, "ETag");
+  ASSERT_FALSE(etag.empty());
+  std::string cond = "Accept-Encoding: gzip\r\n";
+  EXPECT_EQ(status_of(get("/app.js", cond + "If-None-Match: \"other\"\r\nIf-None-Match: " + etag + "\r\n")), 304);
+  EXPECT_EQ(status_of(get("/app.js", cond + "If-Match: \"other\"\r\nIf-Match: " + etag + "\r\n")), 200);
+  EXPECT_EQ(status_of(get("/app.js", cond + "If-Match: \"other\"\r\nIf-Match: \"more\"\r\n")), 412);
+  // Expect over two lines still asks for 100 Continue before the body.
+  int fd = connect_to(port_);
+  ASSERT_GE(fd, 0);
+  std::string head =
+      "POST /echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: \r\nExpect: 100-continue\r\n"
+      "Connection: close\r\n\r\n";
+  ASSERT_EQ(send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  std::string interim = read_n(fd, 25, std::chrono::seconds(2));
+  EXPECT_EQ(interim.substr(0, 25), "HTTP/1.1 100 Continue\r\n\r\n");
+  send(fd, "data", 4, 0);
+  std::string rest = interim + read_all(fd, std::chrono::seconds(3));
+  close(fd);
+  EXPECT_NE(rest.find("data"), std::string::npos) << rest;
 }

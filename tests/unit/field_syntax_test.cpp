@@ -1,10 +1,29 @@
-// The syntax of request fields as tables: Host values (RFC 3986 authority
-// without userinfo).
+// The syntax of request fields as tables: list items, and Host values (RFC
+// 3986 authority without userinfo).
 #include "field_syntax.hpp"
 
 #include <gtest/gtest.h>
 
 using namespace filehttpd;
+
+TEST(ListItems, HasItem) {
+  struct Row {
+    const char* value;
+    const char* item;
+    bool has;
+  } rows[] = {
+      {"100-continue", "100-continue", true},
+      {"100-Continue", "100-continue", true},
+      {", 100-continue", "100-continue", true},
+      {"foo, 100-continue ,bar", "100-continue", true},
+      {"\t100-continue\t", "100-continue", true},
+      {"", "100-continue", false},
+      {"100-continued", "100-continue", false},
+      {"x100-continue", "100-continue", false},
+      {"foo; 100-continue", "100-continue", false},
+  };
+  for (const Row& r : rows) EXPECT_EQ(list_has_item(r.value, r.item), r.has) << r.value;
+}
 
 TEST(HostSyntax, Table) {
   struct Row {

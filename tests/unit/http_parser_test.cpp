@@ -132,6 +132,10 @@ const std::vector<Row>& rows() {
        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
        "3\r\nabc\r\n0\r\n\r\n",
        0, "POST", "/", "abc", false},
+      {"te_empty", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400, "", "", "", false},
+      {"te_empty_line_then_chunked",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 0, "POST",
+       "/", "", false},
       {"bad_chunk_size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400,
        "", "", "", false},
       {"chunk_size_overflow",
@@ -256,6 +260,30 @@ TEST(RequestParser, HostField) {
       EXPECT_EQ(o.host, r.host) << r.in;
     }
   }
+}
+
+// The field lines of a list-based field are one list, in order (RFC 9110 section 5.3).
+TEST(Request, FindListJoinsFieldLines) {
+  RequestParser p(32 * 1024, 8 * 1024, false);
+  std::string in =
+      "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: identity;q=0\r\nX: y\r\naccept-encoding: gzip \r\n"
+      "Accept: text/html\r\nAccept-Encoding:\r\nACCEPT-ENCODING: br\r\n\r\n";
+  std::size_t used = 0;
+  ASSERT_EQ(p.feed(in.data(), in.size(), used), ParseEvent::headers_done);
+  const Request& r = p.request();
+  std::string joined;
+  const std::string* ae = r.find_list("Accept-Encoding", joined);
+  ASSERT_NE(ae, nullptr);
+  EXPECT_EQ(*ae, "identity;q=0, gzip, , br");
+  std::vector<std::string_view> items;
+  append_list_items(*ae, items);
+  EXPECT_EQ(items, (std::vector<std::string_view>{"identity;q=0", "gzip", "br"}));
+  std::string other;
+  const std::string* accept = r.find_list("accept", other);
+  ASSERT_NE(accept, nullptr);
+  EXPECT_EQ(*accept, "text/html");
+  EXPECT_EQ(accept, r.find("Accept")) << "one line is given as it is, without a copy";
+  EXPECT_EQ(r.find_list("If-None-Match", other), nullptr);
 }
 
 namespace {
