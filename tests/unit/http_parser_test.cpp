@@ -259,6 +259,11 @@ TEST(RequestParser, HostField) {
       ASSERT_EQ(o.event, ParseEvent::message_done) << r.in << " status " << o.status;
       EXPECT_EQ(o.host, r.host) << r.in;
     }
+    for (std::size_t cut = 1; cut < r.in.size(); ++cut) {
+      Outcome split = parse(r.in, {cut}, r.relative);
+      EXPECT_EQ(split.status, o.status) << r.in << " cut at " << cut;
+      EXPECT_EQ(split.host, o.host) << r.in << " cut at " << cut;
+    }
   }
 }
 
