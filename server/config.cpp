@@ -144,10 +144,12 @@ std::string mime_entry(const std::string& key, const toml::node& n,
   return "";
 }
 
-// Fields a rule may not set: framing, connection management and what the server owns.
+// Fields a rule may not set: framing, connection management and what the
+// server owns, including the body's description (type, coding, ranges).
 bool reserved_field(std::string_view name) {
-  for (std::string_view r : {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
-                             "trailer", "content-range", "date", "server", "etag", "last-modified"})
+  for (std::string_view r :
+       {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "content-range",
+        "date", "server", "etag", "last-modified", "content-type", "content-encoding", "accept-ranges"})
     if (iequals(name, r)) return true;
   return false;
 }
@@ -177,7 +179,9 @@ std::string header_rules(const std::string& file, const toml::node& node, std::v
         for (auto& [name, v] : *fields) {
           std::string n(name.str());
           if (!is_token(n)) return where(file, name.source()) + key + ".set: '" + n + "' is not a header name";
-          if (reserved_field(n)) return where(file, name.source()) + key + ".set: " + n + " is set by the server";
+          if (reserved_field(n))
+            return where(file, name.source()) + key + ".set: " + n + " is set by the server" +
+                   (iequals(n, "content-type") ? " (types belong in [mime])" : "");
           if (!v.is_string() || !is_field_value(*v.value<std::string>()))
             return where(file, v.source()) + key + ".set." + n + " must be a string without control characters";
           rule.set.emplace_back(n, *v.value<std::string>());

@@ -57,7 +57,7 @@ struct CgiConfig {
   std::uint64_t rlimit_nofile = 0;  // open files (RLIMIT_NOFILE)
 };
 
-// One [[headers]] rule: header fields set on file responses whose path matches.
+// One [[headers]] rule: header fields set on file, listing and redirect responses whose path matches.
 struct HeaderRule {
   std::string path;  // a URL path prefix, or a glob when it holds * ? or [ (fnmatch, * crosses '/')
   std::vector<std::pair<std::string, std::string>> set;  // name, value
@@ -86,7 +86,7 @@ struct Config {
   std::map<int, std::string> error_pages;
   // Content types by lower-case extension (without the dot), over the built-in and /etc/mime.types ones.
   std::vector<std::pair<std::string, std::string>> mime_types;
-  // [[headers]] rules, applied in order to file responses (a later rule wins for the same name).
+  // [[headers]] rules, in order, for file, listing and redirect responses (a later rule wins for a name).
   std::vector<HeaderRule> header_rules;
   // Precompressed sidecars to look for (br, zstd, gzip), in our order of preference; empty: off.
   std::vector<std::string> precompressed;

@@ -170,7 +170,7 @@ void Exchange::dispatch(Request& req, int depth) {
     }
     case RouteKind::listing: respond_listing(reply_, w_, req, r); return;
     case RouteKind::cgi: start_cgi(req, r, depth); return;
-    case RouteKind::redirect: respond_redirect(reply_, r.status, r.location); return;
+    case RouteKind::redirect: respond_redirect(reply_, w_, r); return;
     case RouteKind::error:
       if (r.status == 400 || r.status >= 500) reply_.keep_alive = false;
       filehttpd::respond_error(reply_, w_, r.status, !reply_.keep_alive, &r);

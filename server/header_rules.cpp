@@ -14,6 +14,42 @@ bool rule_matches(const HeaderRule& rule, std::string_view path) {
   return path.size() == p.size() || p.back() == '/' || path[p.size()] == '/';
 }
 
+std::string merge_vary(std::string_view server, std::string_view rule) {
+  std::vector<std::string_view> tokens;
+  append_list_items(server, tokens);
+  append_list_items(rule, tokens);
+  std::string out;
+  std::vector<std::string_view> seen;
+  for (std::string_view t : tokens) {
+    if (t == "*") return "*";
+    bool dup = false;
+    for (std::string_view s : seen) dup = dup || iequals(s, t);
+    if (dup) continue;
+    seen.push_back(t);
+    if (!out.empty()) out += ", ";
+    out += t;
+  }
+  return out;
+}
+
+namespace {
+
+// Finds the value of the first "Vary:" line of a head: sets first and last
+// (the value's bounds) and returns true, or returns false when there is none.
+bool find_vary_line(std::string_view head, std::size_t& first, std::size_t& last) {
+  constexpr std::string_view k_name = "\r\nvary:";
+  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos; at = head.find("\r\n", at + 2)) {
+    if (!iequals(head.substr(at, k_name.size()), k_name)) continue;
+    first = at + k_name.size();
+    while (first < head.size() && (head[first] == ' ' || head[first] == '\t')) ++first;
+    last = head.find("\r\n", first);
+    return last != std::string_view::npos;
+  }
+  return false;
+}
+
+}  // namespace
+
 void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view path, std::string& out) {
   std::vector<const std::pair<std::string, std::string>*> fields;
   for (const HeaderRule& rule : rules) {
@@ -29,7 +65,14 @@ void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view 
       if (!replaced) fields.push_back(&field);
     }
   }
-  for (const auto* f : fields) append_header(out, f->first, f->second);
+  for (const auto* f : fields) {
+    std::size_t first = 0, last = 0;
+    if (iequals(f->first, "Vary") && find_vary_line(out, first, last)) {
+      out.replace(first, last - first, merge_vary(std::string_view(out).substr(first, last - first), f->second));
+      continue;
+    }
+    append_header(out, f->first, f->second);
+  }
 }
 
 }  // namespace filehttpd

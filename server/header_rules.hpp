@@ -13,8 +13,13 @@ namespace filehttpd {
 // or a glob (fnmatch, '*' also crossing '/') when the rule has * ? or [.
 bool rule_matches(const HeaderRule& rule, std::string_view path);
 
-// Appends "Name: value" lines for every rule matching path, in order; for a
-// name set by several rules the last one wins.
+// Returns the Vary value listing the tokens of server, then those of rule
+// not already there (compared without case); "*" on either side gives "*".
+std::string merge_vary(std::string_view server, std::string_view rule);
+
+// Appends "Name: value" lines for every rule matching path to the head in
+// out, in order; for a name set by several rules the last one wins. A Vary
+// the head already has is merged with the rules' into that one line.
 void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view path, std::string& out);
 
 }  // namespace filehttpd

@@ -133,6 +133,7 @@ void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route
   append_header(r.out.head(), "ETag", v.etag);
   append_header(r.out.head(), "Vary", "Accept");
   append_listing_fields(listing, r.out.head());
+  append_rule_headers(w.cfg().header_rules, route.path, r.out.head());
   r.end_head(pre != 304, body.size());
   if (pre != 304 && !r.head_only) r.out.add_mem(body);
   r.send();
@@ -173,10 +174,12 @@ void respond_status(Reply& r, const Worker& w, bool get_or_head) {
   send_no_store(r, 200, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-void respond_redirect(Reply& r, int status, const std::string& location) {
+void respond_redirect(Reply& r, const Worker& w, const Route& route) {
+  const std::string& location = route.location;
   r.out.scratch() = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
-  r.start(status);
+  r.start(route.status);
   append_header(r.out.head(), "Location", location);
+  append_rule_headers(w.cfg().header_rules, route.path, r.out.head());
   r.send_html();
 }
 

@@ -29,14 +29,14 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
 // GET/HEAD of a file with precompressed on: the sidecar or the file itself
 // from Accept-Encoding (406 when nothing acceptable exists).
 void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route);
-// An HTML or JSON listing of route's directory.
+// An HTML or JSON listing of route's directory, with the header rules of its path.
 void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route);
 // The health path: 200 while serving, 503 once stopping; 405 for other methods.
 void respond_health(Reply& r, const Worker& w, bool get_or_head);
 // The status path: the counters of every worker in the Prometheus text format; 405 for other methods.
 void respond_status(Reply& r, const Worker& w, bool get_or_head);
-// A redirect to location.
-void respond_redirect(Reply& r, int status, const std::string& location);
+// A redirect (route's status) to route's location, with the header rules of route's path.
+void respond_redirect(Reply& r, const Worker& w, const Route& route);
 // An error response (bare in classic, HTML or the configured page in http);
 // close ends keep-alive; route supplies Allow for a 405.
 void respond_error(Reply& r, const Worker& w, int status, bool close, const Route* route = nullptr);

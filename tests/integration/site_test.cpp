@@ -6,36 +6,21 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness.hpp"
+#include "site_fixture.hpp"
 
 using namespace testing_support;
 using namespace std::chrono_literals;
 
 namespace {
 
-class Site : public HttpServerTest {
+class Site : public SiteServerTest {
  protected:
-  // Starts the server from a config file: root, listen, and the given TOML.
-  void start_config(const std::string& toml) {
-    config_ = base_.write("site.toml",
-                          "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) + "\"]\n" + toml);
-    start_with({"-c", config_});
-  }
   // Runs python3 code with the file at path as sys.argv[1]; returns its stdout (or "error: ...").
   std::string py(const std::string& code, const std::string& data) {
     std::string file = base_.write("data-" + std::to_string(++files_), data);
     RunResult r = run({"python3", "-c", code, file});
     return r.exit_code == 0 ? r.out : "error: " + r.err;
   }
-  // Checks that -t refuses root, listen and toml with a message holding expect
-  // (file:line:col: text, the file name left out).
-  void expect_config_error(const std::string& toml, const std::string& expect) {
-    std::string file = base_.write("bad.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:1\"]\n" + toml);
-    RunResult t = run({FILEHTTPD_BIN, "-t", "-c", file});
-    EXPECT_EQ(t.exit_code, 1) << toml;
-    EXPECT_NE(t.err.find(file + expect), std::string::npos) << toml << "\n" << t.err;
-  }
-  std::string config_;
   int files_ = 0;
 };
 

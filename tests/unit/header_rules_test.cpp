@@ -47,3 +47,43 @@ TEST(HeaderRules, InOrderAndTheLastRuleWins) {
   append_rule_headers({}, "/index.html", out);
   EXPECT_EQ(out, "");
 }
+
+TEST(HeaderRules, VaryMergesTokensOnce) {
+  struct Row {
+    const char* server;
+    const char* rule;
+    const char* merged;
+  } rows[] = {
+      {"Accept-Encoding", "Origin", "Accept-Encoding, Origin"},
+      {"Accept-Encoding", "accept-encoding", "Accept-Encoding"},
+      {"Accept-Encoding", "Origin, ACCEPT-ENCODING, Origin", "Accept-Encoding, Origin"},
+      {"Accept", "Accept-Language,  Accept", "Accept, Accept-Language"},
+      {"Accept", "*", "*"},
+      {"*", "Origin", "*"},
+      {"", "Origin, Origin", "Origin"},
+      {"Accept", "", "Accept"},
+  };
+  for (const Row& r : rows) EXPECT_EQ(merge_vary(r.server, r.rule), r.merged) << r.server << " + " << r.rule;
+}
+
+TEST(HeaderRules, ARuleVaryJoinsTheServersVaryLine) {
+  std::vector<HeaderRule> rules = {
+      {"/", {{"vary", "Accept-Encoding, Origin"}, {"X-A", "1"}}},
+  };
+  struct Row {
+    const char* head;
+    const char* out;
+  } rows[] = {
+      {"HTTP/1.1 200 OK\r\nVary: Accept-Encoding\r\nETag: \"x\"\r\n",
+       "HTTP/1.1 200 OK\r\nVary: Accept-Encoding, Origin\r\nETag: \"x\"\r\nX-A: 1\r\n"},
+      {"HTTP/1.1 200 OK\r\nETag: \"x\"\r\nVary: Accept\r\n",
+       "HTTP/1.1 200 OK\r\nETag: \"x\"\r\nVary: Accept, Accept-Encoding, Origin\r\nX-A: 1\r\n"},
+      {"HTTP/1.1 200 OK\r\nX-Vary: no\r\n",
+       "HTTP/1.1 200 OK\r\nX-Vary: no\r\nvary: Accept-Encoding, Origin\r\nX-A: 1\r\n"},
+  };
+  for (const Row& r : rows) {
+    std::string out = r.head;
+    append_rule_headers(rules, "/x", out);
+    EXPECT_EQ(out, r.out);
+  }
+}

@@ -1,0 +1,71 @@
+// What a response says about itself: header rules against the fields the
+// server owns, Content-Encoding only for what was applied, reason phrases,
+// dates no later than Date, and config errors on one line.
+#include <gtest/gtest.h>
+
+#include "site_fixture.hpp"
+
+using namespace testing_support;
+
+namespace {
+
+class Responses : public SiteServerTest {};
+
+// Returns how many header lines of resp's head are called name (any case).
+int field_count(const std::string& resp, const std::string& name) {
+  std::string head = resp.substr(0, resp.find("\r\n\r\n"));
+  int n = 0;
+  for (const std::string& line : lines_of(head)) {
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        strncasecmp(line.c_str(), name.c_str(), name.size()) == 0)
+      ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+// -t refuses a rule that sets a field the server owns, naming key and line.
+TEST_F(Responses, HeaderRulesRefuseServerOwnedFields) {
+  const std::string rule = "[[headers]]\npath = \"/a\"\n";
+  expect_config_error(rule + "set = { \"Content-Type\" = \"text/plain\" }\n",
+                      ":5:9: headers[1].set: Content-Type is set by the server (types belong in [mime])");
+  expect_config_error(rule + "set = { \"content-encoding\" = \"gzip\" }\n",
+                      ":5:9: headers[1].set: content-encoding is set by the server");
+  expect_config_error(rule + "set = { X = \"1\", \"Accept-Ranges\" = \"none\" }\n",
+                      ":5:18: headers[1].set: Accept-Ranges is set by the server");
+  expect_config_error(rule + "set = { \"Content-Range\" = \"bytes */1\" }\n",
+                      ":5:9: headers[1].set: Content-Range is set by the server");
+}
+
+// A rule's Vary joins the server's own into one line; rules also apply to
+// listings and redirects, never to errors.
+TEST_F(Responses, HeaderRulesMergeVaryAndReachListingsAndRedirects) {
+  put("app.js", "plain script");
+  put("app.js.br", "BR");
+  put("dir/a.txt", "a");
+  start_config(
+      "precompressed = [\"br\"]\nlisting = true\n"
+      "[[headers]]\npath = \"/\"\nset = { Vary = \"Origin, accept-encoding\", \"X-Frame-Options\" = \"DENY\" }\n");
+  std::string br = get("/app.js", "Accept-Encoding: br\r\n");
+  EXPECT_EQ(status_of(br), 200);
+  EXPECT_EQ(field_count(br, "Vary"), 1) << br;
+  EXPECT_EQ(header(br, "Vary"), "Accept-Encoding, Origin");
+  EXPECT_EQ(field_count(br, "Content-Encoding"), 1);
+  EXPECT_EQ(header(br, "X-Frame-Options"), "DENY");
+  std::string listing = get("/dir/");
+  EXPECT_EQ(status_of(listing), 200);
+  EXPECT_EQ(field_count(listing, "Vary"), 1) << listing;
+  EXPECT_EQ(header(listing, "Vary"), "Accept, Origin, accept-encoding");
+  EXPECT_EQ(header(listing, "X-Frame-Options"), "DENY");
+  std::string again = get("/dir/", "If-None-Match: " + header(listing, "ETag") + "\r\n");
+  EXPECT_EQ(status_of(again), 304);
+  EXPECT_EQ(header(again, "X-Frame-Options"), "DENY");
+  std::string redirect = get("/dir");
+  EXPECT_EQ(status_of(redirect), 301);
+  EXPECT_EQ(header(redirect, "X-Frame-Options"), "DENY");
+  std::string missing = get("/nothing.txt");
+  EXPECT_EQ(status_of(missing), 404);
+  EXPECT_EQ(header(missing, "X-Frame-Options"), "");
+  EXPECT_EQ(header(missing, "Vary"), "");
+}
