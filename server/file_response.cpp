@@ -11,6 +11,11 @@ void append_file_headers(std::string& out, std::string_view content_type, const 
   append_header(out, "Accept-Ranges", "bytes");
 }
 
+void append_variant_headers(std::string& out, bool vary, std::string_view coding, int status) {
+  if (vary) append_header(out, "Vary", "Accept-Encoding");
+  if (!coding.empty() && status != 416) append_header(out, "Content-Encoding", coding);
+}
+
 FilePlan plan_file_response(const Request& req, const FileFacts& file, std::string& headers, std::string& scratch) {
   const Validators& v = *file.validators;
   const std::uint64_t size = file.size;

@@ -39,6 +39,11 @@ struct FilePlan {
 // Appends Content-Type, Last-Modified, ETag and Accept-Ranges of a file response.
 void append_file_headers(std::string& out, std::string_view content_type, const Validators& v);
 
+// Appends the lines of a negotiated variant's response of status: Vary when
+// vary (the file has variants), and Content-Encoding: coding when coding is
+// not empty and the body is the variant's bytes, so never on the 416 page.
+void append_variant_headers(std::string& out, bool vary, std::string_view coding, int status);
+
 // Decides 200, 206 (single or multipart), 304, 412 or 416 for req on a file
 // (RFC 9110 sections 13 and 14), appends the header lines after Date and
 // Server (not Content-Length, which head_end() adds when with_length) to

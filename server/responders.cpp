@@ -40,12 +40,12 @@ void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route&
   FileVariant variant;
   variant.url_path = route.path;
   variant.content_type = mime_type_for(route.path);
-  if (available) variant.headers = "Vary: Accept-Encoding\r\n";
+  variant.vary = available != 0;
   if (choice.index < 0) {
     respond_file(r, w, req, route, nullptr, &variant);
     return;
   }
-  variant.headers += "Content-Encoding: " + prefs[static_cast<std::size_t>(choice.index)] + "\r\n";
+  variant.coding = prefs[static_cast<std::size_t>(choice.index)];
   respond_file(r, w, req, sidecars[static_cast<std::size_t>(choice.index)], nullptr, &variant);
 }
 
@@ -74,7 +74,7 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
   }
   r.start(plan.status);
   r.out.head() += headers;
-  if (variant) r.out.head() += variant->headers;
+  if (variant) append_variant_headers(r.out.head(), variant->vary, variant->coding, plan.status);
   if (!w.cfg().header_rules.empty() && plan.status != 416) {
     std::string_view path = variant ? std::string_view(variant->url_path) : route.path;
     append_rule_headers(w.cfg().header_rules, cached ? std::string_view(cached->url_path) : path, r.out.head());

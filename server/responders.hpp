@@ -17,7 +17,8 @@ class Worker;
 
 // A file answered in a negotiated encoding.
 struct FileVariant {
-  std::string headers;  // Vary, Content-Encoding
+  bool vary = false;        // the file has variants: Vary: Accept-Encoding
+  std::string_view coding;  // the sidecar's content coding; empty: the file itself
   std::string_view content_type;
   std::string_view url_path;
 };

@@ -23,6 +23,15 @@ int field_count(const std::string& resp, const std::string& name) {
   return n;
 }
 
+// Returns the names of resp's header lines, in order, joined by ", ".
+std::string field_names(const std::string& resp) {
+  std::string head = resp.substr(0, resp.find("\r\n\r\n"));
+  std::string out;
+  std::vector<std::string> lines = lines_of(head);
+  for (std::size_t i = 1; i < lines.size(); ++i) out += (i > 1 ? ", " : "") + lines[i].substr(0, lines[i].find(':'));
+  return out;
+}
+
 }  // namespace
 
 // -t refuses a rule that sets a field the server owns, naming key and line.
@@ -68,4 +77,29 @@ TEST_F(Responses, HeaderRulesMergeVaryAndReachListingsAndRedirects) {
   EXPECT_EQ(status_of(missing), 404);
   EXPECT_EQ(header(missing, "X-Frame-Options"), "");
   EXPECT_EQ(header(missing, "Vary"), "");
+}
+
+// A 416 over a precompressed variant: its body is the plain built-in page,
+// so it keeps Vary and names no Content-Encoding; curl --compressed reads it.
+TEST_F(Responses, UnsatisfiableRangeOverASidecarHasNoContentEncoding) {
+  put("app.js", "plain script");
+  put("app.js.br", "BR");
+  put("app.js.gz", "GZ");
+  start_config("precompressed = [\"br\", \"gzip\"]\n");
+  std::string r = get("/app.js", "Accept-Encoding: br\r\nRange: bytes=100-200\r\n");
+  ASSERT_EQ(status_of(r), 416) << r;
+  EXPECT_EQ(field_names(r), "Date, Server, Content-Range, Content-Type, Vary, Content-Length, Connection");
+  EXPECT_EQ(header(r, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(header(r, "Content-Range"), "bytes */2");
+  EXPECT_EQ(header(r, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(body_of(r).find("416 Range Not Satisfiable"), std::string::npos);
+  RunResult c =
+      curl({"--compressed", "-H", "Range: bytes=100-200", "-w", "%{http_code}", "-o", "/dev/null", url_ + "/app.js"});
+  EXPECT_EQ(c.exit_code, 0) << "curl error " << c.exit_code << ": " << c.err;
+  EXPECT_EQ(c.out, "416");
+  // A satisfiable range of the sidecar still names its coding.
+  std::string part = get("/app.js", "Accept-Encoding: gzip\r\nRange: bytes=0-0\r\n");
+  EXPECT_EQ(status_of(part), 206);
+  EXPECT_EQ(header(part, "Content-Encoding"), "gzip");
+  EXPECT_EQ(body_of(part), "G");
 }

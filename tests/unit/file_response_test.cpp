@@ -99,3 +99,27 @@ TEST(FileResponse, Table) {
     }
   }
 }
+
+// A negotiated variant's own lines: Vary whenever the file has variants,
+// Content-Encoding only over the variant's bytes (not over the 416 page).
+TEST(FileResponse, VariantHeaders) {
+  struct Row {
+    bool vary;
+    const char* coding;
+    int status;
+    const char* lines;
+  } rows[] = {
+      {true, "br", 200, "Vary: Accept-Encoding\r\nContent-Encoding: br\r\n"},
+      {true, "zstd", 206, "Vary: Accept-Encoding\r\nContent-Encoding: zstd\r\n"},
+      {true, "gzip", 304, "Vary: Accept-Encoding\r\nContent-Encoding: gzip\r\n"},
+      {true, "br", 416, "Vary: Accept-Encoding\r\n"},
+      {true, "", 200, "Vary: Accept-Encoding\r\n"},
+      {true, "", 416, "Vary: Accept-Encoding\r\n"},
+      {false, "", 200, ""},
+  };
+  for (const Row& r : rows) {
+    std::string out;
+    append_variant_headers(out, r.vary, r.coding, r.status);
+    EXPECT_EQ(out, r.lines) << r.coding << " " << r.status;
+  }
+}
