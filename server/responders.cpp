@@ -31,12 +31,10 @@ void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route&
     available |= 1u << i;
     sidecars[i] = std::move(v);
   }
+  // When the client refuses every coding we have and identity too, the file
+  // goes as it is (no 406), as nginx, lighttpd and Caddy answer.
   std::string joined;
   CodingChoice choice = choose_coding(req.find_list("Accept-Encoding", joined), prefs, available);
-  if (choice.not_acceptable) {
-    respond_error(r, w, 406, false);
-    return;
-  }
   FileVariant variant;
   variant.url_path = route.path;
   variant.content_type = mime_type_for(route.path);

@@ -28,7 +28,7 @@ struct FileVariant {
 void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, std::shared_ptr<const CachedFile> cached,
                   const FileVariant* variant = nullptr);
 // GET/HEAD of a file with precompressed on: the sidecar or the file itself
-// from Accept-Encoding (406 when nothing acceptable exists).
+// from Accept-Encoding (the file itself when nothing acceptable exists, never 406).
 void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route);
 // An HTML or JSON listing of route's directory, with the header rules of its path.
 void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route);

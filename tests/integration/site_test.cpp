@@ -242,7 +242,8 @@ TEST_F(Site, HeaderRulesApplyToFileResponses) {
 
 // Precompressed sidecars: the preferred acceptable one is sent with
 // Content-Encoding, the original's type, Vary and its own validators; ranges
-// and conditionals work on its bytes; q=0 refuses; nothing acceptable is 406.
+// and conditionals work on its bytes; q=0 refuses; with nothing acceptable the
+// file itself is sent.
 TEST_F(Site, PrecompressedSidecars) {
   std::string js = "console.log('a demo script');\n";
   for (int i = 0; i < 50; ++i) js += "// padding line " + std::to_string(i) + "\n";
@@ -286,8 +287,16 @@ TEST_F(Site, PrecompressedSidecars) {
   std::string head = req("HEAD /app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(header(head, "Content-Encoding"), "br");
   EXPECT_EQ(header(head, "Content-Length"), "12");
-  // Nothing acceptable.
-  EXPECT_EQ(status_of(fetch("/app.js", "Accept-Encoding: deflate, identity;q=0\r\n")), 406);
+  // Nothing acceptable: the file itself, as nginx, lighttpd and Caddy send, never a 406.
+  std::string refused = fetch("/app.js", "Accept-Encoding: deflate, br;q=0, identity;q=0\r\n");
+  EXPECT_EQ(status_of(refused), 200);
+  EXPECT_EQ(body_of(refused), js);
+  EXPECT_EQ(header(refused, "Content-Encoding"), "");
+  EXPECT_EQ(header(refused, "Vary"), "Accept-Encoding");
+  std::string lone = fetch("/plain.txt", "Accept-Encoding: identity;q=0\r\n");
+  EXPECT_EQ(status_of(lone), 200) << "a file without sidecars is sent as it is";
+  EXPECT_EQ(body_of(lone), "no sidecars");
+  EXPECT_EQ(status_of(fetch("/plain.txt", "Accept-Encoding: *;q=0\r\n")), 200);
   // No sidecar, or a stale one: the file itself; a sidecar by its own name is a plain file.
   std::string none = fetch("/plain.txt", "Accept-Encoding: br, gzip\r\n");
   EXPECT_EQ(body_of(none), "no sidecars");
