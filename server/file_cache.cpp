@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 #include "file_response.hpp"
 #include "mime.hpp"
@@ -29,7 +30,9 @@ std::shared_ptr<const CachedFile> FileCache::lookup(std::string_view key, steady
 
 std::shared_ptr<const CachedFile> FileCache::refresh(std::string_view key, int fd, const struct stat& st,
                                                      std::string_view url_path, steady_clock::time_point now) {
-  if (static_cast<std::uint64_t>(st.st_size) > k_cache_max_file) return nullptr;
+  std::time_t wall = std::time(nullptr);
+  // A file dated in the future is not cached: its Last-Modified is the Date of each response.
+  if (static_cast<std::uint64_t>(st.st_size) > k_cache_max_file || st.st_mtim.tv_sec > wall) return nullptr;
   auto it = map_.find(key);
   if (it != map_.end()) {
     if (same_file(it->second->st, st)) {
@@ -49,7 +52,7 @@ std::shared_ptr<const CachedFile> FileCache::refresh(std::string_view key, int f
     got += static_cast<std::size_t>(n);
   }
   entry->st = st;
-  entry->validators = make_validators(st);
+  entry->validators = make_validators(st, wall);
   entry->content_type = mime_type_for(url_path);
   entry->url_path = url_path;
   append_file_headers(entry->head_block, entry->content_type, entry->validators);

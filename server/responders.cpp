@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "content_coding.hpp"
 #include "file_response.hpp"
@@ -57,7 +58,7 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
     facts.content_type = cached->content_type;
     facts.cached_head_block = cached->head_block;
   } else {
-    local = make_validators(route.st);
+    local = make_validators(route.st, std::time(nullptr));  // read before Date, so never after it
     facts.validators = &local;
     facts.size = static_cast<std::uint64_t>(route.st.st_size);
     facts.content_type = variant ? std::string_view(variant->content_type) : mime_type_for(route.path);
@@ -115,8 +116,8 @@ void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route
     render_listing_html(listing, route.path, body);
   // Validators: the newest mtime in the directory, and a tag of the exact bytes.
   Validators v;
-  v.mtime = listing.newest;
-  v.last_modified = format_http_date(listing.newest);
+  v.mtime = last_modified_time(listing.newest, std::time(nullptr));  // read before Date, so never after it
+  v.last_modified = format_http_date(v.mtime);
   v.etag = content_etag(body);
   int pre = evaluate_preconditions(req, v);
   if (pre == 412) {

@@ -35,14 +35,18 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
 
 }  // namespace
 
-Validators make_validators(const struct stat& st) {
+std::time_t last_modified_time(std::time_t mtime, std::time_t date) {
+  return mtime > date ? date : mtime;
+}
+
+Validators make_validators(const struct stat& st, std::time_t date) {
   Validators v;
   char buf[96];
   int n = std::snprintf(buf, sizeof buf, "\"%llx-%llx-%llx.%lx\"", static_cast<unsigned long long>(st.st_ino),
                         static_cast<unsigned long long>(st.st_size), static_cast<unsigned long long>(st.st_mtim.tv_sec),
                         static_cast<unsigned long>(st.st_mtim.tv_nsec));
   v.etag.assign(buf, static_cast<std::size_t>(n));
-  v.mtime = st.st_mtim.tv_sec;
+  v.mtime = last_modified_time(st.st_mtim.tv_sec, date);
   v.last_modified = format_http_date(v.mtime);
   return v;
 }

@@ -16,13 +16,18 @@ namespace filehttpd {
 inline constexpr std::size_t k_max_ranges = 16;
 
 struct Validators {
-  std::string etag;  // strong: "\"inode-size-mtime\""
-  std::time_t mtime = 0;
+  std::string etag;           // strong: "\"inode-size-mtime\""
+  std::time_t mtime = 0;      // the file's, no later than the response's Date
   std::string last_modified;  // IMF-fixdate of mtime
 };
 
-// Returns the validators of a file from its stat.
-Validators make_validators(const struct stat& st);
+// Returns the time a Last-Modified may state for mtime in a response dated
+// date: mtime, or date when mtime is later (RFC 9110 section 8.8.2.1).
+std::time_t last_modified_time(std::time_t mtime, std::time_t date);
+
+// Returns the validators of a file from its stat, for a response dated date:
+// the tag from the real mtime, the time (and Last-Modified) no later than date.
+Validators make_validators(const struct stat& st, std::time_t date);
 
 // Returns a strong entity tag for generated content: a hash of its bytes.
 std::string content_etag(std::string_view body);

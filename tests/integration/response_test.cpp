@@ -3,6 +3,8 @@
 // dates no later than Date, and config errors on one line.
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "site_fixture.hpp"
 
 using namespace testing_support;
@@ -102,4 +104,42 @@ TEST_F(Responses, UnsatisfiableRangeOverASidecarHasNoContentEncoding) {
   EXPECT_EQ(status_of(part), 206);
   EXPECT_EQ(header(part, "Content-Encoding"), "gzip");
   EXPECT_EQ(body_of(part), "G");
+}
+
+namespace {
+
+// Returns an IMF-fixdate as seconds since the epoch, or -1.
+long long epoch_of(const std::string& date) {
+  std::tm tm{};
+  const char* end = strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return end && *end == '\0' ? static_cast<long long>(timegm(&tm)) : -1;
+}
+
+}  // namespace
+
+// A file dated 2100: its Last-Modified, and its listing's, are no later than
+// Date, so If-Modified-Since revalidation sees later changes.
+TEST_F(Responses, LastModifiedIsNeverAfterDate) {
+  put("dir/future.txt", "from the future");
+  put("dir/now.txt", "now");
+  RunResult touch = run({"touch", "-d", "2100-01-01", root_ + "/dir/future.txt"});
+  ASSERT_EQ(touch.exit_code, 0) << touch.err;
+  start_config("listing = true\n");
+  for (const char* path : {"/dir/future.txt", "/dir/future.txt", "/dir/"}) {
+    std::string r = get(path);
+    ASSERT_EQ(status_of(r), 200) << path;
+    long long lm = epoch_of(header(r, "Last-Modified")), date = epoch_of(header(r, "Date"));
+    EXPECT_GT(lm, 0) << path;
+    EXPECT_LE(lm, date) << path << ": Last-Modified " << header(r, "Last-Modified") << " after Date";
+  }
+  std::string listing = get("/dir/");
+  std::string file = get("/dir/future.txt");
+  EXPECT_EQ(status_of(get("/dir/", "If-Modified-Since: " + header(listing, "Last-Modified") + "\r\n")), 304);
+  // A second on, with a file added: the listing has changed, and says so.
+  sleep_for(std::chrono::milliseconds(1100));
+  put("dir/added.txt", "new");
+  std::string changed = get("/dir/", "If-Modified-Since: " + header(listing, "Last-Modified") + "\r\n");
+  EXPECT_EQ(status_of(changed), 200);
+  EXPECT_NE(body_of(changed).find("added.txt"), std::string::npos);
+  EXPECT_EQ(status_of(get("/dir/future.txt", "If-Modified-Since: " + header(file, "Last-Modified") + "\r\n")), 200);
 }

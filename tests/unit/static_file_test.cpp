@@ -147,3 +147,45 @@ TEST(HttpDate, RoundTripAndOldForms) {
   EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);
   EXPECT_FALSE(parse_http_date("not a date").has_value());
 }
+
+// Last-Modified is never later than the response's Date (RFC 9110 section
+// 8.8.2.1): a file dated in the future is stamped with the current time, and
+// the conditionals compare against that.
+TEST(Validators, ClampedToTheDate) {
+  const std::time_t now = 1700000000;  // Tue, 14 Nov 2023 22:13:20 GMT
+  const std::time_t y2100 = 4102444800;
+  struct Row {
+    std::time_t mtime;
+    std::time_t date;
+    std::time_t clamped;
+  } rows[] = {
+      {now - 60, now, now - 60}, {now, now, now}, {now + 1, now, now}, {y2100, now, now}, {0, now, 0},
+  };
+  for (const Row& r : rows) EXPECT_EQ(last_modified_time(r.mtime, r.date), r.clamped) << r.mtime;
+
+  struct stat st {};
+  st.st_ino = 7;
+  st.st_size = 10;
+  st.st_mtim.tv_sec = y2100;
+  Validators v = make_validators(st, now);
+  EXPECT_EQ(v.mtime, now);
+  EXPECT_EQ(v.last_modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+  Validators later = make_validators(st, y2100 + 5);
+  EXPECT_EQ(later.last_modified, "Fri, 01 Jan 2100 00:00:00 GMT");
+  EXPECT_EQ(later.etag, v.etag) << "the tag is of the file, whatever the date";
+  struct Cond {
+    const char* name;
+    const char* value;
+    int result;
+  } conds[] = {
+      {"If-Modified-Since", "Tue, 14 Nov 2023 22:13:20 GMT", 304},
+      {"If-Modified-Since", "Tue, 14 Nov 2023 22:13:19 GMT", 0},
+      {"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT", 304},
+      {"If-Unmodified-Since", "Tue, 14 Nov 2023 22:13:20 GMT", 0},
+      {"If-Unmodified-Since", "Tue, 14 Nov 2023 22:13:19 GMT", 412},
+  };
+  for (const Cond& c : conds)
+    EXPECT_EQ(evaluate_preconditions(make_request(HTTP_GET, {{c.name, c.value}}), v), c.result) << c.name << c.value;
+  EXPECT_TRUE(if_range_matches(make_request(HTTP_GET, {{"If-Range", "Tue, 14 Nov 2023 22:13:20 GMT"}}), v));
+  EXPECT_FALSE(if_range_matches(make_request(HTTP_GET, {{"If-Range", "Fri, 01 Jan 2100 00:00:00 GMT"}}), v));
+}
