@@ -409,7 +409,7 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
   if (!err.empty()) {
     if (!config_file.empty()) {
       out.action = CliAction::config_error;
-      out.message = config_file + ": " + err;
+      out.message = one_line_message(config_file + ": " + err);
       return out;
     }
     return bad(err);

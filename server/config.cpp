@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "access_log.hpp"
 #include "cli.hpp"
 #include "http_parser.hpp"
 
@@ -210,7 +211,16 @@ std::vector<Cidr> loopback_blocks() {
   return out;
 }
 
-std::string load_config_file(const std::string& path, Config& cfg) {
+std::string one_line_message(std::string_view text) {
+  std::string out;
+  append_hex_escaped(out, text, [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+  return out;
+}
+
+namespace {
+
+// load_config_file() before its message is made one line.
+std::string load_config(const std::string& path, Config& cfg) {
   toml::table root;
   try {
     root = toml::parse_file(path);
@@ -355,6 +365,12 @@ std::string load_config_file(const std::string& path, Config& cfg) {
     }
   }
   return "";
+}
+
+}  // namespace
+
+std::string load_config_file(const std::string& path, Config& cfg) {
+  return one_line_message(load_config(path, cfg));
 }
 
 }  // namespace filehttpd

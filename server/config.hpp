@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cidr.hpp"
@@ -115,5 +116,9 @@ struct Config {
 // Loads a TOML file over the defaults in cfg. Returns an empty string on
 // success, or one line "FILE:LINE:COL: message" naming the offending key.
 std::string load_config_file(const std::string& path, Config& cfg);
+
+// Returns a config error message as one line: control bytes (CR, LF, ESC,
+// NUL, DEL, ...) written as \xHH, the way log lines escape them.
+std::string one_line_message(std::string_view text);
 
 }  // namespace filehttpd

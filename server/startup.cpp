@@ -102,7 +102,10 @@ std::string keep_only_needed_caps() {
   return "";
 }
 
-std::string check_config(const Config& cfg, std::vector<std::string>& warnings) {
+namespace {
+
+// check_config() before its messages are made one line.
+std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnings) {
   Root root;
   std::string err = open_root(cfg.root, root);
   if (!err.empty()) return err;
@@ -116,6 +119,14 @@ std::string check_config(const Config& cfg, std::vector<std::string>& warnings) 
   }
   Credentials creds;
   return resolve_credentials(cfg, creds);
+}
+
+}  // namespace
+
+std::string check_config(const Config& cfg, std::vector<std::string>& warnings) {
+  std::string err = one_line_message(check_config_raw(cfg, warnings));
+  for (std::string& w : warnings) w = one_line_message(w);
+  return err;
 }
 
 }  // namespace filehttpd

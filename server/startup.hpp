@@ -44,6 +44,7 @@ std::string keep_only_needed_caps();
 // What -t checks beyond the file itself, without binding: the root, the
 // listen specs, user and group. Returns "" or an error; warnings get what
 // would work but not as configured (a missing error page or fallback file).
+// Every message is one line (see one_line_message()).
 std::string check_config(const Config& cfg, std::vector<std::string>& warnings);
 
 }  // namespace filehttpd

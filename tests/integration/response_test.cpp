@@ -143,3 +143,28 @@ TEST_F(Responses, LastModifiedIsNeverAfterDate) {
   EXPECT_NE(body_of(changed).find("added.txt"), std::string::npos);
   EXPECT_EQ(status_of(get("/dir/future.txt", "If-Modified-Since: " + header(file, "Last-Modified") + "\r\n")), 200);
 }
+
+// A config error is one line: CR, LF, ESC and NUL from the file are written
+// as \xHH (as in the logs), and nothing after a NUL is lost.
+TEST_F(Responses, ConfigErrorsStayOnOneLine) {
+  struct Row {
+    std::string toml;
+    std::string expect;
+  } rows[] = {
+      {"\"a\\r\\nb\\u001b[31m\\u0000c\" = 1\n", ":3:1: unknown key 'a\\x0D\\x0Ab\\x1B[31m\\x00c'"},
+      {"[mime]\n\".x\" = \"a\\nb/c\\u0000d\"\n",
+       ":4:8: mime.\".x\" must be a type/subtype such as "
+       "\"application/wasm\", not 'a\\x0Ab/c\\x00d'"},
+      {"user = \"no\\nbody\\u0000x\"\n", ": user 'no\\x0Abody\\x00x' does not exist"},
+  };
+  for (const Row& r : rows) {
+    std::string file;
+    RunResult t = check_config(r.toml, file);
+    EXPECT_EQ(t.exit_code, 1) << r.toml;
+    EXPECT_NE(t.err.find(file + r.expect), std::string::npos) << r.toml << "\n" << t.err;
+    EXPECT_EQ(lines_of(t.err).size(), 2u) << t.err;
+    EXPECT_EQ(t.err.find('\r'), std::string::npos);
+    EXPECT_EQ(t.err.find('\x1b'), std::string::npos);
+    EXPECT_EQ(t.err.find('\0'), std::string::npos);
+  }
+}
