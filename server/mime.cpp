@@ -13,6 +13,7 @@ namespace {
 struct Table {
   std::unordered_map<std::string, std::string> by_ext;
   std::string fallback = "application/octet-stream";
+  std::size_t max_dots = 0;  // dots inside the longest key ("tar.gz": 1)
 };
 
 std::string with_charset(const std::string& type) {
@@ -92,18 +93,33 @@ std::size_t load_mime_types(const char* path) {
 void configure_mime_types(const std::vector<std::pair<std::string, std::string>>& overrides, const char* path) {
   table() = make_builtin();
   load_mime_types(path);
-  for (const auto& [ext, type] : overrides) table().by_ext[ext] = with_charset(type);
+  for (const auto& [ext, type] : overrides) {
+    table().by_ext[ext] = with_charset(type);
+    table().max_dots = std::max(table().max_dots, static_cast<std::size_t>(std::count(ext.begin(), ext.end(), '.')));
+  }
 }
 
 const std::string& mime_type_for(std::string_view filename) {
   auto slash = filename.rfind('/');
   if (slash != std::string_view::npos) filename.remove_prefix(slash + 1);
-  auto dot = filename.rfind('.');
+  // The candidate suffixes start after one of the last max_dots + 1 dots;
+  // the longest that is a key wins (".tar.gz" over ".gz").
+  std::size_t dot = filename.rfind('.');
   if (dot == std::string_view::npos || dot + 1 == filename.size()) return table().fallback;
-  std::string ext(filename.substr(dot + 1));
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  auto it = table().by_ext.find(ext);
-  return it == table().by_ext.end() ? table().fallback : it->second;
+  for (std::size_t more = table().max_dots; more > 0 && dot > 0; --more) {
+    std::size_t before = filename.rfind('.', dot - 1);
+    if (before == std::string_view::npos) break;
+    dot = before;
+  }
+  std::string ext;
+  while (dot != std::string_view::npos) {
+    ext.assign(filename.substr(dot + 1));
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto it = table().by_ext.find(ext);
+    if (it != table().by_ext.end()) return it->second;
+    dot = filename.find('.', dot + 1);
+  }
+  return table().fallback;
 }
 
 }  // namespace filehttpd

@@ -16,7 +16,8 @@ std::size_t load_mime_types(const char* path = "/etc/mime.types");
 void configure_mime_types(const std::vector<std::pair<std::string, std::string>>& overrides,
                           const char* path = "/etc/mime.types");
 
-// Returns the Content-Type for a file name; text types carry
+// Returns the Content-Type for a file name by its longest known suffix
+// (".tar.gz" before ".gz"); text types carry
 // "; charset=utf-8"; unknown extensions give application/octet-stream.
 const std::string& mime_type_for(std::string_view filename);
 
