@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -102,6 +103,51 @@ std::string keep_only_needed_caps() {
   return "";
 }
 
+std::vector<std::string> check_pages_as(const Config& cfg, const Root& root, const Credentials& creds) {
+  if (!creds.drop) return Router(cfg, root.fd.get(), root.path).check_pages();
+  if (cfg.fallback.empty() && cfg.error_pages.empty()) return {};
+  // A child drops to the workers' user and group and checks; its warnings
+  // come back one line each.
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return {std::string("cannot check pages as the workers' user: pipe: ") + std::strerror(errno)};
+  unique_fd in(fds[0]), out(fds[1]);
+  pid_t pid = fork();
+  if (pid < 0) return {std::string("cannot check pages as the workers' user: fork: ") + std::strerror(errno)};
+  if (pid == 0) {
+    in.reset();
+    std::string text;
+    if (!drop_privileges(creds)) {
+      text = std::string("cannot check pages as the workers' user: ") + std::strerror(errno) + "\n";
+    } else {
+      for (const std::string& w : Router(cfg, root.fd.get(), root.path).check_pages())
+        text += one_line_message(w) + "\n";
+    }
+    for (std::size_t done = 0; done < text.size();) {
+      ssize_t n = write(out.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    _exit(0);
+  }
+  out.reset();
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(in.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  std::vector<std::string> warnings;
+  for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+    warnings.push_back(text.substr(at, nl - at));
+  return warnings;
+}
+
 namespace {
 
 // check_config() before its messages are made one line.
@@ -109,7 +155,10 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
   Root root;
   std::string err = open_root(cfg.root, root);
   if (!err.empty()) return err;
-  warnings = Router(cfg, root.fd.get(), root.path).check_pages();
+  Credentials creds;
+  err = resolve_credentials(cfg, creds);
+  if (!err.empty()) return err;
+  warnings = check_pages_as(cfg, root, creds);
   err = check_body_dir(cfg);
   if (!err.empty()) return err;
   for (const std::string& spec : cfg.listen) {
@@ -117,8 +166,7 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
     err = parse_listen_spec(spec, ls);
     if (!err.empty()) return err;
   }
-  Credentials creds;
-  return resolve_credentials(cfg, creds);
+  return "";
 }
 
 }  // namespace

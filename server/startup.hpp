@@ -41,6 +41,11 @@ bool drop_privileges(const Credentials& c);
 // another user, from the bounding, permitted and effective sets. Returns "" or an error.
 std::string keep_only_needed_caps();
 
+// Returns warnings about cfg's fallback and error pages that workers running
+// as creds cannot serve now (missing, not regular files, unreadable to them):
+// with creds to drop, the check runs in a child process that drops them.
+std::vector<std::string> check_pages_as(const Config& cfg, const Root& root, const Credentials& creds);
+
 // What -t checks beyond the file itself, without binding: the root, the
 // listen specs, user and group. Returns "" or an error; warnings get what
 // would work but not as configured (a missing error page or fallback file).

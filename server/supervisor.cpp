@@ -155,12 +155,12 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
                                 std::vector<ListenSocket>& removed) {
   std::string err = open_root(cfg.root, gen.root);
   if (!err.empty()) return err;
-  if (cfg.profile == Profile::http)
-    for (const std::string& w : Router(cfg, gen.root.fd.get(), gen.root.path).check_pages()) spdlog::warn("{}", w);
   err = check_body_dir(cfg);
   if (!err.empty()) return err;
   err = resolve_credentials(cfg, gen.creds);
   if (!err.empty()) return err;
+  if (cfg.profile == Profile::http)
+    for (const std::string& w : check_pages_as(cfg, gen.root, gen.creds)) spdlog::warn("{}", w);
   if (inherited_) {
     next = std::move(listeners_);
     return "";

@@ -168,3 +168,46 @@ TEST_F(Responses, ConfigErrorsStayOnOneLine) {
     EXPECT_EQ(t.err.find('\0'), std::string::npos);
   }
 }
+
+namespace {
+
+// Returns how many times needle occurs in text.
+int occurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+// Error pages and the fallback are checked as the workers will read them:
+// with user = "nobody", a page only root can read is warned about by -t and
+// once at start-up, and the built-in page is what a 404 gets.
+TEST_F(Responses, PagesAreCheckedWithTheWorkersCredentials) {
+  if (geteuid() != 0) GTEST_SKIP() << "running workers as another user needs the test to run as root";
+  std::string user = unprivileged_user();
+  if (user.empty()) GTEST_SKIP() << "no unprivileged user exists";
+  put("404.html", "only root reads this", 0600);
+  put("app.html", "only root reads this app", 0600);
+  put("403.html", "anyone reads this", 0644);
+  const std::string toml = "user = \"" + user +
+                           "\"\nfallback = \"/app.html\"\n"
+                           "[error_pages]\n404 = \"/404.html\"\n403 = \"/403.html\"\n";
+  const std::string page_warning = "error_pages.404 '/404.html' cannot be served (403); the built-in page is used";
+  const std::string fallback_warning = "fallback '/app.html' cannot be served (403); missing paths stay 404";
+  std::string file;
+  RunResult t = check_config(toml, file);
+  EXPECT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(occurrences(t.err, "warning: " + page_warning), 1) << t.err;
+  EXPECT_EQ(occurrences(t.err, "warning: " + fallback_warning), 1) << t.err;
+  EXPECT_EQ(t.err.find("403.html"), std::string::npos) << "a page the user can read was warned about\n" << t.err;
+  start_config(toml);
+  std::string missing = get("/nothing.txt");
+  EXPECT_EQ(status_of(missing), 404);
+  EXPECT_EQ(body_of(missing).find("only root"), std::string::npos);
+  EXPECT_NE(body_of(missing).find("404 Not Found"), std::string::npos);
+  std::string err = server_->stderr_text();
+  EXPECT_EQ(occurrences(err, page_warning), 1) << err;
+  EXPECT_EQ(occurrences(err, fallback_warning), 1) << err;
+  EXPECT_EQ(err.find("'/403.html' cannot"), std::string::npos) << err;
+}
