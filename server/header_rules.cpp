@@ -67,11 +67,13 @@ void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view 
   }
   for (const auto* f : fields) {
     std::size_t first = 0, last = 0;
-    if (iequals(f->first, "Vary") && find_vary_line(out, first, last)) {
+    if (!iequals(f->first, "Vary")) {
+      append_header(out, f->first, f->second);
+    } else if (find_vary_line(out, first, last)) {
       out.replace(first, last - first, merge_vary(std::string_view(out).substr(first, last - first), f->second));
-      continue;
+    } else {
+      append_header(out, f->first, merge_vary("", f->second));
     }
-    append_header(out, f->first, f->second);
   }
 }
 

@@ -86,4 +86,8 @@ TEST(HeaderRules, ARuleVaryJoinsTheServersVaryLine) {
     append_rule_headers(rules, "/x", out);
     EXPECT_EQ(out, r.out);
   }
+  // Without a server Vary, the rule's own value still lists each token once.
+  std::string out = "HTTP/1.1 200 OK\r\n";
+  append_rule_headers({{"/", {{"Vary", "Origin, origin, Accept"}}}}, "/x", out);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nVary: Origin, Accept\r\n");
 }
