@@ -13,7 +13,7 @@ std::string_view coding_suffix(std::string_view coding);
 
 struct CodingChoice {
   int index = -1;               // into the preference list; -1: the file as it is (identity)
-  bool not_acceptable = false;  // nothing the client accepts exists: 406
+  bool not_acceptable = false;  // nothing the client accepts exists (the file is sent as it is)
 };
 
 // Chooses among the codings of prefs whose sidecar exists (bit i of
