@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,6 +13,20 @@
 #include "worker.hpp"
 
 namespace filehttpd {
+
+std::chrono::steady_clock::time_point next_cgi_deadline(std::chrono::steady_clock::time_point current, CgiWait ev,
+                                                        bool exited, bool waiting,
+                                                        std::chrono::steady_clock::time_point now,
+                                                        std::chrono::milliseconds timeout,
+                                                        std::chrono::milliseconds linger) {
+  switch (ev) {
+    case CgiWait::output: return exited ? current : now + timeout;
+    case CgiWait::armed: return now + (exited ? linger : timeout);
+    case CgiWait::paused: return std::chrono::steady_clock::time_point::max();
+    case CgiWait::exited: return waiting ? std::min(current, now + linger) : current;
+  }
+  return current;
+}
 
 int CgiExchange::start(const CgiSpawn& spec, Connection* owner, const CgiResponseShape& shape, std::string label) {
   CgiChildHandles h;
@@ -24,6 +39,7 @@ int CgiExchange::start(const CgiSpawn& spec, Connection* owner, const CgiRespons
   out_fd_ = std::move(h.out);
   in_fd_ = std::move(h.in);
   active_ = true;
+  exited_ = false;
   shape_ = shape;
   if (!shape_.parse_head) shape_.keep_alive = false;  // raw output ends with the connection
   label_ = std::move(label);
@@ -57,6 +73,7 @@ void CgiExchange::stop() {
 
 bool CgiExchange::exited(int wait_status) {
   child_ = nullptr;
+  exited_ = true;
   if (WIFSIGNALED(wait_status)) spdlog::info("{} killed by signal {}", label_, WTERMSIG(wait_status));
   end_stdin();  // whatever of the body it did not read is dropped
   return static_cast<bool>(out_fd_);

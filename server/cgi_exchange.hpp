@@ -4,6 +4,7 @@
 // response (header block to head, then raw, length, chunked or close-delimited
 // framing). The connection sees it as a body source and asks it which pipe
 // readiness it wants; sockets and the epoll set are not its business.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +27,25 @@ inline constexpr std::size_t k_relay_buffer = 64 * 1024;
 inline constexpr std::size_t k_cgi_header_limit = 64 * 1024;
 // Bytes of request body on their way into a CGI's stdin at a time.
 inline constexpr std::size_t k_body_buffer = 64 * 1024;
+
+// What moved the CGI deadline (see next_cgi_deadline()).
+enum class CgiWait {
+  output,  // the script's output gave bytes
+  armed,   // the server waits on the output again (its read interest is on)
+  paused,  // the server stopped reading it (the client is the slow side)
+  exited,  // the script exited; its pipe may stay open a while (a grandchild)
+};
+
+// Returns the CGI deadline after ev, from the current one. cgi.timeout
+// (timeout) counts only while the server waits on the script's output
+// (waiting); once the script has exited (exited), the open pipe may linger
+// for linger of such waiting. A paused wait has no deadline: the client's
+// send_timeout applies instead.
+std::chrono::steady_clock::time_point next_cgi_deadline(std::chrono::steady_clock::time_point current, CgiWait ev,
+                                                        bool exited, bool waiting,
+                                                        std::chrono::steady_clock::time_point now,
+                                                        std::chrono::milliseconds timeout,
+                                                        std::chrono::milliseconds linger);
 
 // How the response to the client is shaped.
 struct CgiResponseShape {
@@ -61,6 +81,8 @@ class CgiExchange {
   int start(const CgiSpawn& spec, Connection* owner, const CgiResponseShape& shape, std::string label);
   // Returns true while a script's pipes are open or its response is being framed.
   bool active() const { return active_; }
+  // Returns true once the script has exited (its pipe may still be open).
+  bool script_exited() const { return exited_; }
   // SIGTERM (then SIGKILL) to the script's group unless it already exited; closes its pipes.
   void stop();
   // The script exited (reaped by the worker). Returns true when its stdout is still open.
@@ -118,6 +140,7 @@ class CgiExchange {
   unique_fd out_fd_;
   unique_fd in_fd_;
   bool active_ = false;
+  bool exited_ = false;
   // output
   BytePump out_{k_relay_buffer};
   std::string head_buf_;  // the header block while it arrives

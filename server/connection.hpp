@@ -132,6 +132,8 @@ class Connection final : private ExchangeHost {
   void cgi_fail(int status, const char* why);
   // Acts on the CGI deadline: a silent script is stopped.
   void cgi_timeout();
+  // Moves the CGI deadline for ev (see next_cgi_deadline()).
+  void move_cgi_deadline(CgiWait ev);
   // Returns the CGI exchange, made on first use.
   CgiExchange& cgi();
   // Stops the script (if any) and forgets its pipes' epoll interest.
@@ -146,7 +148,6 @@ class Connection final : private ExchangeHost {
   bool in_process_ = false;
   bool head_timer_set_ = false;
   bool want_write_ = false;
-  bool cgi_exited_ = false;
   sockaddr_storage peer_{};
   EpollTag sock_tag_{EpollTag::Kind::socket, this};
   steady_clock::time_point deadline_{};

@@ -36,11 +36,14 @@ PeerInfo Connection::peer_info() {
 
 void Connection::update_pipe_interest() {
   // A closed pipe left the epoll set with its close.
-  if (!cgi_ || cgi_->out_fd() < 0)
+  if (!cgi_ || cgi_->out_fd() < 0) {
     cgi_out_interest_ = 0;
-  else
-    w_.set_interest(cgi_->out_fd(), &cgi_out_tag_, cgi_out_interest_,
-                    cgi_->wants_readable() ? std::uint32_t{EPOLLIN} : 0u);
+  } else {
+    bool waiting = cgi_->wants_readable();
+    if (waiting != ((cgi_out_interest_ & EPOLLIN) != 0))
+      move_cgi_deadline(waiting ? CgiWait::armed : CgiWait::paused);
+    w_.set_interest(cgi_->out_fd(), &cgi_out_tag_, cgi_out_interest_, waiting ? std::uint32_t{EPOLLIN} : 0u);
+  }
   if (!cgi_ || cgi_->in_fd() < 0)
     cgi_in_interest_ = 0;
   else
@@ -119,7 +122,6 @@ int Connection::run_script(const CgiSpawn& spec, const CgiResponseShape& shape, 
   if (int err = cgi().start(spec, this, shape, std::move(label))) return err;
   cgi_out_interest_ = 0;
   cgi_in_interest_ = 0;
-  cgi_exited_ = false;
   payload_sent_ = 0;
   cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
   deadline_ = k_never;
@@ -158,7 +160,7 @@ void Connection::relay_run() {
           state_ = State::relay;
           ex_.set_status(cgi().status());
         }
-        if (r == CgiExchange::Read::moved && !cgi_exited_) cgi_deadline_ = w_.now() + w_.cfg().cgi.timeout;
+        if (r == CgiExchange::Read::moved) move_cgi_deadline(CgiWait::output);
         switch (r) {
           case CgiExchange::Read::moved: return IoStep::moved;
           case CgiExchange::Read::blocked: return IoStep::blocked;
@@ -213,7 +215,7 @@ void Connection::cgi_fail(int status, const char* why) {
 }
 
 void Connection::cgi_timeout() {
-  if (cgi_exited_) {
+  if (cgi().script_exited()) {
     spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer());
     if (!cgi().end_output("the script exited before finishing its headers")) {
       cgi_fail(502, cgi().failure().c_str());
@@ -233,9 +235,13 @@ void Connection::cgi_timeout() {
 }
 
 void Connection::on_cgi_exit(int wait_status) {
-  cgi_exited_ = true;
-  if (cgi().exited(wait_status)) cgi_deadline_ = std::min(cgi_deadline_, w_.now() + k_cgi_exit_linger);
+  if (cgi().exited(wait_status)) move_cgi_deadline(CgiWait::exited);
   update_interest();
+}
+
+void Connection::move_cgi_deadline(CgiWait ev) {
+  cgi_deadline_ = next_cgi_deadline(cgi_deadline_, ev, cgi().script_exited(), cgi().wants_readable(), w_.now(),
+                                    w_.cfg().cgi.timeout, k_cgi_exit_linger);
 }
 
 CgiExchange& Connection::cgi() {

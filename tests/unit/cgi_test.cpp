@@ -1,5 +1,6 @@
-// The CGI header-block parser: a table of script outputs and what becomes of them.
+// CGI decisions as tables: the header-block parser, the silence deadline.
 #include "cgi.hpp"
+#include "cgi_exchange.hpp"
 
 #include <gtest/gtest.h>
 
@@ -44,4 +45,32 @@ TEST(CgiHeaders, Table) {
       EXPECT_EQ(out.content_length, r.length) << r.name;
     }
   }
+}
+
+TEST(CgiDeadline, CountsOnlyWhileTheServerWaitsOnTheScript) {
+  using namespace std::chrono_literals;
+  using tp = std::chrono::steady_clock::time_point;
+  const tp now = tp() + 100s;
+  const tp never = tp::max();
+  const tp soon = now + 300ms;  // a deadline already set
+  struct Row {
+    const char* name;
+    tp current;
+    CgiWait ev;
+    bool exited;
+    bool waiting;
+    tp want;
+  } rows[] = {
+      {"output restarts the timeout", soon, CgiWait::output, false, true, now + 2s},
+      {"output after exit keeps the linger", soon, CgiWait::output, true, true, soon},
+      {"armed starts the timeout", never, CgiWait::armed, false, true, now + 2s},
+      {"armed after exit starts the linger", never, CgiWait::armed, true, true, now + 1s},
+      {"paused: the client is the slow side", soon, CgiWait::paused, false, false, never},
+      {"paused after exit", soon, CgiWait::paused, true, false, never},
+      {"exit while waiting: linger", now + 2s, CgiWait::exited, true, true, now + 1s},
+      {"exit while waiting, sooner deadline kept", soon, CgiWait::exited, true, true, soon},
+      {"exit while paused: no deadline yet", never, CgiWait::exited, true, false, never},
+  };
+  for (const Row& r : rows)
+    EXPECT_EQ(next_cgi_deadline(r.current, r.ev, r.exited, r.waiting, now, 2s, 1s), r.want) << r.name;
 }
