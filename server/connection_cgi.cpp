@@ -54,6 +54,7 @@ void Connection::update_pipe_interest() {
 void Connection::collect_body(Route route, bool send_continue) {
   cgi().body().reset(spill_dir_for(w_.cfg().cgi.body_dir));
   cgi().waiting_route() = std::make_unique<Route>(std::move(route));
+  parser_.set_body_limit(w_.cfg().cgi.max_body);  // a chunk size over it is refused before its bytes
   deadline_ = w_.now() + w_.cfg().limits.body_timeout;
   set_state(State::read_body);
   if (send_continue) {
@@ -77,14 +78,15 @@ void Connection::take_body() {
     ParseEvent ev = parser_.feed(in_.data() + in_off_, in_.size() - in_off_, used);
     parser_.set_body_sink(nullptr);
     in_off_ += used;
+    if (ev == ParseEvent::error && parser_.error_status() == 413) {
+      spdlog::info("{}: request body over cgi.max_body ({} bytes): {}", peer(), cfg.cgi.max_body,
+                   parser_.error_reason());
+      refuse_body(413);
+      return;
+    }
     if (ev == ParseEvent::error) {
       spdlog::info("{}: bad request body: {}", peer(), log_escaped(parser_.error_reason()));
       refuse_body(400);
-      return;
-    }
-    if (parser_.body_bytes() > cfg.cgi.max_body) {
-      spdlog::info("{}: request body over cgi.max_body ({} bytes)", peer(), cfg.cgi.max_body);
-      refuse_body(413);
       return;
     }
     if (int err = cgi().body().append(chunk.data(), chunk.size())) {

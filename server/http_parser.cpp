@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "request_body.hpp"
+
 namespace filehttpd {
 
 namespace {
@@ -95,6 +97,7 @@ const llhttp_settings_t& RequestParser::settings() {
     s.on_header_field_complete = on_header_field_complete;
     s.on_header_value_complete = on_header_value_complete;
     s.on_headers_complete = on_headers_complete;
+    s.on_chunk_header = on_chunk_header;
     s.on_body = on_body;
     s.on_message_complete = on_message_complete;
     return s;
@@ -110,6 +113,7 @@ int RequestParser::on_message_begin(llhttp_t* p) {
   s.head_bytes_ = 0;
   s.field_open_ = false;
   s.body_bytes_ = 0;
+  s.body_limit_ = UINT64_MAX;
   return 0;
 }
 
@@ -302,6 +306,15 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   // the bytes after this message are parsed as the next request.
   p->upgrade = 0;
   return k_pause;
+}
+
+int RequestParser::on_chunk_header(llhttp_t* p) {
+  // p->content_length is the size this chunk announces: refused before its bytes come.
+  auto& s = self(p);
+  if (!body_over_limit(s.body_bytes_, p->content_length, s.body_limit_)) return 0;
+  s.pending_status_ = 413;
+  s.error_reason_ = "a chunk that takes the body over its limit";
+  return -1;
 }
 
 int RequestParser::on_body(llhttp_t* p, const char* at, std::size_t len) {

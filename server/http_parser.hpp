@@ -71,6 +71,9 @@ class RequestParser {
   void set_body_sink(std::string* sink) { body_sink_ = sink; }
   // Returns the body bytes received for the current message.
   std::uint64_t body_bytes() const { return body_bytes_; }
+  // Refuses (error 413) the current message's chunked body once a chunk-size
+  // line takes it over limit; the next message has no limit again.
+  void set_body_limit(std::uint64_t limit) { body_limit_ = limit; }
 
   // Returns the HTTP status for the last error (400, 414, 431, 501, 505).
   int error_status() const { return error_status_; }
@@ -95,6 +98,7 @@ class RequestParser {
   static int on_header_field_complete(llhttp_t* p);
   static int on_header_value_complete(llhttp_t* p);
   static int on_headers_complete(llhttp_t* p);
+  static int on_chunk_header(llhttp_t* p);
   static int on_body(llhttp_t* p, const char* at, std::size_t len);
   static int on_message_complete(llhttp_t* p);
 
@@ -125,6 +129,7 @@ class RequestParser {
   std::uint64_t value_run_ = 0;      // the call in which value_end_ was set
   std::string* body_sink_ = nullptr;
   std::uint64_t body_bytes_ = 0;
+  std::uint64_t body_limit_ = UINT64_MAX;
   ParseEvent paused_event_ = ParseEvent::need_more;
   int error_status_ = 0;
   int pending_status_ = 0;  // set by a callback before it fails the parse

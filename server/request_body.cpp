@@ -29,6 +29,10 @@ int write_all(int fd, const char* data, std::size_t len) {
 
 }  // namespace
 
+bool body_over_limit(std::uint64_t received, std::uint64_t more, std::uint64_t limit) {
+  return received > limit || more > limit - received;
+}
+
 int open_spill_file(const std::string& dir) {
   int fd = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;

@@ -14,6 +14,10 @@ namespace filehttpd {
 // Body bytes kept in memory before the body moves to a spill file.
 inline constexpr std::size_t k_body_memory = 64 * 1024;
 
+// Returns true when a body that has received bytes and announces more
+// (a chunk size) would be over limit. Never overflows.
+bool body_over_limit(std::uint64_t received, std::uint64_t more, std::uint64_t limit);
+
 // Opens a new unlinked file for reading and writing in dir (O_TMPFILE, or a
 // name that is removed at once where the file system lacks it). Returns the
 // fd, or -1 with errno set.
