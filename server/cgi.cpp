@@ -218,7 +218,7 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
     if (const std::string* ct = req.find("Content-Type")) add("CONTENT_TYPE", *ct);
   }
   // The request came through the server's own checks (php-cgi insists on it).
-  add("REDIRECT_STATUS", "200");
+  add("REDIRECT_STATUS", std::to_string(route.redirect_status));
   // Fields named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
   std::vector<std::string_view> named_in_connection;
   for (std::size_t i = 0; i < req.header_count; ++i)
@@ -302,6 +302,7 @@ CgiHeaderResult parse_cgi_headers(std::string_view data) {
         }
       }
       status_seen = true;
+      r.has_status = true;
       continue;
     }
     if (iequals(name, "Location")) {

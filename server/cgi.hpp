@@ -56,6 +56,7 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
 struct CgiHeaderResult {
   enum class State { need_more, done, invalid } state = State::need_more;
   int status = 200;
+  bool has_status = false;    // a Status line set it
   std::string reason_phrase;  // from "Status: NNN reason", may be empty
   std::string location;
   bool has_content_type = false;

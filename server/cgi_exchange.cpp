@@ -48,7 +48,7 @@ int CgiExchange::start(const CgiSpawn& spec, Connection* owner, const CgiRespons
   head_buf_.clear();
   head_done_ = !shape_.parse_head;
   framing_ = Framing::raw;
-  status_ = 200;
+  status_ = shape.status;
   declared_ = 0;
   declared_set_ = false;
   excess_ = false;
@@ -178,6 +178,7 @@ CgiExchange::Read CgiExchange::take_head() {
     head_buf_.clear();
     return Read::local_redirect;
   }
+  if (!r.has_status && r.status == 200) r.status = shape_.status;  // an error page keeps its error
   std::string& head = out_.buf;
   append_status_line(head, r.status, 1, r.reason_phrase);
   append_common_headers(head);

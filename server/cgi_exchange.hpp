@@ -54,6 +54,7 @@ struct CgiResponseShape {
   int version_minor = 1;         // of the request
   bool keep_alive = true;        // wanted by the exchange; may end up false
   std::string_view status_line;  // sent before the raw output ("HTTP/1.1 200 OK\r\n" in classic)
+  int status = 200;              // unless the script sets one (an error page's status)
 };
 
 class CgiExchange {
@@ -105,7 +106,7 @@ class CgiExchange {
   BytePump& output() { return out_; }
   // Returns true once the header block has become the response head.
   bool head_done() const { return head_done_; }
-  // The response status (200 until the header block says otherwise).
+  // The response status (the shape's until the header block says otherwise).
   int status() const { return status_; }
   // Whether the connection may stay open after this response.
   bool keep_alive() const { return shape_.keep_alive; }

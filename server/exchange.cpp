@@ -173,6 +173,7 @@ void Exchange::dispatch(Request& req, int depth) {
     case RouteKind::redirect: respond_redirect(reply_, w_, r); return;
     case RouteKind::error:
       if (r.status == 400 || r.status >= 500) reply_.keep_alive = false;
+      if (run_error_page(req, r.status)) return;
       filehttpd::respond_error(reply_, w_, r.status, !reply_.keep_alive, &r);
       return;
   }
@@ -214,6 +215,23 @@ void Exchange::start_cgi(Request& req, Route& route, int depth) {
   reply_.host.collect_body(std::move(route), expect && req.version_minor >= 1 && list_has_item(*expect, "100-continue"));
 }
 
+bool Exchange::run_error_page(Request& req, int status) {
+  auto it = w_.cfg().error_pages.find(status);
+  if (it == w_.cfg().error_pages.end() || !error_page_script_runs(status)) return false;
+  Route page = w_.router().open_page(it->second);
+  if (page.kind != RouteKind::cgi) return false;  // a file (or the built-in page) is sent as usual
+  // As nginx's error_page: the original URI and query, GET without a body, the error's status.
+  page.redirect_status = status;
+  std::string_view target(req.target);
+  if (std::size_t q = target.find('?'); q != std::string_view::npos) page.query = std::string(target.substr(q + 1));
+  if (req.method != HTTP_HEAD) {
+    req.method = HTTP_GET;
+    req.method_name = "GET";
+  }
+  spawn_script(req, page, std::nullopt);
+  return true;
+}
+
 bool Exchange::cgi_limit_reached() {
   if (w_.cgi_count() < w_.cfg().cgi.max_concurrent) return false;
   spdlog::warn("{}: CGI limit ({}) reached", reply_.host.peer(), w_.cfg().cgi.max_concurrent);
@@ -253,8 +271,9 @@ bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint6
   shape.keep_alive = reply_.keep_alive;
   shape.status_line = http ? "" : "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
   // Set before the start: a raw response may be relayed (and finished) inside it.
+  shape.status = route.redirect_status;
   bool keep_alive = reply_.keep_alive;
-  reply_.status = 200;
+  reply_.status = route.redirect_status;
   if (!shape.parse_head) reply_.keep_alive = false;
   int err = reply_.host.run_script(spec, shape, reply_.host.peer() + ": CGI " + log_escaped(req.target));
   if (err != 0) {

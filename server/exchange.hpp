@@ -66,6 +66,9 @@ class Exchange {
   void reject(int status, Rejection why);
   // Returns true (and logs) when cgi.max_concurrent scripts run already.
   bool cgi_limit_reached();
+  // Runs the error page for status when it is a CGI script (see
+  // error_page_script_runs()). Returns false when it is not: answer as usual.
+  bool run_error_page(Request& req, int status);
   // A CGI route: at once without a body, else after the connection collects it.
   void start_cgi(Request& req, Route& route, int depth);
 

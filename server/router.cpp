@@ -16,6 +16,10 @@ Route error_route(int status) {
   return r;
 }
 
+bool error_page_script_runs(int status) {
+  return status == 400 || status == 403 || status == 404 || status == 405;
+}
+
 namespace {
 
 int status_for_errno(int err) {
@@ -59,6 +63,12 @@ bool Router::cgi_allowed(const std::string& path, const struct stat& st) const {
 }
 
 Route Router::open_static(const std::string& path) const {
+  Route r = open_page(path);
+  if (r.kind == RouteKind::cgi) return error_route(403);
+  return r;
+}
+
+Route Router::open_page(const std::string& path) const {
   Route r;
   r.path = path;
   int fd = open_beneath(root_fd_, path, O_RDONLY | O_NONBLOCK);
@@ -68,19 +78,26 @@ Route Router::open_static(const std::string& path) const {
   if (!S_ISREG(r.st.st_mode)) return error_route(403);
   r.kind = RouteKind::file;
   r.status = 200;
+  if (cgi_allowed(path, r.st)) {
+    r.kind = RouteKind::cgi;  // a script runs; its source is never a page
+    r.fd.reset();
+  }
   return r;
 }
 
 std::vector<std::string> Router::check_pages() const {
   std::vector<std::string> out;
-  auto check = [&](const std::string& what, const std::string& path) {
-    Route r = open_static(path);
-    if (r.kind != RouteKind::file)
+  auto check = [&](const std::string& what, const std::string& path, int code) {
+    Route r = open_page(path);
+    if (r.kind == RouteKind::cgi && code != 0 && !error_page_script_runs(code))
+      out.push_back(what + " '" + path + "' is a CGI script: it runs only for 400, 403, 404 and 405; a " +
+                    std::to_string(code) + " gets the built-in page");
+    else if (r.kind != RouteKind::file && r.kind != RouteKind::cgi)
       out.push_back(what + " '" + path + "' cannot be served (" + std::to_string(r.status) + "); " +
                     (what == "fallback" ? "missing paths stay 404" : "the built-in page is used"));
   };
-  if (!cfg_.fallback.empty()) check("fallback", cfg_.fallback);
-  for (const auto& [code, path] : cfg_.error_pages) check("error_pages." + std::to_string(code), path);
+  if (!cfg_.fallback.empty()) check("fallback", cfg_.fallback, 0);
+  for (const auto& [code, path] : cfg_.error_pages) check("error_pages." + std::to_string(code), path, code);
   return out;
 }
 
@@ -90,8 +107,8 @@ Route Router::fallback_for(const Request& req, const std::string& path, Route no
   if (cfg_.fallback.empty() || !is_get_or_head(req) || not_found.status != 404) return not_found;
   std::string_view last = std::string_view(path).substr(path.rfind('/') + 1);
   if (last.find('.') != std::string_view::npos || under_cgi_path(path)) return not_found;
-  Route r = open_static(cfg_.fallback);
-  if (r.kind != RouteKind::file) return not_found;
+  Route r = open_page(cfg_.fallback);  // a script runs, as try_files ... /index.php would
+  if (r.kind != RouteKind::file && r.kind != RouteKind::cgi) return not_found;
   r.fallback = true;
   return r;
 }

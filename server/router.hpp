@@ -24,7 +24,8 @@ struct Route {
   std::string path_info;        // CGI: what follows the script in the path
   std::string location;         // redirect: the Location value
   bool allow_get_head = false;  // error 405: send Allow: GET, HEAD
-  bool fallback = false;        // file: the configured fallback, for a path that does not exist
+  bool fallback = false;        // file or cgi: the configured fallback, for a path that does not exist
+  int redirect_status = 200;    // cgi: the status it answers for (an error page's), its REDIRECT_STATUS
 };
 
 class Router {
@@ -36,12 +37,18 @@ class Router {
   // Returns what to answer for req. Never throws.
   Route route(const Request& req) const;
 
-  // Opens a regular file below the root by URL path (an error page): kind
-  // file, or an error route. No CGI, no index, no listing.
+  // Opens a regular file below the root by URL path (an error page, a
+  // sidecar): kind file, or an error route (403 for a file that runs as CGI
+  // when named: its bytes are never sent). No index, no listing.
   Route open_static(const std::string& path) const;
 
+  // Opens a configured page (fallback, error page) by URL path: kind cgi for
+  // a file that runs as CGI when named, kind file for another regular file,
+  // or an error route.
+  Route open_page(const std::string& path) const;
+
   // Returns warnings about the configured fallback and error pages that
-  // cannot be served now (missing, not regular files).
+  // cannot be served now (missing, not regular files, scripts that cannot run for their status).
   std::vector<std::string> check_pages() const;
 
   // Returns the root's absolute path.
@@ -64,5 +71,9 @@ class Router {
 
 // Returns a Route for an error status.
 Route error_route(int status);
+
+// Returns true when an error page that is a CGI script runs for status: the
+// errors the router decides (400, 403, 404, 405). Others get the built-in page.
+bool error_page_script_runs(int status);
 
 }  // namespace filehttpd

@@ -74,3 +74,16 @@ TEST(CgiDeadline, CountsOnlyWhileTheServerWaitsOnTheScript) {
   for (const Row& r : rows)
     EXPECT_EQ(next_cgi_deadline(r.current, r.ev, r.exited, r.waiting, now, 2s, 1s), r.want) << r.name;
 }
+
+TEST(CgiPages, WhichErrorPageScriptsRunAndWhoseStatusWins) {
+  struct Row {
+    int status;
+    bool runs;
+  } rows[] = {{400, true}, {403, true}, {404, true}, {405, true}, {408, false},
+              {413, false}, {500, false}, {502, false}, {503, false}, {504, false}};
+  for (const Row& r : rows) EXPECT_EQ(error_page_script_runs(r.status), r.runs) << r.status;
+  // An error page keeps its status unless the script names one.
+  EXPECT_FALSE(parse_cgi_headers("Content-Type: t/p\r\n\r\n").has_status);
+  EXPECT_TRUE(parse_cgi_headers("Status: 200 OK\r\n\r\n").has_status);
+  EXPECT_FALSE(parse_cgi_headers("Location: http://x/\r\n\r\n").has_status);
+}
