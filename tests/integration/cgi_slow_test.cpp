@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "harness.hpp"
 
 using namespace testing_support;
@@ -17,12 +19,12 @@ constexpr std::size_t k_big = 12 * 1024 * 1024;
 
 class CgiSlowClient : public HttpServerTest {
  protected:
-  // Writes big.bin (k_big bytes) and a script that sends it after its header
-  // block, then runs tail (shell lines) after it.
-  void put_streamer(const std::string& tail = "") {
+  // Writes big.bin (k_big bytes) and a script that sends size bytes of it
+  // after its header block, then runs tail (shell lines) after it.
+  void put_streamer(const std::string& tail = "", std::size_t size = k_big) {
     put("big.bin", std::string(k_big, 'x'));
     put("stream.sh",
-        "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\nhead -c " + std::to_string(k_big) +
+        "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\nhead -c " + std::to_string(size) +
             " big.bin\n" + tail,
         0755);
   }
@@ -35,17 +37,18 @@ class CgiSlowClient : public HttpServerTest {
   }
 };
 
-// Reads at most 16 KiB every 50 ms for span. Returns the bytes read; eof
-// tells whether the server closed meanwhile.
-std::string read_slowly(int fd, std::chrono::milliseconds span, bool& eof) {
+// Reads at most step bytes (up to 16 KiB) every 50 ms for span. Returns the
+// bytes read; eof tells whether the server closed meanwhile.
+std::string read_slowly(int fd, std::chrono::milliseconds span, bool& eof, std::size_t step = 16 * 1024) {
   std::string got;
   eof = false;
   auto end = std::chrono::steady_clock::now() + span;
   char buf[16 * 1024];
+  step = std::min(step, sizeof buf);
   for (int i = 0; i < 1000 && std::chrono::steady_clock::now() < end; ++i) {
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 50) > 0) {
-      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      ssize_t n = recv(fd, buf, step, 0);
       if (n <= 0) {
         eof = true;
         break;
@@ -73,6 +76,25 @@ TEST_F(CgiSlowClient, SlowReaderOfABigResponseIsNotCutByTheCgiTimeout) {
   close(fd);
   EXPECT_EQ(body_of(got).size(), k_big);
   EXPECT_EQ(server_->stderr_text().find("CGI produced nothing"), std::string::npos) << server_->stderr_text();
+}
+
+TEST_F(CgiSlowClient, ScriptThatExitsWhileTheClientLagsLosesNoOutput) {
+  // The script leaves its output to a child and exits at once; the pipe stays
+  // open and full while the client lags. Its bytes are still sent: the exit
+  // linger counts only while the server waits on the pipe.
+  constexpr std::size_t size = 8 * 1024 * 1024;  // more than the socket buffers hold
+  put("big.bin", std::string(size, 'x'));
+  put("bg.sh", "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\nhead -c " +
+                   std::to_string(size) + " big.bin &\n",
+      0755);
+  start({"--cgi-timeout", "30s"});
+  int fd = ask("GET /bg.sh HTTP/1.0\r\n\r\n");
+  bool eof = false;
+  std::string got = read_slowly(fd, 2500ms, eof);
+  got += read_all(fd, 20s);
+  close(fd);
+  EXPECT_EQ(body_of(got).size(), size);
+  EXPECT_EQ(server_->stderr_text().find("output stayed open"), std::string::npos) << server_->stderr_text();
 }
 
 TEST_F(CgiSlowClient, ScriptSilentAfterASlowlyReadBodyIsStillStopped) {
