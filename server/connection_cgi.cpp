@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -54,7 +55,9 @@ void Connection::update_pipe_interest() {
 void Connection::collect_body(Route route, bool send_continue) {
   cgi().body().reset(spill_dir_for(w_.cfg().cgi.body_dir));
   cgi().waiting_route() = std::make_unique<Route>(std::move(route));
-  parser_.set_body_limit(w_.cfg().cgi.max_body);  // a chunk size over it is refused before its bytes
+  // A chunk size over the limit is refused before its bytes; a declared
+  // length was held to both limits already.
+  parser_.set_body_limit(std::min(w_.cfg().cgi.max_body, w_.cfg().limits.max_body));
   deadline_ = w_.now() + w_.cfg().limits.body_timeout;
   set_state(State::read_body);
   if (send_continue) {
@@ -79,8 +82,9 @@ void Connection::take_body() {
     parser_.set_body_sink(nullptr);
     in_off_ += used;
     if (ev == ParseEvent::error && parser_.error_status() == 413) {
-      spdlog::info("{}: request body over cgi.max_body ({} bytes): {}", peer(), cfg.cgi.max_body,
-                   parser_.error_reason());
+      bool cgi_limit = cfg.cgi.max_body <= cfg.limits.max_body;
+      spdlog::info("{}: request body over {} ({} bytes): {}", peer(), cgi_limit ? "cgi.max_body" : "limits.max_body",
+                   cgi_limit ? cfg.cgi.max_body : cfg.limits.max_body, parser_.error_reason());
       refuse_body(413);
       return;
     }

@@ -19,8 +19,12 @@ class CgiBodyLimit : public HttpServerTest {
     HttpServerTest::SetUp();
     mark_ = base_.path() + "/ran";
     put("echo.sh", "#!/bin/sh\ntouch " + mark_ + "\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat\n", 0755);
-    // A body timeout far longer than the client waits: only a prompt 413 passes.
-    start({"--cgi-max-body", "100", "--body-timeout", "30s"});
+  }
+  // Starts the server with limits; a body timeout far longer than the client
+  // waits: only a prompt 413 passes.
+  void start_limits(std::vector<std::string> limits = {"--cgi-max-body", "100"}) {
+    limits.insert(limits.end(), {"--body-timeout", "30s"});
+    start(limits);
   }
   // Sends a chunked POST head and body_start, keeps the connection open,
   // and returns what arrives within 3 s.
@@ -39,24 +43,37 @@ class CgiBodyLimit : public HttpServerTest {
 }  // namespace
 
 TEST_F(CgiBodyLimit, HugeChunkSizeIs413AtOnce) {
+  start_limits();
   std::string r = answer_to("ffffffffffffffff\r\n");
   EXPECT_EQ(status_of(r), 413) << r;
   EXPECT_FALSE(std::filesystem::exists(mark_)) << "a script ran for a refused body";
 }
 
 TEST_F(CgiBodyLimit, ChunkJustOverTheLimitIs413BeforeItsBytes) {
+  start_limits();
   std::string r = answer_to("65\r\nonly a few bytes of the 101");
   EXPECT_EQ(status_of(r), 413) << r;
 }
 
 TEST_F(CgiBodyLimit, ChunksAddingUpOverTheLimitAre413AtTheLastSizeLine) {
+  start_limits();
   std::string r = answer_to("3c\r\n" + std::string(60, 'a') + "\r\n29\r\n");  // 60 + 41 > 100
   EXPECT_EQ(status_of(r), 413) << r;
   EXPECT_FALSE(std::filesystem::exists(mark_)) << "a script ran for a refused body";
 }
 
 TEST_F(CgiBodyLimit, ChunksExactlyAtTheLimitRunTheScript) {
+  start_limits();
   std::string r = answer_to("3c\r\n" + std::string(60, 'a') + "\r\n28\r\n" + std::string(40, 'b') + "\r\n0\r\n\r\n");
   EXPECT_EQ(status_of(r), 200) << r;
   EXPECT_NE(r.find(std::string(60, 'a') + std::string(40, 'b')), std::string::npos) << r;
+}
+
+TEST_F(CgiBodyLimit, TheSmallerOfTheTwoLimitsApplies) {
+  // limits.max_body refuses a declared length before cgi.max_body is looked
+  // at; a chunked body is held to it too.
+  start_limits({"--max-body", "50", "--cgi-max-body", "100"});
+  std::string r = answer_to("40\r\n");  // 64 > 50
+  EXPECT_EQ(status_of(r), 413) << r;
+  EXPECT_FALSE(std::filesystem::exists(mark_)) << "a script ran for a refused body";
 }
