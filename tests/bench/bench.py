@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 from load import idle_rss, one_round, run_h2load, run_wrk, summarize, syscalls_per_request
-from peers import POST_BYTES, make_site, servers, verify
+from peers import POST_BYTES, limit_probe, make_site, servers, verify, verify_probe
 from report import print_report, write_csv
 
 
@@ -47,6 +47,8 @@ LOAD_CASES = [  # name, path, connections (None: Plan.connections), wrk argument
     ("cgi_post_64k", "/cgi/read.cgi", 8, ("-s", "post_64k.lua")),
     ("file_64m", "/64m.bin", 4, ()),  # a MB/s case: not in the CSV or chart
 ]
+# The case the limit probe also serves (it has no other response).
+PROBE_CASE = "keepalive_1k"
 LATENCY_CASES = [("latency_1k", "/1k.html"), ("latency_200k", "/200k.bin"), ("latency_1m", "/1m.bin")]
 
 
@@ -87,6 +89,7 @@ def main():
     ap.add_argument("--filehttpd", required=True)
     ap.add_argument("--cgi-probe", default="")
     ap.add_argument("--cgi-reader", default="", help="a compiled CGI that reads its body (cgi_post_64k)")
+    ap.add_argument("--limit-probe", default="", help="the compiled limit probe, a server row in keepalive_1k")
     ap.add_argument("--only", default="", help="comma-separated case names")
     ap.add_argument("--csv", default="", help="also write the results here as CSV (for chart.gp)")
     ap.add_argument("--quick", action="store_true", help="1 s rounds, once each: checks the machinery")
@@ -106,6 +109,7 @@ def main():
     logged_srvs = servers(work, root, os.path.abspath(a.filehttpd), logged=True)
     if only and "keepalive_1k_logged" not in only:
         logged_srvs = []
+    probes = [limit_probe(a.limit_probe)] if a.limit_probe and (not only or PROBE_CASE in only) else []
     results, skipped = {}, []
     try:
         # All servers run at once (idle ones cost nothing) and the rounds
@@ -113,10 +117,13 @@ def main():
         for srv in srvs + logged_srvs:
             srv.start()
             verify(srv, root, work)
+        for srv in probes:
+            srv.start()
+            verify_probe(srv, work)
         for name, rounds, run in cases(plan, work):
             if only and name not in only:
                 continue
-            case_srvs = logged_srvs if name.endswith("_logged") else srvs
+            case_srvs = logged_srvs if name.endswith("_logged") else srvs + (probes if name == PROBE_CASE else [])
             summaries, skips = measure(name, case_srvs, rounds, run)
             for server, r in summaries.items():
                 results[(name, server)] = r
@@ -136,7 +143,7 @@ def main():
                 results[("syscalls", srv.name)] = {"per_req": per_req}
                 print(f"  {srv.name:9} syscalls      {per_req:.2f} per request", file=sys.stderr, flush=True)
     finally:
-        for srv in srvs + logged_srvs:
+        for srv in srvs + logged_srvs + probes:
             srv.stop()
         shutil.rmtree(work, ignore_errors=True)
 

@@ -165,6 +165,23 @@ def servers(work, root, filehttpd, logged=False):
     return out
 
 
+def limit_probe(binary):
+    """The limit probe (limit_probe.c) on a free port: the floor of one recv
+    and one send per keep-alive request, measured in keepalive_1k only."""
+    port = free_port()
+    return Server("probe", [binary, str(port)], port)
+
+
+def verify_probe(srv, work):
+    """Checks that the probe answers a GET with a 200 and a 1 KiB body."""
+    got = os.path.join(work, "verify.out")
+    r = subprocess.run(["curl", "-sS", "--fail", "-o", got, f"http://127.0.0.1:{srv.port}/1k.html"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0 or os.path.getsize(got) != FILES["1k.html"]:
+        raise RuntimeError(f"the limit probe did not answer with a 1 KiB body {r.stderr.strip()}")
+    os.unlink(got)
+
+
 def verify(srv, root, work):
     """Fetches every file (and every CGI the server runs) with curl and
     compares the bytes; raises naming the server and path on a mismatch."""

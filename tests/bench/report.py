@@ -60,6 +60,23 @@ def print_goal(results, latency_cases):
               f"{'met' if met else 'missed'} |")
 
 
+# filehttpd's CPU per request over the limit probe's, keep-alive 1 KiB: the goal.
+PROBE_GOAL = 1.05
+
+
+def print_probe(results, case="keepalive_1k"):
+    """filehttpd's CPU per request over the limit probe's (one recv and one
+    send per request, nothing else), when both ran."""
+    f, p = results.get((case, "filehttpd"), {}), results.get((case, "probe"), {})
+    if "cpu_us" not in f or "cpu_us" not in p:
+        return
+    met = f["cpu_us"] <= PROBE_GOAL * p["cpu_us"]
+    print(f"\n| case | filehttpd CPU us/request | limit probe | filehttpd vs probe | goal: at most {PROBE_GOAL:.2f}x |")
+    print("|---|---|---|---|---|")
+    print(f"| {case} | {f['cpu_us']:.2f} | {p['cpu_us']:.2f} | {ratio(f['cpu_us'], p['cpu_us'])} | "
+          f"{'met' if met else 'missed'} |")
+
+
 def print_report(title, results, load_cases, latency_cases, skipped, idle_connections):
     """The whole Markdown report on stdout; skipped: (case, server, reason)."""
     print(f"\n{title}")
@@ -77,6 +94,7 @@ def print_report(title, results, load_cases, latency_cases, skipped, idle_connec
         rows += [(case, "mean us", "mean_us", "{:.1f}"), (case, "p99 us", "p99_us", "{:.0f}"),
                  (case, "max us", "max_us", "{:.0f}"), (case, "requests/s", "rps", "{:.0f}")]
     print_table(results, rows)
+    print_probe(results)
     print_goal(results, latency_cases)
     notes = [f"idle_rss of {s}'s processes, KiB: {results[('idle_rss', s)]['parts']}" for s in NAMES
              if " + " in results.get(("idle_rss", s), {}).get("parts", "")]

@@ -3,6 +3,8 @@
 # Usage: tests/bench/run.sh [BUILD_DIR [--only CASES]]   (needs: scripts/install-deps.sh --bench)
 #   BENCH_QUICK=1 tests/bench/run.sh   one 1 s round per case and server (about 2 minutes):
 #                                      checks the machinery end to end; its figures mean little
+# keepalive_1k also runs the limit probe (limit_probe.c: one recv and one send
+# per request, nothing else), and filehttpd's CPU per request over it is reported.
 # Prints a Markdown table; writes BUILD_DIR/bench.csv and the chart BUILD_DIR/bench.png.
 # Every server is pinned to CPU 0 and wrk to CPU 1; all traffic stays on loopback.
 set -euo pipefail
@@ -17,7 +19,7 @@ ulimit -n "$(ulimit -Hn)"
 quick=()
 [ "${BENCH_QUICK:-0}" = 1 ] && quick=(--quick)
 python3 "$here/bench.py" --filehttpd "$build/filehttpd" --cgi-probe "$build/tests/bench_cgi" \
-  --cgi-reader "$build/tests/bench_read_cgi" --csv "$build/bench.csv" "${quick[@]}" "$@"
+  --cgi-reader "$build/tests/bench_read_cgi" --limit-probe "$build/tests/bench_limit_probe" --csv "$build/bench.csv" "${quick[@]}" "$@"
 # The chart: grouped bars of CPU per request, requests/s written on each bar;
 # below them the latency cases, bars of mean latency up to p99.
 if command -v gnuplot >/dev/null; then
