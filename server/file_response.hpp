@@ -29,11 +29,35 @@ struct FilePart {
   std::uint64_t length = 0;
 };
 
+// A plan's body parts in order. The common plans (the whole file, one range,
+// the 416 page) hold one part and need no heap; multipart plans spill over.
+class FileParts {
+ public:
+  // Appends p after the parts so far.
+  void push_back(const FilePart& p) {
+    if (more_.empty() && count_ < 1) {
+      first_ = p;
+      count_ = 1;
+      return;
+    }
+    if (more_.empty()) more_.push_back(first_);
+    more_.push_back(p);
+  }
+  // The parts, in order.
+  const FilePart* begin() const { return more_.empty() ? &first_ : more_.data(); }
+  const FilePart* end() const { return more_.empty() ? &first_ + count_ : more_.data() + more_.size(); }
+
+ private:
+  FilePart first_;
+  std::size_t count_ = 0;  // parts in first_ (0 or 1) while more_ is empty
+  std::vector<FilePart> more_;
+};
+
 struct FilePlan {
   int status = 200;          // 412: answer with the error page instead
   bool with_length = true;   // the head carries Content-Length: length
   std::uint64_t length = 0;  // body bytes (also for HEAD, which sends none)
-  std::vector<FilePart> parts;
+  FileParts parts;
 };
 
 // Appends Content-Type, Last-Modified, ETag and Accept-Ranges of a file response.
