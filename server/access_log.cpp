@@ -1,5 +1,7 @@
 #include "access_log.hpp"
 
+#include <charconv>
+
 namespace filehttpd {
 
 namespace {
@@ -18,21 +20,6 @@ void append_field(std::string& out, std::string_view s) {
 
 }  // namespace
 
-void append_hex_escaped(std::string& out, std::string_view s, bool (*escape)(unsigned char)) {
-  static const char k_hex[] = "0123456789ABCDEF";
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!escape(c)) continue;
-    out.append(s.data() + run, i - run);
-    out += "\\x";
-    out += k_hex[c >> 4];
-    out += k_hex[c & 15];
-    run = i + 1;
-  }
-  out.append(s.data() + run, s.size() - run);
-}
-
 void append_log_escaped(std::string& out, std::string_view s) {
   append_hex_escaped(out, s, needs_escape);
 }
@@ -50,10 +37,13 @@ void format_access_line(std::string& out, const AccessEntry& e) {
   out += "] \"";
   append_field(out, e.request_line);
   out += "\" ";
-  out += std::to_string(e.status);
-  out += ' ';
-  out += std::to_string(e.body_bytes);
-  out += " \"";
+  char num[48];
+  char* end = std::to_chars(num, num + 8, e.status).ptr;
+  *end++ = ' ';
+  end = std::to_chars(end, num + sizeof num - 2, e.body_bytes).ptr;
+  *end++ = ' ';
+  *end++ = '"';
+  out.append(num, static_cast<std::size_t>(end - num));
   append_field(out, e.referer);
   out += "\" \"";
   append_field(out, e.user_agent);

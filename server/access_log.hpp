@@ -22,7 +22,20 @@ struct AccessEntry {
 };
 
 // Appends s to out with each byte b for which escape(b) holds written as \xHH.
-void append_hex_escaped(std::string& out, std::string_view s, bool (*escape)(unsigned char));
+// Inline, so that a caller's predicate is inlined into the scan of each byte.
+inline void append_hex_escaped(std::string& out, std::string_view s, bool (*escape)(unsigned char)) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!escape(c)) continue;
+    out.append(s.data() + run, i - run);
+    const char esc[4] = {'\\', 'x', k_hex[c >> 4], k_hex[c & 15]};
+    out.append(esc, sizeof esc);
+    run = i + 1;
+  }
+  out.append(s.data() + run, s.size() - run);
+}
 
 // Appends s with '"', '\\' and every byte outside 0x20-0x7E written as \xHH.
 void append_log_escaped(std::string& out, std::string_view s);
