@@ -123,3 +123,20 @@ TEST(FileResponse, VariantHeaders) {
     EXPECT_EQ(out, r.lines) << r.coding << " " << r.status;
   }
 }
+
+TEST(FileResponse, PartsKeepOrderInlineAndSpilled) {
+  // 0 and 1 parts stay inline; 2 and more move to the heap; order holds either way.
+  for (std::uint64_t count : {0u, 1u, 2u, 3u, 7u}) {
+    FileParts parts;
+    for (std::uint64_t i = 0; i < count; ++i) parts.push_back({i % 2 == 0, i * 10, i + 1});
+    std::vector<std::uint64_t> firsts;
+    for (const FilePart& p : parts) {
+      EXPECT_EQ(p.from_scratch, firsts.size() % 2 == 0) << count;
+      EXPECT_EQ(p.length, firsts.size() + 1) << count;
+      firsts.push_back(p.first);
+    }
+    std::vector<std::uint64_t> want;
+    for (std::uint64_t i = 0; i < count; ++i) want.push_back(i * 10);
+    EXPECT_EQ(firsts, want) << count;
+  }
+}
