@@ -103,6 +103,9 @@ std::pair<long, long> median_max(std::vector<long> times) {
   return {times[times.size() / 2], times[times.size() - 2]};
 }
 
+// Runs of one measurement before a slow one counts as a stall.
+constexpr int k_runs = 5;
+
 std::string get_req(const std::string& target, const std::string& extra = "") {
   return "GET " + target + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
 }
@@ -124,10 +127,10 @@ TEST_F(Latency, SequentialRequestsOnOneConnectionNeverWaitOnNagle) {
       {"404 page", get_req("/missing"), 404},
   };
   // A stall behind Nagle comes back on every run; a slow response from a
-  // busy machine (other tests run beside this one) rarely twice: up to three runs.
+  // busy machine (other tests run beside this one) rarely twice: up to five runs.
   for (const Shape& s : shapes) {
     long median = 0, max = 0;
-    for (int run = 0; run < 3; ++run) {
+    for (int run = 0; run < k_runs; ++run) {
       std::tie(median, max) = median_max(sequential(s.request, 200, s.status));
       if (max <= median + 10000) break;
     }
@@ -138,20 +141,25 @@ TEST_F(Latency, SequentialRequestsOnOneConnectionNeverWaitOnNagle) {
 TEST_F(Latency, PipelinedBatchIsAnsweredWithoutStalls) {
   std::string batch;
   for (int i = 0; i < 50; ++i) batch += get_req(i % 2 ? "/1k.bin" : "/missing");
-  std::vector<long> times;
-  int fd = connect_to(port_);
-  ASSERT_GE(fd, 0);
-  std::string carry, resp;
-  for (int round = 0; round < 40; ++round) {
-    auto t0 = clock_type::now();
-    ASSERT_EQ(send(fd, batch.data(), batch.size(), MSG_NOSIGNAL), static_cast<ssize_t>(batch.size()));
-    int got = 0;
-    while (got < 50 && read_response(fd, carry, resp)) ++got;
-    times.push_back(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0).count());
-    ASSERT_EQ(got, 50) << "round " << round;
+  // As above: a stall comes back every run, noise rarely does.
+  long median = 0, max = 0;
+  for (int run = 0; run < k_runs; ++run) {
+    std::vector<long> times;
+    int fd = connect_to(port_);
+    ASSERT_GE(fd, 0);
+    std::string carry, resp;
+    for (int round = 0; round < 40; ++round) {
+      auto t0 = clock_type::now();
+      ASSERT_EQ(send(fd, batch.data(), batch.size(), MSG_NOSIGNAL), static_cast<ssize_t>(batch.size()));
+      int got = 0;
+      while (got < 50 && read_response(fd, carry, resp)) ++got;
+      times.push_back(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0).count());
+      ASSERT_EQ(got, 50) << "round " << round;
+    }
+    close(fd);
+    std::tie(median, max) = median_max(times);
+    if (median <= 20000 && max <= median + 10000) break;
   }
-  close(fd);
-  auto [median, max] = median_max(times);
   // Every round would wait for a delayed ACK (40 ms) if a response sat behind Nagle.
   EXPECT_LE(median, 20000) << "50 pipelined requests: median " << median << " us";
   EXPECT_LE(max, median + 10000) << "50 pipelined requests: median " << median << " us, second slowest " << max << " us";
