@@ -31,7 +31,7 @@ std::string log_escaped(std::string_view s) {
 }
 
 void format_access_line(std::string& out, const AccessEntry& e) {
-  out.append(e.peer);
+  append_field(out, e.peer);
   out += " - - [";
   out.append(e.time);
   out += "] \"";

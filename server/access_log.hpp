@@ -43,7 +43,8 @@ void append_log_escaped(std::string& out, std::string_view s);
 // Returns s escaped as append_log_escaped() does (for client text in the error log).
 std::string log_escaped(std::string_view s);
 
-// Appends the Combined Log Format line for e, without a newline.
+// Appends the Combined Log Format line for e, without a newline; every field
+// is escaped, so the line holds no control byte.
 void format_access_line(std::string& out, const AccessEntry& e);
 
 }  // namespace filehttpd

@@ -95,7 +95,7 @@ void write_access(const AccessEntry& e) {
   if (!g_access) return;
   g_line.clear();
   format_access_line(g_line, e);
-  g_access->add(g_line);
+  g_access->add(g_line, 6, true);  // format_access_line escaped every field
   if (g_access->queued() >= k_access_flush_bytes) g_access->flush();
 }
 

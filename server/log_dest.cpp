@@ -99,7 +99,7 @@ std::unique_ptr<LogDest> LogDest::open(const std::string& target, std::string& e
 LogDest::LogDest(DestKind kind, unique_fd fd, std::string path)
     : kind_(kind), fd_(std::move(fd)), path_(std::move(path)), pid_(getpid()) {}
 
-bool LogDest::add(std::string_view line, int severity) {
+bool LogDest::add(std::string_view line, int severity, bool clean) {
   std::size_t need = line.size() + 1 + (kind_ == DestKind::syslog ? 48 : 0);
   if (queued() + need > k_log_queue_bytes) {
     ++dropped_;
@@ -111,7 +111,10 @@ bool LogDest::add(std::string_view line, int severity) {
     sent_ = 0;
   }
   if (kind_ == DestKind::syslog) queue_ += syslog_prefix(severity, std::time(nullptr), pid_);
-  append_without_controls(queue_, line);
+  if (clean)
+    queue_.append(line);
+  else
+    append_without_controls(queue_, line);
   queue_ += '\n';
   return true;
 }

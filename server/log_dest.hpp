@@ -45,8 +45,9 @@ class LogDest {
   LogDest(const LogDest&) = delete;
   LogDest& operator=(const LogDest&) = delete;
 
-  // Queues one line (no newline) of syslog severity 0-7. Returns false when it was dropped.
-  bool add(std::string_view line, int severity = 6);
+  // Queues one line (no newline) of syslog severity 0-7, control bytes
+  // escaped unless clean (the caller vouches there are none). Returns false when it was dropped.
+  bool add(std::string_view line, int severity = 6, bool clean = false);
   // Writes queued lines until the destination takes no more. Returns true when none are left.
   bool flush();
   // Bytes queued and not yet written.

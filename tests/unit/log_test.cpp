@@ -134,6 +134,13 @@ TEST(AccessLine, CombinedFormat) {
   out.clear();
   format_access_line(out, bad);
   EXPECT_EQ(out, "::1 - - [t] \"-\" 400 0 \"-\" \"-\"");
+  // Every field is escaped, the peer too: the line never holds a control byte,
+  // so the log destination queues it without a second pass.
+  AccessEntry odd = bad;
+  odd.peer = "unix:/run/a\nb";
+  out.clear();
+  format_access_line(out, odd);
+  EXPECT_EQ(out, "unix:/run/a\\x0Ab - - [t] \"-\" 400 0 \"-\" \"-\"");
 }
 
 TEST(SyslogLine, PrefixIsRfc3164WithFacilityDaemon) {
