@@ -1,5 +1,5 @@
 #pragma once
-// IMF-fixdate formatting and parsing (RFC 9110 section 5.6.7).
+// HTTP-date formatting and parsing (RFC 9110 section 5.6.7).
 #include <ctime>
 #include <optional>
 #include <string>
@@ -7,10 +7,17 @@
 
 namespace filehttpd {
 
-// Returns t as "Sun, 06 Nov 1994 08:49:37 GMT".
+// Returns t as IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string format_http_date(std::time_t t);
 
-// Parses IMF-fixdate, RFC 850 and asctime forms. Returns nullopt on junk.
+// Parses exactly one of IMF-fixdate, rfc850-date and asctime-date with a
+// real calendar date (hour 00-23, minute 00-59, second 00-60) and returns
+// its time; nullopt for anything else. The day name must be a day name but
+// may disagree with the date (RFC 9110 lets a recipient ignore it). An
+// rfc850 two-digit year is the one not more than 50 years after now's year.
+std::optional<std::time_t> parse_http_date(std::string_view s, std::time_t now);
+
+// parse_http_date(s, now) with the current time.
 std::optional<std::time_t> parse_http_date(std::string_view s);
 
 // Returns t as the Common Log Format timestamp "10/Oct/2000:13:55:36 +0000".
