@@ -12,6 +12,7 @@ double q_for(const std::vector<std::string_view>& items, std::string_view coding
   double star = -1;
   for (std::string_view item : items) {
     WeightedItem w = parse_weighted_item(item);
+    if (!w.valid) continue;  // a weight that is not a qvalue: the item is ignored
     if (iequals(w.name, coding)) return w.q;
     if (w.name == "*") star = w.q;
   }

@@ -4,7 +4,7 @@
 
 #include <array>
 #include <cstdint>
-#include <cstdlib>
+#include <optional>
 
 namespace filehttpd {
 
@@ -108,6 +108,24 @@ bool is_ipvfuture(std::string_view v) {
   return true;
 }
 
+// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) (RFC 9110
+// section 12.4.2), read digit by digit: no strtod, whose locale may want a comma.
+std::optional<double> parse_qvalue(std::string_view v) {
+  if (v.empty() || (v[0] != '0' && v[0] != '1') || v.size() > 5) return std::nullopt;
+  if (v.size() > 1 && v[1] != '.') return std::nullopt;
+  int thousandths = 0;
+  for (std::size_t i = 2; i < 5; ++i) {
+    int digit = 0;
+    if (i < v.size()) {
+      if (!is_digit(v[i])) return std::nullopt;
+      digit = v[i] - '0';
+    }
+    thousandths = thousandths * 10 + digit;
+  }
+  if (v[0] == '1' && thousandths != 0) return std::nullopt;
+  return (v[0] == '1' ? 1000 : thousandths) / 1000.0;
+}
+
 }  // namespace
 
 bool is_valid_host(std::string_view value) {
@@ -156,8 +174,11 @@ WeightedItem parse_weighted_item(std::string_view item) {
   while (semi != std::string_view::npos) {
     std::size_t next = item.find(';', semi + 1);
     std::string_view param = trim(item.substr(semi + 1, next == std::string_view::npos ? next : next - semi - 1));
-    if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
-      w.q = std::strtod(std::string(param.substr(2)).c_str(), nullptr);
+    if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+      std::optional<double> q = parse_qvalue(param.substr(2));
+      w.valid = w.valid && q.has_value();
+      w.q = q.value_or(0);
+    }
     semi = next;
   }
   return w;

@@ -41,9 +41,12 @@ bool list_has_item(std::string_view value, std::string_view item);
 struct WeightedItem {
   std::string_view name;  // without parameters or surrounding white space
   double q = 1;           // the "q" parameter (any case), 1 when absent
+  bool valid = true;      // false when the weight is not a qvalue: the item is to be ignored
 };
 
-// Splits one list item ("gzip;q=0.5", "text/html; level=1; q=0.2") into name and weight.
+// Splits one list item ("gzip;q=0.5", "text/html; level=1; q=0.2") into name
+// and weight. A weight must be a qvalue of RFC 9110 section 12.4.2 ("0" to
+// "1", at most three decimals); any other ("-1", "nan", "0.5x") clears valid.
 WeightedItem parse_weighted_item(std::string_view item);
 
 // The verdict on a request's Transfer-Encoding (RFC 9112 sections 6.1 and 6.3).

@@ -41,6 +41,7 @@ double accept_q(std::string_view accept, std::string_view type) {
   append_list_items(accept, items);
   for (std::string_view item : items) {
     WeightedItem w = parse_weighted_item(item);
+    if (!w.valid) continue;  // a weight that is not a qvalue: the item is ignored
     std::string_view range = w.name;
     int rank = -1;
     if (iequals(range, type))

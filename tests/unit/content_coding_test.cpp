@@ -34,6 +34,13 @@ TEST(ContentCoding, Table) {
       {"deflate, *;q=0, identity", gz_only, -1, false},
       {"", all, -1, false},
       {"br", none, -1, false},
+      // A weight that is not a qvalue makes its item invalid: it is ignored.
+      {"identity;q=-1, *;q=0", none, -1, true},
+      {"identity;q=nan, *;q=0", none, -1, true},
+      {"identity;q=0.5, *;q=0", none, -1, false},
+      {"br;q=2, gzip;q=0.5, identity;q=0.1", all, 2, false},
+      {"br;q=-1, br;q=0.5, identity;q=0.1", all, 0, false},
+      {"gzip;q=1.5", gz_only, -1, false},
   };
   for (const Row& r : rows) {
     std::string accept = r.accept ? r.accept : "";

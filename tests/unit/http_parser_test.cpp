@@ -432,5 +432,30 @@ TEST(WeightedItems, Table) {
     WeightedItem w = parse_weighted_item(r.in);
     EXPECT_EQ(w.name, r.name) << r.in;
     EXPECT_DOUBLE_EQ(w.q, r.q) << r.in;
+    EXPECT_TRUE(w.valid) << r.in;
+  }
+}
+
+// A weight is a qvalue (RFC 9110 section 12.4.2): "0" to "1" with at most
+// three decimals. Any other weight makes the item invalid.
+TEST(WeightedItems, QvalueGrammar) {
+  struct Row {
+    const char* in;
+    bool valid;
+    double q;
+  } rows[] = {
+      {"a;q=0", true, 0},      {"a;q=0.", true, 0},     {"a;q=0.001", true, 0.001}, {"a;q=0.999", true, 0.999},
+      {"a;q=1", true, 1},      {"a;q=1.", true, 1},     {"a;q=1.000", true, 1},     {"a;q=0.25", true, 0.25},
+      {"a;q=-1", false, 0},    {"a;q=nan", false, 0},   {"a;q=inf", false, 0},      {"a;q=1.001", false, 0},
+      {"a;q=0.0001", false, 0}, {"a;q=2", false, 0},    {"a;q=", false, 0},         {"a;q=.5", false, 0},
+      {"a;q=0x1", false, 0},   {"a;q=1e0", false, 0},   {"a;q=+0.5", false, 0},     {"a;q=00", false, 0},
+      {"a;q=0.5x", false, 0},  {"a;q= 0.5", false, 0},  {"a;q=0,5", false, 0},      {"a;q=1.0000", false, 0},
+  };
+  for (const Row& r : rows) {
+    WeightedItem w = parse_weighted_item(r.in);
+    EXPECT_EQ(w.valid, r.valid) << r.in;
+    if (r.valid) {
+      EXPECT_DOUBLE_EQ(w.q, r.q) << r.in;
+    }
   }
 }

@@ -44,6 +44,11 @@ TEST(ListingQuery, Table) {
       {"", "Text/*;q=0.9, application/json", F::json, K::name, false},
       {"", "text/html;q=0.5, Application/Json", F::json, K::name, false},
       {"", "application/JSON;Q=0", F::html, K::name, false},
+      // An item whose weight is not a qvalue is ignored.
+      {"", "text/html;q=-1, application/json;q=0.5", F::json, K::name, false},
+      {"", "text/html;q=nan, application/json;q=0.1", F::json, K::name, false},
+      {"", "application/json;q=nan", F::html, K::name, false},
+      {"", "application/json;q=2, text/html;q=0.5", F::html, K::name, false},
   };
   for (const Row& r : rows) {
     std::string accept = r.accept ? r.accept : "";
