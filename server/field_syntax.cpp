@@ -108,6 +108,26 @@ bool is_ipvfuture(std::string_view v) {
   return true;
 }
 
+// Returns the position of the first c at or after from that is outside a
+// quoted string (a backslash inside one escapes the next byte), or npos. An
+// unclosed quoted string runs to the end.
+std::size_t find_unquoted(std::string_view v, char c, std::size_t from) {
+  bool quoted = false;
+  for (std::size_t i = from; i < v.size(); ++i) {
+    if (quoted) {
+      if (v[i] == '\\')
+        ++i;
+      else if (v[i] == '"')
+        quoted = false;
+    } else if (v[i] == '"') {
+      quoted = true;
+    } else if (v[i] == c) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) (RFC 9110
 // section 12.4.2), read digit by digit: no strtod, whose locale may want a comma.
 std::optional<double> parse_qvalue(std::string_view v) {
@@ -169,10 +189,10 @@ WeightedItem parse_weighted_item(std::string_view item) {
     return v;
   };
   WeightedItem w;
-  std::size_t semi = item.find(';');
+  std::size_t semi = find_unquoted(item, ';', 0);
   w.name = trim(item.substr(0, semi));
   while (semi != std::string_view::npos) {
-    std::size_t next = item.find(';', semi + 1);
+    std::size_t next = find_unquoted(item, ';', semi + 1);
     std::string_view param = trim(item.substr(semi + 1, next == std::string_view::npos ? next : next - semi - 1));
     if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
       std::optional<double> q = parse_qvalue(param.substr(2));
@@ -212,7 +232,7 @@ bool split_absolute_form(std::string_view target, std::string& authority, std::s
 
 void append_list_items(std::string_view value, std::vector<std::string_view>& out) {
   while (true) {
-    std::size_t comma = value.find(',');
+    std::size_t comma = find_unquoted(value, ',', 0);
     std::string_view item = value.substr(0, comma);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);

@@ -31,7 +31,8 @@ bool split_absolute_form(std::string_view target, std::string& authority, std::s
 bool is_valid_host(std::string_view value);
 
 // Appends the items of a comma-separated field value (RFC 9110 section 5.6.1)
-// to out, each without surrounding white space; empty items are skipped.
+// to out, each without surrounding white space; empty items are skipped. A
+// comma inside a quoted string (section 5.6.4, quoted-pairs included) does not split.
 void append_list_items(std::string_view value, std::vector<std::string_view>& out);
 
 // Returns true when one item of the comma-separated value equals item (any case).
@@ -45,7 +46,7 @@ struct WeightedItem {
 };
 
 // Splits one list item ("gzip;q=0.5", "text/html; level=1; q=0.2") into name
-// and weight. A weight must be a qvalue of RFC 9110 section 12.4.2 ("0" to
+// and weight, at semicolons outside quoted strings. A weight must be a qvalue of RFC 9110 section 12.4.2 ("0" to
 // "1", at most three decimals); any other ("-1", "nan", "0.5x") clears valid.
 WeightedItem parse_weighted_item(std::string_view item);
 

@@ -25,6 +25,37 @@ TEST(ListItems, HasItem) {
   for (const Row& r : rows) EXPECT_EQ(list_has_item(r.value, r.item), r.has) << r.value;
 }
 
+// Commas and semicolons inside a quoted string (with its quoted-pairs) do
+// not split a list or an item's parameters (RFC 9110 sections 5.6.1, 5.6.4).
+TEST(ListItems, SplitOutsideQuotesOnly) {
+  struct Row {
+    const char* value;
+    std::vector<std::string_view> items;
+  } rows[] = {
+      {"a, b ,c", {"a", "b", "c"}},
+      {"a,,b,", {"a", "b"}},
+      {"text/html;x=\"a,b\"", {"text/html;x=\"a,b\""}},
+      {"text/html;x=\"a,b\", text/plain", {"text/html;x=\"a,b\"", "text/plain"}},
+      {"a;x=\"q\\\",b\", c", {"a;x=\"q\\\",b\"", "c"}},   // an escaped quote stays inside
+      {"a;x=\"q\\\\\", c", {"a;x=\"q\\\\\"", "c"}},       // an escaped backslash does not escape the quote
+      {"a;x=\"open, b", {"a;x=\"open, b"}},                    // an unclosed quote runs to the end
+      {"W/\"x,y\", \"z\"", {"W/\"x,y\"", "\"z\""}},
+  };
+  for (const Row& r : rows) {
+    std::vector<std::string_view> items;
+    append_list_items(r.value, items);
+    EXPECT_EQ(items, r.items) << r.value;
+  }
+  EXPECT_FALSE(list_has_item("x=\"a, 100-continue\"", "100-continue"));
+  WeightedItem w = parse_weighted_item("text/html;x=\"a;q=0\";q=0.5");
+  EXPECT_EQ(w.name, "text/html");
+  EXPECT_TRUE(w.valid);
+  EXPECT_DOUBLE_EQ(w.q, 0.5);
+  w = parse_weighted_item("a;x=\"b;q=nan\"");
+  EXPECT_TRUE(w.valid);
+  EXPECT_DOUBLE_EQ(w.q, 1);
+}
+
 TEST(HostSyntax, Table) {
   struct Row {
     const char* value;

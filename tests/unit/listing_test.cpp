@@ -49,6 +49,9 @@ TEST(ListingQuery, Table) {
       {"", "text/html;q=nan, application/json;q=0.1", F::json, K::name, false},
       {"", "application/json;q=nan", F::html, K::name, false},
       {"", "application/json;q=2, text/html;q=0.5", F::html, K::name, false},
+      // A comma inside a quoted parameter does not start a new item.
+      {"", "text/html;x=\"a,application/json\"", F::html, K::name, false},
+      {"", "text/html;x=\"a,b\";q=0.1, application/json;q=0.5", F::json, K::name, false},
   };
   for (const Row& r : rows) {
     std::string accept = r.accept ? r.accept : "";
