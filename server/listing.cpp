@@ -79,6 +79,23 @@ std::size_t utf8_sequence(std::string_view s) {
   return 0;
 }
 
+// Returns s with each byte that does not start a valid UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    std::size_t n = utf8_sequence(s);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      n = 1;
+    } else {
+      out.append(s.substr(0, n));
+    }
+    s.remove_prefix(n);
+  }
+  return out;
+}
+
 }  // namespace
 
 bool read_listing(int dir_fd, bool dotfiles, const ListingQuery& q, Listing& out, std::size_t cap) {
@@ -170,7 +187,7 @@ void append_listing_fields(const Listing& l, std::string& head) {
 }
 
 void render_listing_html(const Listing& l, std::string_view url_path, std::string& out) {
-  std::string title = html_escape(url_path);
+  std::string title = html_escape(valid_utf8(url_path));
   out += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of ";
   out += title;
   out += "</title></head>\n<body><h1>Index of ";
@@ -182,7 +199,7 @@ void render_listing_html(const Listing& l, std::string_view url_path, std::strin
     out += "<tr><td><a href=\"";
     out += html_escape(percent_encode_path(shown));
     out += "\">";
-    out += html_escape(shown);
+    out += html_escape(valid_utf8(shown));  // the page says utf-8; the link above keeps the raw bytes
     out += "</a></td><td>";
     out += e.is_dir ? std::string("-") : std::to_string(e.size);
     out += "</td><td>";

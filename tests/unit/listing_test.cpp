@@ -119,6 +119,32 @@ TEST(Listing, HtmlEscapesNamesAndLinks) {
   EXPECT_EQ(whole.find("Only the first"), std::string::npos);
 }
 
+// The HTML page is UTF-8: a name's bytes that are not UTF-8 show as U+FFFD,
+// while its link is percent-encoded from the raw bytes, so it still works.
+TEST(Listing, HtmlNamesAreValidUtf8) {
+  struct Row {
+    std::string name;
+    const char* link;  // the expected row's start: href and visible text
+  } rows[] = {
+      {"plain.txt", "<a href=\"plain.txt\">plain.txt</a>"},
+      {"caf\xc3\xa9", "<a href=\"caf%C3%A9\">caf\xc3\xa9</a>"},
+      {"\xe2\x82\xac", "<a href=\"%E2%82%AC\">\xe2\x82\xac</a>"},
+      {"a\xff" "b", "<a href=\"a%FFb\">a\xef\xbf\xbd" "b</a>"},
+      {"latin\xe9", "<a href=\"latin%E9\">latin\xef\xbf\xbd</a>"},
+      {"\xc0\xaf", "<a href=\"%C0%AF\">\xef\xbf\xbd\xef\xbf\xbd</a>"},  // overlong: one U+FFFD a byte
+      {"\xed\xa0\x80", "<a href=\"%ED%A0%80\">\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd</a>"},  // a surrogate
+      {"x\xe2\x82&", "<a href=\"x%E2%82%26\">x\xef\xbf\xbd\xef\xbf\xbd&amp;</a>"},  // a cut sequence
+  };
+  for (const Row& r : rows) {
+    Listing l;
+    l.entries.push_back({r.name, false, 1, 100});
+    std::string out;
+    render_listing_html(l, "/d\xff/", out);
+    EXPECT_NE(out.find(r.link), std::string::npos) << r.name << "\n" << out;
+    EXPECT_NE(out.find("<title>Index of /d\xef\xbf\xbd/</title>"), std::string::npos) << out;
+  }
+}
+
 namespace {
 
 // Twelve entries with ties in size and in mtime, so names break them.
