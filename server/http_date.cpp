@@ -143,7 +143,12 @@ std::optional<std::time_t> parse_asctime(std::string_view s) {
 
 }  // namespace
 
+std::time_t clamp_http_date(std::time_t t) {
+  return std::clamp(t, k_http_date_min, k_http_date_max);
+}
+
 std::string format_http_date(std::time_t t) {
+  t = clamp_http_date(t);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];

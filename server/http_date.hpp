@@ -7,7 +7,16 @@
 
 namespace filehttpd {
 
-// Returns t as IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT".
+// The first and last second an HTTP-date can state (its year has four
+// digits): 0000-01-01 00:00:00 and 9999-12-31 23:59:59 UTC.
+inline constexpr std::time_t k_http_date_min = -62167219200;
+inline constexpr std::time_t k_http_date_max = 253402300799;
+
+// Returns t moved into [k_http_date_min, k_http_date_max].
+std::time_t clamp_http_date(std::time_t t);
+
+// Returns t as IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"; a time outside
+// the years 0000-9999 is formatted as the nearest one an HTTP-date can state.
 std::string format_http_date(std::time_t t);
 
 // Parses exactly one of IMF-fixdate, rfc850-date and asctime-date with a

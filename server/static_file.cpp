@@ -36,7 +36,7 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
 }  // namespace
 
 std::time_t last_modified_time(std::time_t mtime, std::time_t date) {
-  return mtime > date ? date : mtime;
+  return clamp_http_date(mtime > date ? date : mtime);
 }
 
 Validators make_validators(const struct stat& st, std::time_t date) {

@@ -22,7 +22,8 @@ struct Validators {
 };
 
 // Returns the time a Last-Modified may state for mtime in a response dated
-// date: mtime, or date when mtime is later (RFC 9110 section 8.8.2.1).
+// date: mtime, or date when mtime is later (RFC 9110 section 8.8.2.1), kept
+// within the years 0000-9999 that an HTTP-date can state.
 std::time_t last_modified_time(std::time_t mtime, std::time_t date);
 
 // Returns the validators of a file from its stat, for a response dated date:

@@ -3,6 +3,8 @@
 // request that carries it is evaluated as if the field were absent).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "http_date.hpp"
 
 using namespace filehttpd;
@@ -79,6 +81,30 @@ TEST(HttpDate, FormatParsesBack) {
     std::string text = format_http_date(t);
     EXPECT_EQ(text.size(), 29u) << text;
     EXPECT_EQ(parse_http_date(text, k_now), t) << text;
+  }
+}
+
+// A time outside the years 0000-9999 (a file dated so on tmpfs) is formatted
+// as the nearest one an HTTP-date can state, never as a malformed date.
+TEST(HttpDate, FormatClampsToFourDigitYears) {
+  constexpr std::time_t k_max = std::numeric_limits<std::time_t>::max();
+  constexpr std::time_t k_min = std::numeric_limits<std::time_t>::min();
+  struct Row {
+    std::time_t t;
+    const char* text;
+  } rows[] = {
+      {253402300799, "Fri, 31 Dec 9999 23:59:59 GMT"},
+      {253402300800, "Fri, 31 Dec 9999 23:59:59 GMT"},
+      {k_max, "Fri, 31 Dec 9999 23:59:59 GMT"},
+      {-62167219200, "Sat, 01 Jan 0000 00:00:00 GMT"},
+      {-62167219201, "Sat, 01 Jan 0000 00:00:00 GMT"},
+      {-99999999999999, "Sat, 01 Jan 0000 00:00:00 GMT"},
+      {k_min, "Sat, 01 Jan 0000 00:00:00 GMT"},
+      {-62135596800, "Mon, 01 Jan 0001 00:00:00 GMT"},
+  };
+  for (const Row& r : rows) {
+    EXPECT_EQ(format_http_date(r.t), r.text) << r.t;
+    EXPECT_EQ(parse_http_date(r.text, k_now), clamp_http_date(r.t)) << r.t;
   }
 }
 

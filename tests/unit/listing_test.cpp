@@ -145,6 +145,25 @@ TEST(Listing, HtmlNamesAreValidUtf8) {
   }
 }
 
+// A row's date is always an HTTP-date, however odd the file's mtime.
+TEST(Listing, HtmlDatesStayInFourDigitYears) {
+  struct Row {
+    std::time_t mtime;
+    const char* date;
+  } rows[] = {
+      {784111777, "<td>Sun, 06 Nov 1994 08:49:37 GMT</td>"},
+      {-70000000000, "<td>Sat, 01 Jan 0000 00:00:00 GMT</td>"},
+      {300000000000, "<td>Fri, 31 Dec 9999 23:59:59 GMT</td>"},
+  };
+  for (const Row& r : rows) {
+    Listing l;
+    l.entries.push_back({"f", false, 1, r.mtime});
+    std::string out;
+    render_listing_html(l, "/", out);
+    EXPECT_NE(out.find(r.date), std::string::npos) << r.mtime << "\n" << out;
+  }
+}
+
 namespace {
 
 // Twelve entries with ties in size and in mtime, so names break them.

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "http_date.hpp"
 
 using namespace filehttpd;
@@ -160,6 +162,10 @@ TEST(Validators, ClampedToTheDate) {
     std::time_t clamped;
   } rows[] = {
       {now - 60, now, now - 60}, {now, now, now}, {now + 1, now, now}, {y2100, now, now}, {0, now, 0},
+      // Before the year 0000 (possible on tmpfs): the first second an HTTP-date can state.
+      {-62167219201, now, -62167219200}, {std::numeric_limits<std::time_t>::min(), now, -62167219200},
+      // A clock past the year 9999: the last second an HTTP-date can state.
+      {253402300900, 253402300999, 253402300799},
   };
   for (const Row& r : rows) EXPECT_EQ(last_modified_time(r.mtime, r.date), r.clamped) << r.mtime;
 
