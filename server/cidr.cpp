@@ -11,6 +11,7 @@ namespace filehttpd {
 
 bool parse_cidr(std::string_view text, Cidr& out) {
   out = Cidr{};
+  if (text.find('\0') != std::string_view::npos) return false;  // inet_pton would read only the text before it
   if (text == "unix:") {
     out.family = AF_UNIX;
     return true;
@@ -34,6 +35,15 @@ bool parse_cidr(std::string_view text, Cidr& out) {
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
     if (p.empty() || ec != std::errc() || end != p.data() + p.size() || v > max_prefix) return false;
     out.prefix = v;
+  }
+  // A block inside ::ffff:0:0/96 holds IPv4-mapped addresses only: it is the
+  // IPv4 block it maps, so it matches IPv4 clients (mapped ones too).
+  static constexpr unsigned char k_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (out.family == AF_INET6 && out.prefix >= 96 && std::memcmp(out.addr, k_mapped, 12) == 0) {
+    std::memmove(out.addr, out.addr + 12, 4);
+    std::memset(out.addr + 4, 0, 12);
+    out.family = AF_INET;
+    out.prefix -= 96;
   }
   return true;
 }

@@ -14,7 +14,8 @@ struct Cidr {
   unsigned prefix = 0;
 };
 
-// Parses "10.0.0.0/8", "::1/128", "192.0.2.7" (a single address) or "unix:". Returns false when malformed.
+// Parses "10.0.0.0/8", "::1/128", "192.0.2.7" (a single address) or "unix:". Returns false when malformed
+// or holding a NUL. An IPv4-mapped block ("::ffff:10.0.0.0/104") becomes the IPv4 block it maps ("10.0.0.0/8").
 bool parse_cidr(std::string_view text, Cidr& out);
 // Returns true when peer falls in one of the blocks (an IPv4-mapped IPv6 peer is matched as IPv4).
 bool cidr_allows(const std::vector<Cidr>& allow, const sockaddr_storage& peer);

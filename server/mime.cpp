@@ -16,7 +16,10 @@ struct Table {
   std::size_t max_dots = 0;  // dots inside the longest key ("tar.gz": 1)
 };
 
-std::string with_charset(const std::string& type) {
+// Returns type in lowercase (media types are case-insensitive, RFC 9110
+// section 8.3.1), with "; charset=utf-8" for a text type.
+std::string with_charset(std::string type) {
+  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
   bool texty = type.rfind("text/", 0) == 0 || type == "application/javascript" || type == "application/json" ||
                type == "application/xml" || type == "image/svg+xml" || type == "application/manifest+json" ||
                type == "application/ld+json";

@@ -13,6 +13,7 @@ std::size_t load_mime_types(const char* path = "/etc/mime.types");
 
 // Resets the table to the built-in one, loads /etc/mime.types (or path) on
 // top, then sets each (extension, type) of overrides (the config's [mime]).
+// Types are kept in lowercase (media types are case-insensitive).
 void configure_mime_types(const std::vector<std::pair<std::string, std::string>>& overrides,
                           const char* path = "/etc/mime.types");
 

@@ -33,6 +33,15 @@ sockaddr_storage v6(const char* a) {
   return ss;
 }
 
+// Expects parse_cidr(text) to give ok and, when ok, family and prefix.
+void expect_parsed(std::string_view text, bool ok, int family, unsigned prefix) {
+  Cidr c;
+  EXPECT_EQ(parse_cidr(text, c), ok) << text;
+  if (!ok) return;
+  EXPECT_EQ(c.family, family) << text;
+  EXPECT_EQ(c.prefix, prefix) << text;
+}
+
 }  // namespace
 
 TEST(Cidr, ParseTable) {
@@ -48,13 +57,39 @@ TEST(Cidr, ParseTable) {
       {"10.0.0.0/8x", false, 0, 0},      {"localhost", false, 0, 0},      {"", false, 0, 0},
       {"10.0.0.0/-1", false, 0, 0},      {"unix:/run/x", false, 0, 0},
   };
-  for (const Row& r : rows) {
-    Cidr c;
-    EXPECT_EQ(parse_cidr(r.text, c), r.ok) << r.text;
-    if (!r.ok) continue;
-    EXPECT_EQ(c.family, r.family) << r.text;
-    EXPECT_EQ(c.prefix, r.prefix) << r.text;
-  }
+  for (const Row& r : rows) expect_parsed(r.text, r.ok, r.family, r.prefix);
+}
+
+// A NUL anywhere refuses the entry (inet_pton would stop at it and read a
+// shorter text); an IPv4-mapped block is the IPv4 block it maps.
+TEST(Cidr, NulAndMappedBlocks) {
+  using namespace std::string_view_literals;
+  struct Row {
+    std::string_view text;
+    bool ok;
+    int family;
+    unsigned prefix;
+  } rows[] = {
+      {"10.9.9.9\0junk/8"sv, false, 0, 0},
+      {"10.9.9.9/8\0"sv, false, 0, 0},
+      {"\0"sv, false, 0, 0},
+      {"unix:\0"sv, false, 0, 0},
+      {"10.9.9.9/8"sv, true, AF_INET, 8},
+      {"::ffff:10.0.0.0/104"sv, true, AF_INET, 8},
+      {"::ffff:10.1.2.3"sv, true, AF_INET, 32},
+      {"::ffff:0.0.0.0/96"sv, true, AF_INET, 0},
+      {"::FFFF:192.168.0.0/112"sv, true, AF_INET, 16},
+      {"::ffff:0:0/95"sv, true, AF_INET6, 95},  // wider than the mapped space: stays IPv6
+      {"::/0"sv, true, AF_INET6, 0},
+      {"64:ff9b::10.0.0.0/104"sv, true, AF_INET6, 104},
+  };
+  for (const Row& r : rows) expect_parsed(r.text, r.ok, r.family, r.prefix);
+  Cidr mapped;
+  ASSERT_TRUE(parse_cidr("::ffff:10.0.0.0/104", mapped));
+  EXPECT_TRUE(cidr_allows({mapped}, v4("10.200.0.1")));
+  EXPECT_TRUE(cidr_allows({mapped}, v6("::ffff:10.200.0.1")));
+  EXPECT_FALSE(cidr_allows({mapped}, v4("11.0.0.1")));
+  EXPECT_FALSE(cidr_allows({mapped}, v6("::10.200.0.1")));
 }
 
 TEST(Cidr, AllowsTable) {

@@ -36,3 +36,24 @@ TEST(Mime, LongestSuffixWins) {
   configure_mime_types({}, "/nonexistent/mime.types");
   EXPECT_EQ(mime_type_for("backup.tar.gz"), "application/gzip");
 }
+
+// Media types are case-insensitive (RFC 9110 section 8.3.1): a [mime] type
+// written in capitals is a text type like its lowercase form, and is sent lowercase.
+TEST(Mime, TypeCaseDoesNotMatter) {
+  configure_mime_types({{"md", "Text/Markdown"},
+                        {"x1", "text/markdown"},
+                        {"x2", "APPLICATION/JSON"},
+                        {"x3", "Image/SVG+XML"},
+                        {"x4", "Application/Wasm"}},
+                       "/nonexistent/mime.types");
+  struct Row {
+    const char* name;
+    const char* type;
+  } rows[] = {
+      {"a.md", "text/markdown; charset=utf-8"},    {"a.x1", "text/markdown; charset=utf-8"},
+      {"a.x2", "application/json; charset=utf-8"}, {"a.x3", "image/svg+xml; charset=utf-8"},
+      {"a.x4", "application/wasm"},
+  };
+  for (const Row& r : rows) EXPECT_EQ(mime_type_for(r.name), r.type) << r.name;
+  configure_mime_types({}, "/nonexistent/mime.types");
+}

@@ -1,0 +1,52 @@
+// status.allow and [mime] as read from a file: what -t must refuse, with the
+// key and line, and what it accepts.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "config.hpp"
+
+using namespace filehttpd;
+
+namespace {
+
+// Loads text as a config file and returns load_config_file's message.
+std::string load(const std::string& text, Config& cfg) {
+  char path[] = "/tmp/filehttpd-config-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return "mkstemp failed";
+  close(fd);
+  std::ofstream(path) << text;
+  std::string err = load_config_file(path, cfg);
+  std::remove(path);
+  return err;
+}
+
+TEST(ConfigFields, StatusAllowAndMime) {
+  struct Row {
+    std::string text;
+    const char* error;  // a part of the message; "" for none
+  } rows[] = {
+      {"[status]\nallow = [\"10.0.0.0/8\"]\n", ""},
+      {"[status]\nallow = [\"10.9.9.9\\u0000junk/8\"]\n", ":2:9: status.allow entries must be"},
+      {"[status]\nallow = [\"127.0.0.1\", \"::1\\u0000\"]\n", ":2:9: status.allow entries must be"},
+      {"[status]\nallow = [\"::ffff:10.0.0.0/104\"]\n", ""},
+      {"[mime]\n\".md\" = \"Text/Markdown\"\n", ""},
+      {"[mime]\n\".md\" = \"text/mark\\u0000down\"\n", ":2:9: mime.\".md\" must be a type/subtype"},
+  };
+  for (const Row& r : rows) {
+    Config cfg;
+    std::string err = load(r.text, cfg);
+    if (*r.error == '\0') {
+      EXPECT_EQ(err, "") << r.text;
+    } else {
+      EXPECT_NE(err.find(r.error), std::string::npos) << r.text << " -> " << err;
+    }
+  }
+}
+
+}  // namespace
