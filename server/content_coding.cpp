@@ -36,7 +36,7 @@ CodingChoice choose_coding(const std::string* accept_encoding, const std::vector
   append_list_items(*accept_encoding, items);
   double best = 0;
   for (std::size_t i = 0; i < prefs.size(); ++i) {
-    if (!(available & (1u << i))) continue;
+    if (i >= 32 || !(available & (1u << i))) continue;  // available has a bit for the first 32 only
     double q = q_for(items, prefs[i]);
     if (q > best) {
       best = q;

@@ -17,7 +17,7 @@ struct CodingChoice {
 };
 
 // Chooses among the codings of prefs whose sidecar exists (bit i of
-// available for prefs[i]) and identity. accept_encoding null means no header
+// available for prefs[i], so prefs past the 32nd are never chosen) and identity. accept_encoding null means no header
 // (identity). The highest q wins; a coding wins a tie with identity; between
 // codings of equal q, the earlier in prefs wins. q=0 refuses a coding, and
 // "identity;q=0" or "*;q=0" (without identity listed) refuses the plain file.

@@ -1,7 +1,5 @@
 #include "field_syntax.hpp"
 
-#include <strings.h>
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -179,7 +177,11 @@ bool is_valid_host(std::string_view value) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+  if (a.size() != b.size()) return false;
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (std::size_t i = 0; i < a.size(); ++i)  // every byte: strncasecmp would stop at a NUL
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
 }
 
 WeightedItem parse_weighted_item(std::string_view item) {

@@ -8,7 +8,8 @@
 
 namespace filehttpd {
 
-// Returns true when a and b are equal but for ASCII letter case (field names, tokens).
+// Returns true when a and b are equal but for ASCII letter case (field names,
+// tokens), every byte compared, a NUL too.
 bool iequals(std::string_view a, std::string_view b);
 
 // Returns true when c is a tchar of RFC 9110 section 5.6.2 (the bytes of a token).

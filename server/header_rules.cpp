@@ -9,6 +9,7 @@ namespace filehttpd {
 
 bool rule_matches(const HeaderRule& rule, std::string_view path) {
   const std::string& p = rule.path;
+  if (p.empty()) return false;  // config refuses it; no prefix to end at a boundary
   if (p.find_first_of("*?[") != std::string::npos) return fnmatch(p.c_str(), std::string(path).c_str(), 0) == 0;
   if (path.substr(0, p.size()) != p) return false;
   return path.size() == p.size() || p.back() == '/' || path[p.size()] == '/';

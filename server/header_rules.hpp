@@ -11,6 +11,7 @@ namespace filehttpd {
 // Returns true when rule applies to the decoded URL path: a prefix that ends
 // at a segment boundary ("/assets" matches "/assets/x.js", not "/assetsx"),
 // or a glob (fnmatch, '*' also crossing '/') when the rule has * ? or [.
+// An empty rule path matches nothing.
 bool rule_matches(const HeaderRule& rule, std::string_view path);
 
 // Returns the Vary value listing the tokens of server, then those of rule

@@ -37,6 +37,21 @@ void plain(std::string& out, std::string_view name, std::string_view type, std::
   fmt::format_to(std::back_inserter(out), "{} {}\n", name, v);
 }
 
+// Returns v escaped as a label value of the text exposition format:
+// backslash, double quote and newline as \\, \" and \n.
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string metrics_map() {
@@ -175,7 +190,7 @@ void render_metrics(const MetricsSnapshot& s, std::string& out) {
   family(out, "filehttpd_uptime_seconds", "gauge", "Seconds since the server started.");
   fmt::format_to(std::back_inserter(out), "filehttpd_uptime_seconds {:.3f}\n", s.uptime_seconds);
   family(out, "filehttpd_build_info", "gauge", "Always 1; the labels name the build.");
-  fmt::format_to(std::back_inserter(out), "filehttpd_build_info{{version=\"{}\"}} 1\n", s.version);
+  fmt::format_to(std::back_inserter(out), "filehttpd_build_info{{version=\"{}\"}} 1\n", label_value(s.version));
 }
 
 }  // namespace filehttpd

@@ -53,3 +53,17 @@ TEST(ContentCoding, Table) {
   EXPECT_EQ(coding_suffix("gzip"), ".gz");
   EXPECT_EQ(coding_suffix("deflate"), "");
 }
+
+// Only 32 preferences fit the bit set of available sidecars: a longer list
+// never shifts past it, and its entries from the 33rd on are never chosen.
+TEST(ContentCoding, LongPreferenceList) {
+  std::vector<std::string> prefs(40, "x-none");
+  prefs[31] = "br";
+  prefs[32] = "gzip";
+  prefs[39] = "zstd";
+  const std::string accept = "gzip, zstd";
+  EXPECT_EQ(choose_coding(&accept, prefs, 0xFFFFFFFFu).index, -1);
+  const std::string br = "br, gzip";
+  EXPECT_EQ(choose_coding(&br, prefs, 0xFFFFFFFFu).index, 31);
+  EXPECT_EQ(choose_coding(&br, prefs, 0x7FFFFFFFu).index, -1);
+}

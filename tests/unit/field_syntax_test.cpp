@@ -56,6 +56,21 @@ TEST(ListItems, SplitOutsideQuotesOnly) {
   EXPECT_DOUBLE_EQ(w.q, 1);
 }
 
+// iequals compares every byte, a NUL too, not the strings up to it.
+TEST(Iequals, Table) {
+  using namespace std::string_view_literals;
+  struct Row {
+    std::string_view a, b;
+    bool equal;
+  } rows[] = {
+      {"Host"sv, "host"sv, true},          {"HOST"sv, "hOsT"sv, true},        {""sv, ""sv, true},
+      {"a\0b"sv, "A\0B"sv, true},          {"a\0b"sv, "a\0c"sv, false},       {"\0x"sv, "\0y"sv, false},
+      {"host"sv, "hosts"sv, false},        {"a"sv, "b"sv, false},             {"["sv, "{"sv, false},
+      {"\xc4"sv, "\xe4"sv, false},          {"@"sv, "`"sv, false},
+  };
+  for (const Row& r : rows) EXPECT_EQ(iequals(r.a, r.b), r.equal) << r.a << " / " << r.b;
+}
+
 TEST(HostSyntax, Table) {
   struct Row {
     const char* value;

@@ -24,6 +24,9 @@ TEST(HeaderRules, Matching) {
       {"/img/?.png", "/img/ab.png", false},
       {"/[ab]/*", "/b/x", true},
       {"/[ab]/*", "/c/x", false},
+      // An empty path (config refuses it) matches nothing, and reads no byte before its start.
+      {"", "/x", false},
+      {"", "", false},
   };
   for (const Row& r : rows) {
     HeaderRule rule{r.rule, {}};

@@ -190,6 +190,7 @@ TEST(Metrics, ExpositionFormat) {
   EXPECT_NE(out.find("filehttpd_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back(), '\n');
+
   std::regex sample_re(R"([a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.]+)");
   std::string typed;  // the family whose TYPE came last
   int samples = 0;
@@ -208,6 +209,29 @@ TEST(Metrics, ExpositionFormat) {
     EXPECT_TRUE(line.starts_with(typed)) << line << " follows the TYPE of " << typed;
   }
   EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + k_accept_errors + 13));
+}
+
+
+// The version label is escaped as the exposition format asks: backslash,
+// double quote and newline.
+TEST(Metrics, VersionLabelIsEscaped) {
+  struct Row {
+    const char* version;
+    const char* line;
+  } rows[] = {
+      {"1.2.3", "filehttpd_build_info{version=\"1.2.3\"} 1\n"},
+      {"1.2\"x", "filehttpd_build_info{version=\"1.2\\\"x\"} 1\n"},
+      {"a\\b", "filehttpd_build_info{version=\"a\\\\b\"} 1\n"},
+      {"a\nb", "filehttpd_build_info{version=\"a\\nb\"} 1\n"},
+      {"", "filehttpd_build_info{version=\"\"} 1\n"},
+  };
+  for (const Row& r : rows) {
+    MetricsSnapshot s;
+    s.version = r.version;
+    std::string out;
+    render_metrics(s, out);
+    EXPECT_NE(out.find(r.line), std::string::npos) << r.version << "\n" << out;
+  }
 }
 
 TEST(Metrics, MethodLabels) {
