@@ -189,6 +189,11 @@ TEST(Validators, ClampedToTheDate) {
       {"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT", 304},
       {"If-Unmodified-Since", "Tue, 14 Nov 2023 22:13:20 GMT", 0},
       {"If-Unmodified-Since", "Tue, 14 Nov 2023 22:13:19 GMT", 412},
+      // A value that is not an HTTP-date is ignored (RFC 9110 sections 13.1.3, 13.1.4).
+      {"If-Unmodified-Since", "Sun, 06 Nov 94 08:49:37 GMT", 0},
+      {"If-Modified-Since", "Tue, 14 Nov 2023 22:13:20GMT", 0},
+      {"If-Modified-Since", "Sun, 31 Feb 2100 00:00:00 GMT", 0},
+      {"If-Unmodified-Since", "Sun, 31 Feb 2000 00:00:00 GMT", 0},
   };
   for (const Cond& c : conds)
     EXPECT_EQ(evaluate_preconditions(make_request(HTTP_GET, {{c.name, c.value}}), v), c.result) << c.name << c.value;
