@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "listener.hpp"
+#include "tls_context.hpp"
 
 namespace filehttpd {
 
@@ -54,6 +55,10 @@ enum OptId {
   opt_group,
   opt_daemon,
   opt_pidfile,
+  opt_tls_listen,
+  opt_tls_cert,
+  opt_tls_key,
+  opt_tls_min_version,
 };
 
 const option k_options[] = {
@@ -93,6 +98,10 @@ const option k_options[] = {
     {"group", required_argument, nullptr, opt_group},
     {"daemon", no_argument, nullptr, opt_daemon},
     {"pidfile", required_argument, nullptr, opt_pidfile},
+    {"tls-listen", required_argument, nullptr, opt_tls_listen},
+    {"tls-cert", required_argument, nullptr, opt_tls_cert},
+    {"tls-key", required_argument, nullptr, opt_tls_key},
+    {"tls-min-version", required_argument, nullptr, opt_tls_min_version},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -205,6 +214,9 @@ std::string help_text() {
                      "      --user USER, --group GROUP   drop privileges after binding\n"
                      "      --daemon                detach and run in the background\n"
                      "      --pidfile FILE          write (and lock) the pid here\n"
+                     "      --tls-listen SPEC       a listen spec served over HTTPS (repeatable)\n"
+                     "      --tls-cert FILE, --tls-key FILE   a PEM certificate (chain) and its key (repeatable, paired)\n"
+                     "      --tls-min-version V     1.2 or 1.3 (default 1.2)\n"
                      "  -h, --help                  this text\n"
                      "  -V, --version               print the version\n"
                      "\n"
@@ -215,7 +227,11 @@ std::string help_text() {
 std::string validate_config(const Config& cfg) {
   if (cfg.root.empty()) return "no document root given (DIR, --root or root)";
   // Under socket activation the sockets come from systemd.
-  if (cfg.listen.empty() && !std::getenv("LISTEN_FDS")) return "no listen address given (PORT, --listen or listen)";
+  if (cfg.listen.empty() && cfg.tls.listen.empty() && !std::getenv("LISTEN_FDS"))
+    return "no listen address given (PORT, --listen or listen)";
+  if (!cfg.tls.listen.empty() && cfg.tls.certificates.empty())
+    return "tls.listen needs a certificate (tls.certificates, or --tls-cert with --tls-key)";
+  if (!cfg.tls.listen.empty() && cfg.profile == Profile::classic) return "TLS listeners need the http profile";
   if (cfg.workers < 1 || cfg.workers > 256) return "workers must be between 1 and 256";
   if (cfg.limits.header_bytes < 1024 || cfg.limits.header_bytes > 1024 * 1024)
     return "header_bytes must be between 1024 and 1048576";
@@ -240,6 +256,8 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
   bool listen_reset = false;
   bool access_given = false;
   bool level_given = false;
+  bool tls_listen_reset = false;
+  std::vector<std::string> tls_certs, tls_keys;
 
   auto bad = [&](const std::string& msg) {
     out.action = CliAction::usage_error;
@@ -356,9 +374,31 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
       case opt_group: str(cfg.group); break;
       case opt_daemon: set(cfg.daemon, true); break;
       case opt_pidfile: str(cfg.pidfile); break;
+      case opt_tls_listen:
+        http_flags = true;
+        list(cfg.tls.listen, tls_listen_reset);
+        break;
+      case opt_tls_cert: tls_certs.push_back(arg); break;
+      case opt_tls_key: tls_keys.push_back(arg); break;
+      case opt_tls_min_version: {
+        int v = 0;
+        if (!parse_tls_version(arg, v)) return bad("--tls-min-version must be 1.2 or 1.3");
+        str(cfg.tls.min_version);
+        break;
+      }
       case ':': return bad(std::string("option ") + argv[optind - 1] + " needs a value");
       default: return bad(std::string("unknown option ") + argv[optind - 1]);
     }
+  }
+
+  if (tls_certs.size() != tls_keys.size()) return bad("--tls-cert and --tls-key must be given in pairs");
+  if (!tls_certs.empty()) {
+    apply.push_back([&cfg, tls_certs, tls_keys]() {
+      cfg.tls.certificates.clear();
+      for (std::size_t i = 0; i < tls_certs.size(); ++i)
+        cfg.tls.certificates.push_back({tls_certs[i], tls_keys[i], "--tls-cert " + tls_certs[i]});
+      return std::string();
+    });
   }
 
   std::vector<std::string> positional(argv + optind, argv + argc);

@@ -9,6 +9,7 @@
 
 #include "access_log.hpp"
 #include "cli.hpp"
+#include "config_tls.hpp"
 #include "http_parser.hpp"
 
 namespace filehttpd {
@@ -292,6 +293,11 @@ std::string load_config(const std::string& path, Config& cfg) {
     std::string k(key.str());
     if (k == "headers") {
       std::string err = header_rules(path, node, cfg.header_rules);
+      if (!err.empty()) return err;
+      continue;
+    }
+    if (k == "tls") {
+      std::string err = load_tls_section(path, node, cfg.tls);
       if (!err.empty()) return err;
       continue;
     }

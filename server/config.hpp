@@ -70,6 +70,22 @@ struct LogConfig {
   std::string access = "stderr";  // stderr | syslog | off | a file path
 };
 
+// One certificate and its private key ([tls] certificates, --tls-cert/--tls-key).
+struct TlsCertificate {
+  std::string cert;   // PEM: the certificate, then its chain (leaf first)
+  std::string key;    // PEM private key
+  std::string where;  // "FILE:LINE:COL" of the config entry, or the flag
+};
+
+// [tls]: HTTPS listeners and what they serve.
+struct TlsConfig {
+  std::vector<std::string> listen;  // listen specs served over TLS
+  std::vector<TlsCertificate> certificates;
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+  std::string hsts;                 // Strict-Transport-Security value for TLS responses; empty: none
+  bool redirect_http = false;       // plain listeners answer 308 to https:// (not the ACME path)
+};
+
 // Returns 127.0.0.0/8 and ::1/128, status.allow's default.
 std::vector<Cidr> loopback_blocks();
 
@@ -109,6 +125,7 @@ struct Config {
   bool daemon = false;
   std::string pidfile;
   LogConfig log;
+  TlsConfig tls;
   std::string config_file;            // where this config came from, if anywhere
   bool optional_v6_loopback = false;  // classic form: [::1] only where IPv6 exists
 };

@@ -19,20 +19,27 @@ constexpr std::size_t k_keep_body_buffer = 1024 * 1024;
 
 }  // namespace
 
-Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer)
+Connection::Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer, bool tls)
     : w_(worker),
       fd_(std::move(fd)),
       peer_(peer),
       parser_(worker.cfg().limits.header_bytes, worker.cfg().limits.uri_bytes,
               worker.cfg().profile == Profile::classic) {
   deadline_ = w_.now() + w_.cfg().limits.header_timeout;
+  if (tls) start_tls();
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (io_ != &plain_) delete io_;
+}
 
 void Connection::start() {
   // Listeners use TCP_DEFER_ACCEPT, so the request is usually here already:
   // read before registering, and a short response may need no epoll_ctl at all.
+  if (!fd_) {  // no TLS session could be made
+    close_now();
+    return;
+  }
   read_socket();
   if (state_ != State::closed) update_interest();
 }
@@ -49,16 +56,18 @@ void Connection::set_state(State s) {
 }
 
 std::uint32_t Connection::interest() const {
+  // A TLS call that stalled waits for the direction OpenSSL asked for.
+  std::uint32_t tls_wait = (io_->wants_read() ? EPOLLIN : 0u) | (io_->wants_write() ? EPOLLOUT : 0u);
   switch (state_) {
     case State::read_request:
     case State::read_body:
-    case State::linger: return EPOLLIN;
+    case State::linger: return io_->wants_write() ? tls_wait : std::uint32_t{EPOLLIN};
     // No EPOLLRDHUP while answering: a client that half-closes after its
     // request still gets the whole response. A client that is really gone
     // shows up as a failed send, or as EPOLLHUP/EPOLLERR, which epoll always reports.
     case State::send:
     case State::cgi_head:
-    case State::relay: return want_write_ ? std::uint32_t{EPOLLOUT} : 0u;
+    case State::relay: return want_write_ ? (tls_wait ? tls_wait : std::uint32_t{EPOLLOUT}) : 0u;
     case State::closed: return 0;
   }
   return 0;
@@ -86,6 +95,10 @@ void Connection::on_socket_event(std::uint32_t events) {
     close_now();
     return;
   }
+  bool reading = state_ == State::read_request || state_ == State::linger || state_ == State::read_body;
+  // TLS: a write may wait for input and a read for output.
+  if (!reading && (events & (io_->wants_read() ? EPOLLIN : 0u))) events |= EPOLLOUT;
+  if (reading && (events & (io_->wants_write() ? EPOLLOUT : 0u))) events |= EPOLLIN;
   if (events & EPOLLOUT) {
     if (state_ == State::send)
       send_output();
@@ -93,7 +106,6 @@ void Connection::on_socket_event(std::uint32_t events) {
       relay_run();
     if (state_ == State::closed) return;
   }
-  bool reading = state_ == State::read_request || state_ == State::linger || state_ == State::read_body;
   if ((events & (EPOLLIN | EPOLLHUP)) && reading) {
     read_socket();
     return;
@@ -117,7 +129,7 @@ void Connection::send_response() {
 
 void Connection::send_output() {
   std::uint64_t before = sent_;
-  OutputQueue::Result r = out_.send(io_, sent_);
+  OutputQueue::Result r = out_.send(*io_, sent_);
   int err = errno;
   if (sent_ != before) deadline_ = w_.now() + w_.cfg().limits.send_timeout;
   switch (r) {
@@ -181,12 +193,13 @@ void Connection::finish_response() {
   head_timer_set_ = false;
   update_interest();
   if (!in_process_ && in_off_ < in_.size()) process_buffered();
+  if (!in_process_ && state_ == State::read_request && io_->pending()) read_socket();
 }
 
 void Connection::start_linger() {
   // Closing with unread input would send RST, which can destroy the response
   // in the client's receive queue: half-close and drain first.
-  io_.shutdown_write();
+  io_->shutdown_write();
   linger_read_ = 0;
   deadline_ = w_.now() + k_linger_timeout;
   set_state(State::linger);

@@ -16,6 +16,7 @@
 #include "exchange.hpp"
 #include "http_parser.hpp"
 #include "output_queue.hpp"
+#include "tls_transport.hpp"
 #include "transport.hpp"
 #include "unique_fd.hpp"
 #include "worker.hpp"
@@ -43,7 +44,8 @@ class Connection final : private ExchangeHost {
     closed,
   };
 
-  Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer);
+  // With tls, the connection starts with a TLS handshake (worker.tls()'s contexts).
+  Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer, bool tls = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -83,8 +85,10 @@ class Connection final : private ExchangeHost {
   void update_pipe_interest();
 
   // Input (connection_input.cpp)
-  // One recv() into the worker's buffer, then parse, collect a body or linger.
+  // Reads and handles input until the socket has nothing more (TLS: nor OpenSSL).
   void read_socket();
+  // One read into the worker's buffer, then parse, collect a body or linger.
+  void read_once();
   // Parses fresh bytes, keeping what is not consumed in in_.
   void feed_bytes(const char* data, std::size_t len);
   // Parses what in_ holds (pipelined requests).
@@ -118,6 +122,14 @@ class Connection final : private ExchangeHost {
   // Body bytes of this response handed to the socket: no head, no chunk framing.
   std::uint64_t body_bytes_sent() const;
 
+  // TLS (connection_tls.cpp)
+  // Puts a TLS transport over the socket; closes the socket when OpenSSL cannot.
+  void start_tls();
+  // Returns the TLS transport, or nullptr on a plain connection.
+  TlsTransport* tls() const;
+  // A read failed: answers a plain HTTP client on a TLS port with 400, or closes.
+  void read_failed();
+
   // CGI (connection_cgi.cpp)
   // Parses the body bytes in in_ into the exchange's body; runs the script once it is whole.
   void take_body();
@@ -141,7 +153,8 @@ class Connection final : private ExchangeHost {
 
   Worker& w_;
   unique_fd fd_;
-  PlainTransport io_{fd_.get()};  // the byte stream over fd_
+  PlainTransport plain_{fd_.get()};  // the byte stream over fd_, unless TLS
+  Transport* io_ = &plain_;          // plain_, or a TlsTransport this owns
   std::uint32_t sock_interest_ = 0;
   State state_ = State::read_request;
   // flags (kept together: one word for all of them)

@@ -62,7 +62,7 @@ void Connection::collect_body(Route route, bool send_continue) {
   set_state(State::read_body);
   if (send_continue) {
     static const char k_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (io_.write(k_continue, sizeof k_continue - 1) < 0 && errno != EAGAIN) {
+    if (io_->write(k_continue, sizeof k_continue - 1) < 0 && errno != EAGAIN) {
       close_now();
       return;
     }
@@ -201,7 +201,7 @@ void Connection::relay_run() {
 
 IoStep Connection::relay_send(const char* data, std::size_t len, std::size_t& written) {
   while (true) {
-    ssize_t n = io_.write(data, len);
+    ssize_t n = io_->write(data, len);
     if (n >= 0) {
       written = static_cast<std::size_t>(n);
       sent_ += static_cast<std::uint64_t>(n);

@@ -11,13 +11,20 @@
 namespace filehttpd {
 
 void Connection::read_socket() {
+  // Bytes OpenSSL has decrypted already get no socket event: take them now.
+  do {
+    read_once();
+  } while ((state_ == State::read_request || state_ == State::read_body || state_ == State::linger) &&
+           io_->pending());
+}
+
+void Connection::read_once() {
   char* buf = w_.scratch();
   // A body is read in larger pieces: it is bytes to store, not a head to parse.
-  ssize_t n = io_.read(buf, state_ == State::read_body ? k_scratch_size : k_read_chunk);
+  ssize_t n = io_->read(buf, state_ == State::read_body ? k_scratch_size : k_read_chunk);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
-    spdlog::debug("{}: recv: {}", peer(), std::strerror(errno));
-    close_now();
+    read_failed();
     return;
   }
   if (n == 0) {

@@ -16,6 +16,7 @@ struct ListenSocket {
   unique_fd fd;
   std::string spec;  // the spec it came from
   std::string name;  // the bound address, e.g. "127.0.0.1:8080"
+  bool tls = false;  // a [tls] listener: connections start with a TLS handshake
 };
 
 struct ListenSpec {

@@ -47,9 +47,10 @@ int main(int argc, char** argv) {
       if (test_only(argc, argv)) std::fprintf(stderr, "filehttpd: configuration test failed\n");
       return 1;
     case filehttpd::CliAction::check_config: {
-      std::vector<std::string> warnings;
-      std::string err = filehttpd::check_config(cfg, warnings);
+      std::vector<std::string> warnings, notes;
+      std::string err = filehttpd::check_config(cfg, warnings, notes);
       for (const std::string& w : warnings) std::fprintf(stderr, "filehttpd: warning: %s\n", w.c_str());
+      for (const std::string& n : notes) std::fprintf(stderr, "filehttpd: %s\n", n.c_str());
       if (!err.empty()) {
         std::fprintf(stderr, "filehttpd: %s: %s\nfilehttpd: configuration file %s test failed\n",
                      cfg.config_file.c_str(), err.c_str(), cfg.config_file.c_str());

@@ -19,6 +19,7 @@
 #include "listener.hpp"
 #include "request_body.hpp"
 #include "router.hpp"
+#include "tls_context.hpp"
 
 namespace filehttpd {
 
@@ -151,7 +152,7 @@ std::vector<std::string> check_pages_as(const Config& cfg, const Root& root, con
 namespace {
 
 // check_config() before its messages are made one line.
-std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnings) {
+std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnings, std::vector<std::string>& notes) {
   Root root;
   std::string err = open_root(cfg.root, root);
   if (!err.empty()) return err;
@@ -166,14 +167,24 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
     err = parse_listen_spec(spec, ls);
     if (!err.empty()) return err;
   }
+  for (const std::string& spec : cfg.tls.listen) {
+    ListenSpec ls;
+    err = parse_listen_spec(spec, ls);
+    if (!err.empty()) return "tls.listen: " + err;
+  }
+  if (!cfg.tls.listen.empty() || !cfg.tls.certificates.empty()) {
+    TlsContexts::build(cfg.tls, err, notes, warnings);
+    if (!err.empty()) return err;
+  }
   return "";
 }
 
 }  // namespace
 
-std::string check_config(const Config& cfg, std::vector<std::string>& warnings) {
-  std::string err = one_line_message(check_config_raw(cfg, warnings));
+std::string check_config(const Config& cfg, std::vector<std::string>& warnings, std::vector<std::string>& notes) {
+  std::string err = one_line_message(check_config_raw(cfg, warnings, notes));
   for (std::string& w : warnings) w = one_line_message(w);
+  for (std::string& n : notes) n = one_line_message(n);
   return err;
 }
 

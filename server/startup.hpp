@@ -48,8 +48,9 @@ std::vector<std::string> check_pages_as(const Config& cfg, const Root& root, con
 
 // What -t checks beyond the file itself, without binding: the root, the
 // listen specs, user and group. Returns "" or an error; warnings get what
-// would work but not as configured (a missing error page or fallback file).
+// would work but not as configured (a missing error page or fallback file,
+// an expired certificate); notes get what each TLS certificate serves.
 // Every message is one line (see one_line_message()).
-std::string check_config(const Config& cfg, std::vector<std::string>& warnings);
+std::string check_config(const Config& cfg, std::vector<std::string>& warnings, std::vector<std::string>& notes);
 
 }  // namespace filehttpd

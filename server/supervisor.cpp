@@ -25,6 +25,7 @@
 #include "signals.hpp"
 #include "startup.hpp"
 #include "systemd.hpp"
+#include "tls_context.hpp"
 #include "unique_fd.hpp"
 #include "worker.hpp"
 
@@ -59,6 +60,7 @@ class Supervisor {
     Config cfg;
     Credentials creds;
     Root root;
+    std::shared_ptr<TlsContexts> tls;  // loaded before the workers fork; they inherit it
     std::vector<WorkerProc> workers;
     bool retiring = false;
     unsigned id = 0;
@@ -161,22 +163,36 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
   if (!err.empty()) return err;
   if (cfg.profile == Profile::http)
     for (const std::string& w : check_pages_as(cfg, gen.root, gen.creds)) spdlog::warn("{}", w);
+  if (!cfg.tls.listen.empty()) {
+    std::vector<std::string> notes, warnings;
+    gen.tls = TlsContexts::build(cfg.tls, err, notes, warnings);
+    if (!gen.tls) return err;
+    for (const std::string& w : warnings) spdlog::warn("{}", w);
+  }
   if (inherited_) {
     next = std::move(listeners_);
     return "";
   }
+  // Every spec with its kind; a spec is reused only as the same kind.
+  std::vector<std::pair<std::string, bool>> specs;
+  for (const std::string& spec : cfg.listen) specs.emplace_back(spec, false);
+  for (const std::string& spec : cfg.tls.listen) specs.emplace_back(spec, true);
+  auto same = [](const ListenSocket& l, const std::pair<std::string, bool>& s) {
+    return l.spec == s.first && l.tls == s.second;
+  };
   std::vector<ListenSocket> fresh;
-  for (const std::string& spec : cfg.listen) {
-    bool have =
-        std::any_of(listeners_.begin(), listeners_.end(), [&](const ListenSocket& l) { return l.spec == spec; });
-    if (have) continue;
-    bool optional = cfg.optional_v6_loopback && spec.rfind("[::1]", 0) == 0;
-    err = bind_listen_spec(spec, optional, fresh);
+  for (const auto& s : specs) {
+    if (std::any_of(listeners_.begin(), listeners_.end(), [&](const ListenSocket& l) { return same(l, s); }))
+      continue;
+    bool optional = cfg.optional_v6_loopback && s.first.rfind("[::1]", 0) == 0;
+    std::size_t before = fresh.size();
+    err = bind_listen_spec(s.first, optional, fresh);
     if (!err.empty()) return err;
+    for (std::size_t i = before; i < fresh.size(); ++i) fresh[i].tls = s.second;
   }
-  for (const std::string& spec : cfg.listen) {
+  for (const auto& s : specs) {
     for (auto it = listeners_.begin(); it != listeners_.end();) {
-      if (it->spec == spec) {
+      if (same(*it, s)) {
         next.push_back(std::move(*it));
         it = listeners_.erase(it);
       } else {
@@ -184,7 +200,7 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
       }
     }
     for (auto& l : fresh)
-      if (l.spec == spec && l.fd) next.push_back(std::move(l));
+      if (l.fd && same(l, s)) next.push_back(std::move(l));
   }
   removed = std::move(listeners_);
   listeners_.clear();
@@ -221,9 +237,11 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
     }
     fcntl(control_r.get(), F_SETFL, O_NONBLOCK);
     metrics_use_slot(slot);
-    std::vector<int> fds;
-    for (const auto& l : listeners_) fds.push_back(l.fd.get());
-    int rc = run_worker(gen.cfg, fds, control_r.get(), gen.root.fd.get(), gen.root.path);
+    std::vector<int> fds, tls_fds;
+    for (const auto& l : listeners_) (l.tls ? tls_fds : fds).push_back(l.fd.get());
+    fds.insert(fds.end(), tls_fds.begin(), tls_fds.end());
+    int rc = run_worker(gen.cfg, WorkerSockets{fds, tls_fds, gen.tls}, control_r.get(), gen.root.fd.get(),
+                        gen.root.path);
     flush_logs();
     spdlog::shutdown();
     _exit(rc);
@@ -383,7 +401,7 @@ void Supervisor::reload() {
   }
   for (Generation* g : old) retire(*g);
   if (SharedMetrics* m = metrics_region()) bump(m->reloads);
-  for (auto& l : listeners_) spdlog::info("listening on {}", l.name);
+  for (auto& l : listeners_) spdlog::info("listening on {}{}", l.name, l.tls ? " (TLS)" : "");
   spdlog::info("reloaded: generation {} serving {}", fresh.id, fresh.root.path.empty() ? "/" : fresh.root.path);
   notify("READY=1\n" + status_line());
 }
@@ -445,7 +463,7 @@ int Supervisor::run() {
     pidfile_.remove();
     return 1;
   }
-  for (const auto& l : listeners_) spdlog::info("listening on {}", l.name);
+  for (const auto& l : listeners_) spdlog::info("listening on {}{}", l.name, l.tls ? " (TLS)" : "");
   gen.id = next_gen_id_++;
   gens_.push_back(std::move(gen));
   for (unsigned i = 0; i < gens_.back().cfg.workers; ++i) {

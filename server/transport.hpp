@@ -22,6 +22,12 @@ class Transport {
   virtual ssize_t send_file(int file_fd, off_t* offset, std::size_t len) = 0;
   // Ends the sending direction after what was written (the peer reads end of stream).
   virtual void shutdown_write() = 0;
+  // True when the last call stalled for socket readability, whichever way it went (TLS).
+  virtual bool wants_read() const { return false; }
+  // True when the last call stalled for socket writability, whichever way it went (TLS).
+  virtual bool wants_write() const { return false; }
+  // Returns true when read() has bytes at hand that no socket event will announce.
+  virtual bool pending() const { return false; }
 
   // Writes len bytes from data as one buffer, with nothing to follow: send_iov's result.
   ssize_t write(const char* data, std::size_t len) {

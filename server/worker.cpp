@@ -22,8 +22,13 @@ namespace {
 constexpr int k_max_events = 256;
 }
 
-Worker::Worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, std::string root_path)
-    : cfg_(cfg), router_(cfg, root_fd, std::move(root_path)), listen_fds_(std::move(listen_fds)), stop_fd_(stop_fd) {
+Worker::Worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, std::string root_path)
+    : cfg_(cfg),
+      router_(cfg, root_fd, std::move(root_path)),
+      listen_fds_(std::move(sockets.fds)),
+      tls_fds_(std::move(sockets.tls_fds)),
+      tls_(std::move(sockets.tls)),
+      stop_fd_(stop_fd) {
   now_ = steady_clock::now();
 }
 
@@ -104,6 +109,7 @@ void Worker::pause_accepting(bool paused) {
 
 void Worker::on_listener(EpollTag* tag) {
   int lfd = static_cast<int>(reinterpret_cast<std::intptr_t>(tag->owner));
+  bool tls = std::find(tls_fds_.begin(), tls_fds_.end(), lfd) != tls_fds_.end();
   for (int i = 0; i < k_accepts_per_wakeup; ++i) {
     if (conns_.size() >= cfg_.limits.max_connections) {
       spdlog::warn("connection limit ({}) reached; pausing accepts", cfg_.limits.max_connections);
@@ -124,7 +130,7 @@ void Worker::on_listener(EpollTag* tag) {
     }
     bump(my_counters().accepted);
     bump(my_counters().open);
-    auto* c = new Connection(*this, unique_fd(fd), ss);
+    auto* c = new Connection(*this, unique_fd(fd), ss, tls);
     c->slot_ = conns_.size();
     conns_.push_back(c);
     c->start();
@@ -340,8 +346,8 @@ void Worker::watch_log(int fd, void* dest, bool want) {
     epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
 }
 
-int run_worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, const std::string& root_path) {
-  Worker w(cfg, std::move(listen_fds), stop_fd, root_fd, root_path);
+int run_worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, const std::string& root_path) {
+  Worker w(cfg, std::move(sockets), stop_fd, root_fd, root_path);
   return w.run();
 }
 

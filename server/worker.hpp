@@ -19,7 +19,15 @@
 namespace filehttpd {
 
 class Connection;
+class TlsContexts;
 class Worker;
+
+// The listening sockets a worker accepts on.
+struct WorkerSockets {
+  std::vector<int> fds;      // every listener
+  std::vector<int> tls_fds;  // those of fds whose connections speak TLS
+  std::shared_ptr<const TlsContexts> tls;  // their contexts (null without TLS listeners)
+};
 
 // What an epoll event refers to; epoll_data.ptr points at one of these.
 struct EpollTag {
@@ -55,13 +63,15 @@ inline constexpr std::uint32_t k_registered = 1u << 31;
 class Worker {
  public:
   // Takes ownership of nothing: the fds stay open for the worker's life.
-  Worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, std::string root_path);
+  Worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, std::string root_path);
   ~Worker();
 
   // Runs until stopped and drained. Returns the process exit status.
   int run();
 
   const Config& cfg() const { return cfg_; }
+  // Returns the TLS contexts (null without TLS listeners).
+  const TlsContexts* tls() const { return tls_.get(); }
   const Router& router() const { return router_; }
   FileCache& cache() { return cache_; }
   steady_clock::time_point now() const { return now_; }
@@ -120,6 +130,8 @@ class Worker {
   FileCache cache_;
   unique_fd epoll_;
   std::vector<int> listen_fds_;
+  std::vector<int> tls_fds_;
+  std::shared_ptr<const TlsContexts> tls_;
   std::vector<std::unique_ptr<EpollTag>> listen_tags_;
   bool accept_paused_ = false;
   steady_clock::time_point accept_resume_at_{};
@@ -143,6 +155,6 @@ class Worker {
 };
 
 // Entry point of a worker process. Returns its exit status.
-int run_worker(const Config& cfg, std::vector<int> listen_fds, int stop_fd, int root_fd, const std::string& root_path);
+int run_worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, const std::string& root_path);
 
 }  // namespace filehttpd

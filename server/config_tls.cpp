@@ -1,0 +1,71 @@
+#include "config_tls.hpp"
+
+#include "tls_context.hpp"
+#include "tls_context.hpp"
+
+namespace filehttpd {
+
+namespace {
+
+std::string at(const std::string& file, const toml::source_region& src) {
+  return file + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+}
+
+// certificates = [ { cert = "...", key = "..." }, ... ]
+std::string certificates(const std::string& file, const toml::node& node, std::vector<TlsCertificate>& out) {
+  const toml::array* arr = node.as_array();
+  if (!arr) return at(file, node.source()) + ": tls.certificates must be an array of { cert, key } tables";
+  out.clear();
+  std::size_t index = 0;
+  for (const toml::node& entry : *arr) {
+    ++index;
+    std::string key = "tls.certificates[" + std::to_string(index) + "]";
+    const toml::table* t = entry.as_table();
+    if (!t) return at(file, entry.source()) + ": " + key + " must be a table { cert = \"...\", key = \"...\" }";
+    TlsCertificate c;
+    c.where = at(file, entry.source());
+    for (auto& [name, value] : *t) {
+      std::string n(name.str());
+      if (n != "cert" && n != "key") return at(file, name.source()) + ": unknown key '" + key + "." + n + "'";
+      if (!value.is_string() || value.value<std::string>()->empty())
+        return at(file, value.source()) + ": " + key + "." + n + " must be a file path";
+      (n == "cert" ? c.cert : c.key) = *value.value<std::string>();
+    }
+    if (c.cert.empty() || c.key.empty()) return c.where + ": " + key + " needs both cert and key";
+    out.push_back(std::move(c));
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string load_tls_section(const std::string& file, const toml::node& node, TlsConfig& out) {
+  const toml::table* tbl = node.as_table();
+  if (!tbl) return at(file, node.source()) + ": tls must be a table ([tls])";
+  for (auto& [name, value] : *tbl) {
+    std::string k(name.str());
+    std::string here = at(file, value.source()) + ": ";
+    if (k == "listen") {
+      const toml::array* arr = value.as_array();
+      if (!arr) return here + "tls.listen must be an array of strings";
+      out.listen.clear();
+      for (const toml::node& e : *arr) {
+        if (!e.is_string()) return here + "tls.listen must be an array of strings";
+        out.listen.push_back(*e.value<std::string>());
+      }
+    } else if (k == "certificates") {
+      std::string err = certificates(file, value, out.certificates);
+      if (!err.empty()) return err;
+    } else if (k == "min_version") {
+      int v = 0;
+      if (!value.is_string() || !parse_tls_version(*value.value<std::string>(), v))
+        return here + "tls.min_version must be \"1.2\" or \"1.3\"";
+      out.min_version = *value.value<std::string>();
+    } else {
+      return at(file, name.source()) + ": unknown key 'tls." + k + "'";
+    }
+  }
+  return "";
+}
+
+}  // namespace filehttpd

@@ -1,0 +1,131 @@
+#include "tls_transport.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace filehttpd {
+
+namespace {
+
+// The worker's one staging buffer for gathered buffers and file chunks: a
+// worker is one thread, and OpenSSL has encrypted what it took before a call
+// returns, so one buffer serves every connection.
+char g_stage[k_tls_write_chunk];
+
+}  // namespace
+
+TlsTransport::~TlsTransport() {
+  SSL_free(ssl_);
+}
+
+ssize_t TlsTransport::fail(int rc) {
+  int e = SSL_get_error(ssl_, rc);
+  switch (e) {
+    case SSL_ERROR_WANT_READ: want_read_ = true; errno = EAGAIN; return -1;
+    case SSL_ERROR_WANT_WRITE: want_write_ = true; errno = EAGAIN; return -1;
+    case SSL_ERROR_ZERO_RETURN: errno = EPIPE; return -1;
+    case SSL_ERROR_SYSCALL:
+      if (errno == 0) errno = ECONNRESET;
+      break;
+    default: errno = EPROTO; break;
+  }
+  ERR_clear_error();
+  return -1;
+}
+
+bool TlsTransport::pending() const {
+  return established_ && !not_tls_ && SSL_pending(ssl_) > 0;
+}
+
+ssize_t TlsTransport::read(char* buf, std::size_t len) {
+  want_read_ = want_write_ = false;
+  if (not_tls_) return recv(fd_, buf, len, 0);  // draining a plain HTTP client after its 400
+  if (!established_) {
+    if (!checked_first_) {
+      unsigned char first = 0;
+      ssize_t n = recv(fd_, &first, 1, MSG_PEEK);
+      if (n <= 0) {
+        if (n < 0 && errno == EAGAIN) want_read_ = true;
+        return n;
+      }
+      checked_first_ = true;
+      if (!starts_tls_handshake(first)) {
+        not_tls_ = true;
+        errno = EPROTO;
+        return -1;
+      }
+    }
+    ERR_clear_error();
+    int rc = SSL_do_handshake(ssl_);
+    if (rc != 1) {
+      if (SSL_get_error(ssl_, rc) == SSL_ERROR_ZERO_RETURN) return 0;
+      return fail(rc);
+    }
+    established_ = true;
+  }
+  std::size_t got = 0;
+  int rc = SSL_read_ex(ssl_, buf, len, &got);
+  if (rc == 1) return static_cast<ssize_t>(got);
+  if (SSL_get_error(ssl_, rc) == SSL_ERROR_ZERO_RETURN) return 0;
+  return fail(rc);
+}
+
+ssize_t TlsTransport::write_bytes(const char* data, std::size_t len) {
+  want_read_ = want_write_ = false;
+  if (!established_ || not_tls_) {
+    errno = EPROTO;
+    return -1;
+  }
+  if (len == 0) return 0;
+  std::size_t done = 0;
+  int rc = SSL_write_ex(ssl_, data, len, &done);
+  if (rc == 1) return static_cast<ssize_t>(done);
+  return fail(rc);
+}
+
+ssize_t TlsTransport::send_iov(const iovec* iov, int count, bool) {
+  // Several buffers become one record's worth: a retry after EAGAIN gathers
+  // the same bytes again from the same place, as OpenSSL requires.
+  if (count == 1) return write_bytes(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len);
+  std::size_t n = 0;
+  for (int i = 0; i < count && n < sizeof g_stage; ++i) {
+    std::size_t take = std::min(iov[i].iov_len, sizeof g_stage - n);
+    std::memcpy(g_stage + n, iov[i].iov_base, take);
+    n += take;
+  }
+  return write_bytes(g_stage, n);
+}
+
+ssize_t TlsTransport::send_file(int file_fd, off_t* offset, std::size_t len) {
+  ssize_t got = pread(file_fd, g_stage, std::min(len, sizeof g_stage), *offset);
+  if (got <= 0) return got;
+  ssize_t sent = write_bytes(g_stage, static_cast<std::size_t>(got));
+  if (sent > 0) *offset += sent;
+  return sent;
+}
+
+void TlsTransport::shutdown_write() {
+  if (!shut_ && established_ && !not_tls_) {
+    SSL_shutdown(ssl_);  // queues close_notify; a full socket just loses it
+    ERR_clear_error();
+  }
+  shut_ = true;
+  shutdown(fd_, SHUT_WR);
+}
+
+TlsSessionInfo TlsTransport::session_info() const {
+  TlsSessionInfo out;
+  if (!established_) return out;
+  out.protocol = SSL_get_version(ssl_);
+  if (const char* c = SSL_get_cipher_name(ssl_)) out.cipher = c;
+  if (const char* s = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name)) out.sni = s;
+  return out;
+}
+
+}  // namespace filehttpd

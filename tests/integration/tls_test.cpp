@@ -1,0 +1,217 @@
+// HTTPS: a test CA and leaf certificates made with the openssl CLI in the
+// test's temp dir; curl, openssl s_client and Python's ssl module as clients.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "harness.hpp"
+
+using namespace testing_support;
+using namespace std::chrono_literals;
+
+namespace {
+
+class Tls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "openssl is missing (install-deps.sh --test)";
+    pki_ = dir_.mkdir("pki");
+    root_ = dir_.mkdir("www");
+    dir_.write("www/index.html", "hello over tls\n");
+    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", pki_ + "/ca.key", "-out", pki_ + "/ca.pem",
+             "-days", "30", "-subj", "/CN=filehttpd test CA"});
+    leaf("a", "rsa", "/CN=a-rsa", "DNS:a.test,DNS:localhost");
+    leaf("a-ec", "ec", "/CN=a-ecdsa", "DNS:a.test,DNS:localhost");
+    leaf("b", "rsa", "/CN=b-rsa", "DNS:b.test,DNS:*.b.test");
+    plain_port_ = free_port();
+    tls_port_ = free_port();
+  }
+
+  // Runs the openssl CLI; the test fails when it does.
+  void openssl(std::vector<std::string> args) {
+    args.insert(args.begin(), "openssl");
+    RunResult r = run(args, 60s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // A key (rsa or ec) and a certificate signed by the test CA: pki/NAME.key, pki/NAME.pem.
+  void leaf(const std::string& name, const std::string& type, const std::string& subject, const std::string& san) {
+    std::string key = pki_ + "/" + name + ".key";
+    if (type == "rsa")
+      openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key});
+    else
+      openssl({"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key});
+    dir_.write("pki/" + name + ".ext", "subjectAltName=" + san + "\n");
+    openssl({"req", "-new", "-key", key, "-out", pki_ + "/" + name + ".csr", "-subj", subject});
+    openssl({"x509", "-req", "-in", pki_ + "/" + name + ".csr", "-CA", pki_ + "/ca.pem", "-CAkey", pki_ + "/ca.key",
+             "-CAcreateserial", "-out", pki_ + "/" + name + ".pem", "-days", "30", "-extfile",
+             pki_ + "/" + name + ".ext"});
+  }
+
+  std::vector<std::string> base_args() {
+    return {"--root", root_, "--listen", "127.0.0.1:" + std::to_string(plain_port_), "--tls-listen",
+            "127.0.0.1:" + std::to_string(tls_port_)};
+  }
+
+  // Starts the server with the a (RSA, then ECDSA) and b certificates, then extra.
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = base_args();
+    for (const char* n : {"a", "a-ec", "b"}) {
+      args.insert(args.end(), {"--tls-cert", pki_ + "/" + n + ".pem", "--tls-key", pki_ + "/" + n + ".key"});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    start_raw(args);
+  }
+
+  void start_raw(std::vector<std::string> args) {
+    server_ = std::make_unique<Server>(args);
+    ASSERT_TRUE(server_->wait_ready(plain_port_)) << server_->stderr_text();
+  }
+
+  // curl over TLS to localhost (the a certificate's name), trusting the test CA.
+  RunResult https(std::vector<std::string> args) {
+    std::vector<std::string> all = {"--cacert", pki_ + "/ca.pem", "--resolve",
+                                    "localhost:" + std::to_string(tls_port_) + ":127.0.0.1"};
+    all.insert(all.end(), args.begin(), args.end());
+    return curl(all);
+  }
+  std::string url(const std::string& path) { return "https://localhost:" + std::to_string(tls_port_) + path; }
+
+  // openssl s_client against the TLS port with extra arguments; stdin is empty, so it ends after the handshake.
+  RunResult s_client(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(tls_port_)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run(args, 20s);
+  }
+
+  // Runs a Python 3 script with the given arguments.
+  RunResult python(const std::string& script, std::vector<std::string> args) {
+    std::string path = dir_.write("script.py", script);
+    args.insert(args.begin(), {"/usr/bin/python3", path});
+    return run(args, 60s);
+  }
+
+  TempDir dir_;
+  std::string pki_, root_;
+  int plain_port_ = 0, tls_port_ = 0;
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace
+
+TEST_F(Tls, GetHeadRangeAndALargeDownload) {
+  std::string big;
+  big.reserve(20u << 20);
+  for (std::size_t i = 0; big.size() < (20u << 20); ++i) big += std::to_string(i * 2654435761u) + "\n";
+  big.resize(20u << 20);
+  dir_.write("www/big.bin", big);
+  start();
+  RunResult r = https({"-i", url("/")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(status_of(r.out), 200) << r.out;
+  EXPECT_NE(r.out.find("\r\n\r\nhello over tls\n"), std::string::npos) << r.out;
+  r = https({"-I", url("/big.bin")});
+  EXPECT_NE(r.out.find("Content-Length: 20971520"), std::string::npos) << r.out;
+  r = https({"-r", "100-109", url("/big.bin")});
+  EXPECT_EQ(r.out, big.substr(100, 10));
+  std::string out = dir_.path() + "/got.bin";
+  r = https({"-o", out, url("/big.bin")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(read_file(out) == big) << "the 20 MiB download differs";
+  // Several requests on one connection.
+  r = https({url("/"), url("/index.html")});
+  EXPECT_EQ(r.out, "hello over tls\nhello over tls\n");
+}
+
+TEST_F(Tls, SniPicksTheCertificateAndNoSniGetsTheFirst) {
+  start();
+  RunResult r = s_client({"-servername", "b.test"});
+  EXPECT_NE(r.out.find("subject=CN = b-rsa"), std::string::npos) << r.out;
+  r = s_client({"-servername", "www.b.test"});
+  EXPECT_NE(r.out.find("subject=CN = b-rsa"), std::string::npos) << r.out;
+  r = s_client({"-servername", "other.test", "-sigalgs", "RSA-PSS+SHA256:RSA+SHA256"});
+  EXPECT_NE(r.out.find("subject=CN = a-rsa"), std::string::npos) << r.out;
+  r = s_client({"-noservername", "-sigalgs", "RSA-PSS+SHA256:RSA+SHA256"});
+  EXPECT_NE(r.out.find("subject=CN = a-rsa"), std::string::npos) << r.out;
+}
+
+TEST_F(Tls, EcdsaAndRsaClientsEachGetTheirCertificate) {
+  start();
+  RunResult r = s_client({"-servername", "a.test", "-sigalgs", "ECDSA+SHA256"});
+  EXPECT_NE(r.out.find("subject=CN = a-ecdsa"), std::string::npos) << r.out;
+  r = s_client({"-servername", "a.test", "-sigalgs", "RSA-PSS+SHA256:RSA+SHA256"});
+  EXPECT_NE(r.out.find("subject=CN = a-rsa"), std::string::npos) << r.out;
+}
+
+TEST_F(Tls, AlpnAndProtocolChoices) {
+  start();
+  RunResult r = s_client({"-servername", "a.test", "-alpn", "h2,http/1.1"});
+  EXPECT_NE(r.out.find("ALPN protocol: http/1.1"), std::string::npos) << r.out;
+  r = s_client({"-tls1_3"});
+  EXPECT_NE(r.out.find("TLSv1.3"), std::string::npos) << r.out;
+  r = s_client({"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"});
+  EXPECT_NE(r.out.find("Cipher is ECDHE-RSA-AES128-GCM-SHA256"), std::string::npos) << r.out;
+  // Refused: TLS 1.0 and 1.1, and CBC suites under 1.2.
+  for (const char* old : {"-tls1", "-tls1_1"}) {
+    r = s_client({old, "-cipher", "DEFAULT@SECLEVEL=0"});
+    EXPECT_NE(r.exit_code, 0) << old << "\n" << r.out;
+    EXPECT_EQ(r.out.find("Cipher is ECDHE"), std::string::npos) << old << "\n" << r.out;
+  }
+  r = s_client({"-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-SHA"});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out.find("Cipher is ECDHE"), std::string::npos) << r.out;
+}
+
+TEST_F(Tls, PlainHttpOnTheTlsPortGets400) {
+  start();
+  std::string resp = raw_request(tls_port_, "GET / HTTP/1.1\r\nHost: t\r\n\r\n", 3s);
+  EXPECT_EQ(status_of(resp), 400) << resp;
+  EXPECT_NE(resp.find("https://"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("Connection: close"), std::string::npos) << resp;
+}
+
+TEST_F(Tls, CheckConfigNamesFilesAndNames) {
+  auto check = [&](const std::string& body) {
+    std::string file = dir_.write("t.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:1\"]\n" + body);
+    return run({FILEHTTPD_BIN, "-t", "-c", file});
+  };
+  std::string cert = pki_ + "/a.pem", key = pki_ + "/a.key";
+  RunResult r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\ncertificates = [\n  { cert = \"" + cert + "\", key = \"" +
+                      key + "\" },\n  { cert = \"" + pki_ + "/b.pem\", key = \"" + pki_ + "/b.key\" },\n]\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(cert + " serves a.test, localhost (the default)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("b.pem serves b.test, *.b.test"), std::string::npos) << r.err;
+  // A missing key file: named, with the entry's line.
+  r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\ncertificates = [\n  { cert = \"" + cert + "\", key = \"" + pki_ +
+            "/none.key\" },\n]\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("t.toml:6:3: cannot read " + pki_ + "/none.key: No such file"), std::string::npos) << r.err;
+  // A key of another certificate.
+  r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\ncertificates = [{ cert = \"" + cert + "\", key = \"" + pki_ +
+            "/b.key\" }]\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("b.key: the key does not match the certificate " + cert), std::string::npos) << r.err;
+  // Not a certificate at all.
+  r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\ncertificates = [{ cert = \"" + key + "\", key = \"" + key + "\" }]\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(key + ": not a usable PEM certificate"), std::string::npos) << r.err;
+  // Listeners without certificates, a bad version.
+  r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("tls.listen needs a certificate"), std::string::npos) << r.err;
+  r = check("[tls]\nmin_version = \"1.1\"\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("t.toml:4:15: tls.min_version must be \"1.2\" or \"1.3\""), std::string::npos) << r.err;
+  // An expired certificate is a warning.
+  openssl({"req", "-new", "-key", key, "-out", pki_ + "/old.csr", "-subj", "/CN=old"});
+  openssl({"x509", "-req", "-in", pki_ + "/old.csr", "-signkey", key, "-days", "-1", "-out", pki_ + "/old.pem"});
+  r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\ncertificates = [{ cert = \"" + pki_ + "/old.pem\", key = \"" + key +
+            "\" }]\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: " + dir_.path() + "/t.toml:5:17: " + pki_ + "/old.pem: the certificate has expired"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("old.pem serves old (the default)"), std::string::npos) << r.err;
+}
