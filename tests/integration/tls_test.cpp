@@ -2,6 +2,7 @@
 // test's temp dir; curl, openssl s_client and Python's ssl module as clients.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -214,4 +215,109 @@ TEST_F(Tls, CheckConfigNamesFilesAndNames) {
   EXPECT_NE(r.err.find("warning: " + dir_.path() + "/t.toml:5:17: " + pki_ + "/old.pem: the certificate has expired"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("old.pem serves old (the default)"), std::string::npos) << r.err;
+}
+
+TEST_F(Tls, SighupServesNewFilesAndABrokenKeyKeepsTheOld) {
+  std::string cert = dir_.write("pki/cur.pem", read_file(pki_ + "/a.pem"));
+  std::string key = dir_.write("pki/cur.key", read_file(pki_ + "/a.key"), 0600);
+  std::vector<std::string> args = base_args();
+  args.insert(args.end(), {"--tls-cert", cert, "--tls-key", key});
+  start_raw(args);
+  auto subject = [&] { return s_client({"-noservername"}).out; };
+  EXPECT_NE(subject().find("subject=CN = a-rsa"), std::string::npos);
+  dir_.write("pki/cur.pem", read_file(pki_ + "/b.pem"));
+  dir_.write("pki/cur.key", read_file(pki_ + "/b.key"), 0600);
+  server_->signal(SIGHUP);
+  EXPECT_TRUE(wait_until([&] { return subject().find("subject=CN = b-rsa") != std::string::npos; }, 10s))
+      << server_->stderr_text();
+  dir_.write("pki/cur.key", "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n", 0600);
+  server_->signal(SIGHUP);
+  EXPECT_TRUE(wait_until([&] { return server_->stderr_text().find("reload failed") != std::string::npos; }, 10s));
+  std::string log = server_->stderr_text();
+  EXPECT_NE(log.find("reload failed, keeping the running configuration: --tls-cert " + cert + ": " + key +
+                     ": not a usable PEM private key"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(subject().find("subject=CN = b-rsa"), std::string::npos);
+  RunResult r = curl({"--cacert", pki_ + "/ca.pem", "--resolve", "b.test:" + std::to_string(tls_port_) + ":127.0.0.1",
+                      "https://b.test:" + std::to_string(tls_port_) + "/"});
+  EXPECT_EQ(r.out, "hello over tls\n") << r.err;
+}
+
+TEST_F(Tls, HalfAClientHelloIsClosedByTheHeaderTimeout) {
+  start({"--header-timeout", "1s"});
+  int fd = connect_to(tls_port_);
+  ASSERT_GE(fd, 0);
+  // A handshake record header announcing 512 bytes, and 6 of them.
+  const char part[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+  ASSERT_EQ(write(fd, part, sizeof part - 1), static_cast<ssize_t>(sizeof part - 1));
+  std::string got = read_all(fd, 5s);
+  char c;
+  ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+  EXPECT_EQ(n, 0) << "the connection is still open after the header timeout";
+  EXPECT_EQ(got, "");
+  close(fd);
+}
+
+namespace {
+
+// Sends N requests in one TLS write and counts the responses that arrive within 5 s.
+const char k_pipeline_py[] = R"(import socket, ssl, sys, time
+port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n" * n)
+s.settimeout(0.5)
+data, end = b"", time.time() + 5
+while data.count(b"HTTP/1.1 200") < n and time.time() < end:
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        continue
+    if not chunk:
+        break
+    data += chunk
+print(data.count(b"HTTP/1.1 200"))
+)";
+
+// Makes n connections: every third sends half a ClientHello and closes,
+// every fifth completes the handshake and resets, the rest shake hands and close.
+const char k_handshakes_py[] = R"(import socket, ssl, struct, sys
+port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ctx = ssl.create_default_context(cafile=ca)
+done = 0
+for i in range(n):
+    raw = socket.create_connection(("127.0.0.1", port))
+    if i % 3 == 0:
+        raw.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40))
+        raw.close()
+        continue
+    s = ctx.wrap_socket(raw, server_hostname="localhost")
+    if i % 5 == 0:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    done += 1
+print(done)
+)";
+
+}  // namespace
+
+TEST_F(Tls, PipelinedRequestsInOneRecordAreAllAnswered) {
+  start();
+  RunResult r = python(k_pipeline_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "5\n");
+}
+
+TEST_F(Tls, AbortedHandshakesLeaveNoDescriptorBehind) {
+  start();
+  std::vector<pid_t> workers = children_of(server_->pid());
+  ASSERT_EQ(workers.size(), 1u);
+  int before = fd_count(workers[0]);
+  RunResult r = python(k_handshakes_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "500"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "333\n");
+  EXPECT_TRUE(wait_until([&] { return fd_count(workers[0]) == before; }, 10s))
+      << before << " fds before, " << fd_count(workers[0]) << " after";
+  EXPECT_EQ(https({url("/")}).out, "hello over tls\n");
 }
