@@ -219,6 +219,13 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
   }
   // The request came through the server's own checks (php-cgi insists on it).
   add("REDIRECT_STATUS", std::to_string(route.redirect_status));
+  if (!peer.tls_protocol.empty()) {
+    add("HTTPS", "on");
+    add("REQUEST_SCHEME", "https");
+    add("SSL_PROTOCOL", peer.tls_protocol);
+    add("SSL_CIPHER", peer.tls_cipher);
+    if (!peer.tls_sni.empty()) add("SSL_TLS_SNI", peer.tls_sni);
+  }
   // Fields named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
   std::vector<std::string_view> named_in_connection;
   for (std::size_t i = 0; i < req.header_count; ++i)

@@ -43,6 +43,9 @@ struct PeerInfo {
   unsigned remote_port = 0;
   std::string server_addr;
   unsigned server_port = 0;
+  std::string tls_protocol;  // over TLS: "TLSv1.3"; empty on plain HTTP
+  std::string tls_cipher;
+  std::string tls_sni;  // the client's SNI name, if it sent one
 };
 
 // Builds the RFC 3875 environment for req routed to route, fresh: PATH is a

@@ -182,6 +182,7 @@ CgiExchange::Read CgiExchange::take_head() {
   std::string& head = out_.buf;
   append_status_line(head, r.status, 1, r.reason_phrase);
   append_common_headers(head);
+  head += shape_.head_lines;
   for (const Header& h : r.headers) append_header(head, h.name, h.value);
   if (!r.location.empty()) append_header(head, "Location", r.location);
   bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);

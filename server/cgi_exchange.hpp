@@ -55,6 +55,7 @@ struct CgiResponseShape {
   bool keep_alive = true;        // wanted by the exchange; may end up false
   std::string_view status_line;  // sent before the raw output ("HTTP/1.1 200 OK\r\n" in classic)
   int status = 200;              // unless the script sets one (an error page's status)
+  std::string_view head_lines;   // the connection's own header lines (HSTS over TLS), CRLF-ended
 };
 
 class CgiExchange {

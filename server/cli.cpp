@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "field_syntax.hpp"
 #include "listener.hpp"
 #include "tls_context.hpp"
 
@@ -59,6 +60,8 @@ enum OptId {
   opt_tls_cert,
   opt_tls_key,
   opt_tls_min_version,
+  opt_hsts,
+  opt_redirect_https,
 };
 
 const option k_options[] = {
@@ -102,6 +105,8 @@ const option k_options[] = {
     {"tls-cert", required_argument, nullptr, opt_tls_cert},
     {"tls-key", required_argument, nullptr, opt_tls_key},
     {"tls-min-version", required_argument, nullptr, opt_tls_min_version},
+    {"hsts", required_argument, nullptr, opt_hsts},
+    {"redirect-https", no_argument, nullptr, opt_redirect_https},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -217,6 +222,8 @@ std::string help_text() {
                      "      --tls-listen SPEC       a listen spec served over HTTPS (repeatable)\n"
                      "      --tls-cert FILE, --tls-key FILE   a PEM certificate (chain) and its key (repeatable, paired)\n"
                      "      --tls-min-version V     1.2 or 1.3 (default 1.2)\n"
+                     "      --hsts VALUE            Strict-Transport-Security on HTTPS responses\n"
+                     "      --redirect-https        plain listeners answer 308 to https://\n"
                      "  -h, --help                  this text\n"
                      "  -V, --version               print the version\n"
                      "\n"
@@ -378,6 +385,11 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
         http_flags = true;
         list(cfg.tls.listen, tls_listen_reset);
         break;
+      case opt_hsts:
+        if (!is_field_value(arg)) return bad("--hsts must be a header value without control characters");
+        str(cfg.tls.hsts);
+        break;
+      case opt_redirect_https: set(cfg.tls.redirect_http, true); break;
       case opt_tls_cert: tls_certs.push_back(arg); break;
       case opt_tls_key: tls_keys.push_back(arg); break;
       case opt_tls_min_version: {

@@ -1,5 +1,6 @@
 #include "config_tls.hpp"
 
+#include "field_syntax.hpp"
 #include "tls_context.hpp"
 #include "tls_context.hpp"
 
@@ -61,6 +62,13 @@ std::string load_tls_section(const std::string& file, const toml::node& node, Tl
       if (!value.is_string() || !parse_tls_version(*value.value<std::string>(), v))
         return here + "tls.min_version must be \"1.2\" or \"1.3\"";
       out.min_version = *value.value<std::string>();
+    } else if (k == "hsts") {
+      if (!value.is_string() || !is_field_value(*value.value<std::string>()))
+        return here + "tls.hsts must be a string without control characters";
+      out.hsts = *value.value<std::string>();
+    } else if (k == "redirect_http") {
+      if (!value.is_boolean()) return here + "tls.redirect_http must be true or false";
+      out.redirect_http = *value.value<bool>();
     } else {
       return at(file, name.source()) + ": unknown key 'tls." + k + "'";
     }

@@ -103,6 +103,8 @@ class Connection final : private ExchangeHost {
   const std::string& peer() override;
   PeerInfo peer_info() override;
   const sockaddr_storage& peer_address() const override { return peer_; }
+  bool secure() const override { return io_ != &plain_; }
+  std::string_view connection_head_lines() const override;
 
   // Sends out_ until done or EAGAIN; finishes the response when done.
   void send_output();
@@ -125,6 +127,8 @@ class Connection final : private ExchangeHost {
   // TLS (connection_tls.cpp)
   // Puts a TLS transport over the socket; closes the socket when OpenSSL cannot.
   void start_tls();
+  // Adds the TLS session's protocol, cipher and SNI name to info (nothing on plain connections).
+  void add_tls_info(PeerInfo& info) const;
   // Returns the TLS transport, or nullptr on a plain connection.
   TlsTransport* tls() const;
   // A read failed: answers a plain HTTP client on a TLS port with 400, or closes.

@@ -32,6 +32,7 @@ PeerInfo Connection::peer_info() {
     info.server_addr = address_host(local);
     info.server_port = address_port(local);
   }
+  add_tls_info(info);
   return info;
 }
 

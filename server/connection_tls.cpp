@@ -34,6 +34,19 @@ void Connection::start_tls() {
   io_ = new TlsTransport(ssl, fd_.get());
 }
 
+std::string_view Connection::connection_head_lines() const {
+  return secure() ? std::string_view(w_.hsts_line()) : std::string_view();
+}
+
+void Connection::add_tls_info(PeerInfo& info) const {
+  if (TlsTransport* t = tls()) {
+    TlsSessionInfo s = t->session_info();
+    info.tls_protocol = s.protocol;
+    info.tls_cipher = s.cipher;
+    info.tls_sni = s.sni;
+  }
+}
+
 TlsTransport* Connection::tls() const {
   return io_ == &plain_ ? nullptr : static_cast<TlsTransport*>(io_);
 }

@@ -9,6 +9,7 @@
 #include "log.hpp"
 #include "responders.hpp"
 #include "response.hpp"
+#include "tls_context.hpp"
 #include "worker.hpp"
 
 namespace filehttpd {
@@ -117,6 +118,7 @@ void Exchange::handle_http(Request& req) {
     respond_error(501, true);
     return;
   }
+  if (redirect_to_https(req)) return;
   if (req.has_content_length && req.content_length > cfg.limits.max_body) {
     reply_.force_linger = true;
     reject(413, Rejection::body_too_large);
@@ -127,6 +129,22 @@ void Exchange::handle_http(Request& req) {
     reply_.force_linger = true;
   }
   dispatch(req, 0);
+}
+
+bool Exchange::redirect_to_https(const Request& req) {
+  const TlsConfig& tls = w_.cfg().tls;
+  if (!tls.redirect_http || tls.listen.empty() || reply_.host.secure() || is_acme_challenge(req.target)) return false;
+  const std::string* host = req.find("Host");
+  Route route;
+  route.location = host && !req.target.empty() && req.target[0] == '/'
+                       ? https_location(*host, w_.tls_port(), req.target)
+                       : std::string();
+  if (route.location.empty()) return false;
+  route.kind = RouteKind::redirect;
+  route.status = 308;
+  route.path = req.target.substr(0, req.target.find('?'));
+  respond_redirect(reply_, w_, route);
+  return true;
 }
 
 void Exchange::dispatch(Request& req, int depth) {
@@ -269,6 +287,7 @@ bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint6
   shape.head_only = reply_.head_only;
   shape.version_minor = req.version_minor;
   shape.keep_alive = reply_.keep_alive;
+  shape.head_lines = reply_.host.connection_head_lines();
   shape.status_line = http ? "" : "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
   // Set before the start: a raw response may be relayed (and finished) inside it.
   shape.status = route.redirect_status;

@@ -38,6 +38,8 @@ class Exchange {
   // Spawns route's script with body_length bytes of stdin (none: no body).
   // Returns false when it answered instead (503, 500).
   bool spawn_script(Request& req, Route& route, std::optional<std::uint64_t> body_length);
+  // redirect_http on a plain connection: answers 308 to https:// and returns true (not for ACME challenges).
+  bool redirect_to_https(const Request& req);
   // A script answered with a local Location: serves that path as a GET.
   void internal_redirect(Request& req, const std::string& target);
   // The script's header block came: its status is the response's.

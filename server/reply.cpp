@@ -9,6 +9,7 @@ void Reply::start(int s, std::string_view reason) {
   out.head().clear();
   append_status_line(out.head(), s, 1, reason);
   append_common_headers(out.head());
+  out.head() += host.connection_head_lines();
   out.reset_chunks();
 }
 

@@ -31,6 +31,10 @@ class ExchangeHost {
   virtual PeerInfo peer_info() = 0;
   // The client's socket address.
   virtual const sockaddr_storage& peer_address() const = 0;
+  // True when the connection is TLS.
+  virtual bool secure() const = 0;
+  // Header lines every response on this connection carries (HSTS over TLS), CRLF-ended.
+  virtual std::string_view connection_head_lines() const = 0;
 
  protected:
   ~ExchangeHost() = default;

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "listener.hpp"
+
 namespace filehttpd {
 
 namespace {
@@ -119,6 +121,41 @@ std::size_t pick_certificate(const std::vector<std::vector<std::string>>& names,
       }
   }
   return 0;
+}
+
+bool is_acme_challenge(std::string_view target) {
+  constexpr std::string_view prefix = "/.well-known/acme-challenge/";
+  return target.substr(0, prefix.size()) == prefix;
+}
+
+std::string https_location(std::string_view host, std::string_view tls_port, std::string_view target) {
+  // Strip the port: after a bracketed IPv6 address, or after the one colon of a name.
+  std::size_t end = host.size();
+  if (!host.empty() && host[0] == '[') {
+    end = host.find(']');
+    end = end == std::string_view::npos ? host.size() : end + 1;
+  } else if (std::size_t colon = host.find(':'); colon != std::string_view::npos) {
+    end = colon;
+  }
+  host = host.substr(0, end);
+  if (host.empty()) return "";
+  std::string out = "https://";
+  out += host;
+  if (tls_port != "443") {
+    out += ':';
+    out += tls_port;
+  }
+  out += target.empty() || target[0] != '/' ? "/" : "";
+  out += target;
+  return out;
+}
+
+std::string first_tls_port(const TlsConfig& tls) {
+  for (const std::string& spec : tls.listen) {
+    ListenSpec ls;
+    if (parse_listen_spec(spec, ls).empty() && ls.kind == ListenSpec::Kind::inet) return ls.port;
+  }
+  return "443";
 }
 
 TlsContexts::~TlsContexts() {

@@ -29,6 +29,18 @@ bool tls_name_matches(std::string_view pattern, std::string_view host);
 // match it exactly, else the first matching through a wildcard, else 0.
 std::size_t pick_certificate(const std::vector<std::vector<std::string>>& names, std::string_view host);
 
+// Returns true when target (a request target) lies under
+// /.well-known/acme-challenge/, which redirect_http leaves on plain HTTP.
+bool is_acme_challenge(std::string_view target);
+
+// Returns the Location of redirect_http's 308: https://HOST[:port]target,
+// where HOST is host (a Host field value) without its port, and the port is
+// left out when it is 443. An empty host gives "".
+std::string https_location(std::string_view host, std::string_view tls_port, std::string_view target);
+
+// Returns the port of the first TLS listen spec ("443" when none parses).
+std::string first_tls_port(const TlsConfig& tls);
+
 // The loaded contexts of one configuration.
 class TlsContexts {
  public:

@@ -15,6 +15,7 @@
 #include "connection.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
+#include "tls_context.hpp"
 
 namespace filehttpd {
 
@@ -29,6 +30,8 @@ Worker::Worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_f
       tls_fds_(std::move(sockets.tls_fds)),
       tls_(std::move(sockets.tls)),
       stop_fd_(stop_fd) {
+  if (!cfg.tls.hsts.empty()) hsts_line_ = "Strict-Transport-Security: " + cfg.tls.hsts + "\r\n";
+  tls_port_ = first_tls_port(cfg.tls);
   now_ = steady_clock::now();
 }
 

@@ -72,6 +72,10 @@ class Worker {
   const Config& cfg() const { return cfg_; }
   // Returns the TLS contexts (null without TLS listeners).
   const TlsContexts* tls() const { return tls_.get(); }
+  // Returns "Strict-Transport-Security: VALUE\r\n" for TLS responses, or "" when tls.hsts is empty.
+  const std::string& hsts_line() const { return hsts_line_; }
+  // Returns the port redirect_http sends plain clients to.
+  const std::string& tls_port() const { return tls_port_; }
   const Router& router() const { return router_; }
   FileCache& cache() { return cache_; }
   steady_clock::time_point now() const { return now_; }
@@ -132,6 +136,8 @@ class Worker {
   std::vector<int> listen_fds_;
   std::vector<int> tls_fds_;
   std::shared_ptr<const TlsContexts> tls_;
+  std::string hsts_line_;
+  std::string tls_port_;
   std::vector<std::unique_ptr<EpollTag>> listen_tags_;
   bool accept_paused_ = false;
   steady_clock::time_point accept_resume_at_{};

@@ -321,3 +321,43 @@ TEST_F(Tls, AbortedHandshakesLeaveNoDescriptorBehind) {
       << before << " fds before, " << fd_count(workers[0]) << " after";
   EXPECT_EQ(https({url("/")}).out, "hello over tls\n");
 }
+
+TEST_F(Tls, HstsOnlyOverTlsAndRedirectOnlyOnPlain) {
+  dir_.write("www/.well-known/acme-challenge/tok", "token\n");
+  start({"--hsts", "max-age=63072000; includeSubDomains", "--redirect-https", "--dotfiles"});
+  RunResult r = https({"-i", url("/")});
+  EXPECT_EQ(status_of(r.out), 200) << r.out;
+  EXPECT_NE(r.out.find("Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n"), std::string::npos)
+      << r.out;
+  r = https({"-i", url("/missing")});
+  EXPECT_EQ(status_of(r.out), 404) << r.out;
+  EXPECT_NE(r.out.find("Strict-Transport-Security: "), std::string::npos) << r.out;
+  std::string plain = "http://127.0.0.1:" + std::to_string(plain_port_);
+  r = curl({"-i", "-H", "Host: example.org:" + std::to_string(plain_port_), plain + "/a/b?c=d"});
+  EXPECT_EQ(status_of(r.out), 308) << r.out;
+  EXPECT_NE(r.out.find("Location: https://example.org:" + std::to_string(tls_port_) + "/a/b?c=d\r\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("Strict-Transport-Security"), std::string::npos) << r.out;
+  r = curl({"-i", plain + "/.well-known/acme-challenge/tok"});
+  EXPECT_EQ(status_of(r.out), 200) << r.out;
+  EXPECT_NE(r.out.find("\r\n\r\ntoken\n"), std::string::npos) << r.out;
+}
+
+TEST_F(Tls, CgiSeesHttpsVariables) {
+  dir_.write("www/env.sh",
+             "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+             "env | grep -E '^(HTTPS|REQUEST_SCHEME|SSL_[A-Z_]+|SERVER_PORT)=' | sort\n",
+             0755);
+  start();
+  RunResult r = https({"--tlsv1.3", url("/env.sh")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("HTTPS=on\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("REQUEST_SCHEME=https\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SSL_PROTOCOL=TLSv1.3\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SSL_CIPHER=TLS_"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SSL_TLS_SNI=localhost\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SERVER_PORT=" + std::to_string(tls_port_) + "\n"), std::string::npos) << r.out;
+  r = curl({"http://127.0.0.1:" + std::to_string(plain_port_) + "/env.sh"});
+  EXPECT_EQ(r.out, "SERVER_PORT=" + std::to_string(plain_port_) + "\n");
+}

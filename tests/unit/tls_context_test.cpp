@@ -79,3 +79,43 @@ TEST(TlsFirstByte, OnlyAHandshakeRecordStartsTls) {
   for (int c : {0x47, 0x50, 0x48, 0x4f, 0x0d, 0x0a, 0x14, 0x15, 0x17, 0x80, 0x00})
     EXPECT_FALSE(starts_tls_handshake(static_cast<unsigned char>(c))) << c;
 }
+
+TEST(HttpsRedirect, LocationTable) {
+  struct Row {
+    const char* host;
+    const char* port;
+    const char* target;
+    const char* location;
+  };
+  const Row rows[] = {
+      {"example.org", "443", "/", "https://example.org/"},
+      {"example.org:80", "443", "/a?b=c", "https://example.org/a?b=c"},
+      {"example.org:8080", "8443", "/a/b", "https://example.org:8443/a/b"},
+      {"127.0.0.1:8080", "8443", "/x", "https://127.0.0.1:8443/x"},
+      {"[::1]:8080", "8443", "/x", "https://[::1]:8443/x"},
+      {"[::1]", "443", "/", "https://[::1]/"},
+      {"Example.ORG", "443", "/%41?q", "https://Example.ORG/%41?q"},
+      {"", "443", "/", ""},
+      {":80", "443", "/", ""},
+      {"example.org", "443", "*", "https://example.org/*"},
+  };
+  for (const Row& r : rows) EXPECT_EQ(https_location(r.host, r.port, r.target), r.location) << r.host << r.target;
+}
+
+TEST(HttpsRedirect, AcmeChallengeTable) {
+  EXPECT_TRUE(is_acme_challenge("/.well-known/acme-challenge/token123"));
+  EXPECT_TRUE(is_acme_challenge("/.well-known/acme-challenge/"));
+  EXPECT_FALSE(is_acme_challenge("/.well-known/acme-challenge"));
+  EXPECT_FALSE(is_acme_challenge("/.well-known/other"));
+  EXPECT_FALSE(is_acme_challenge("/"));
+  EXPECT_FALSE(is_acme_challenge("/x/.well-known/acme-challenge/t"));
+}
+
+TEST(HttpsRedirect, FirstTlsPort) {
+  TlsConfig t;
+  EXPECT_EQ(first_tls_port(t), "443");
+  t.listen = {"unix:/run/x.sock", "0.0.0.0:8443", "[::]:9443"};
+  EXPECT_EQ(first_tls_port(t), "8443");
+  t.listen = {"[::]:9443"};
+  EXPECT_EQ(first_tls_port(t), "9443");
+}
