@@ -26,6 +26,10 @@ constexpr const char* k_rejection_names[k_rejections] = {"none",         "malfor
                                                          "uri_too_long", "headers_too_large", "body_too_large",
                                                          "body_timeout", "bad_body",          "status_denied"};
 constexpr const char* k_accept_error_names[k_accept_errors] = {"fd_limit", "memory", "other"};
+// result and version labels of each TlsHandshake.
+constexpr const char* k_tls_handshake_labels[k_tls_handshakes] = {
+    "result=\"ok\",version=\"TLSv1.2\"", "result=\"ok\",version=\"TLSv1.3\"",
+    "result=\"failed\",version=\"none\"", "result=\"not_tls\",version=\"none\""};
 
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -125,6 +129,7 @@ MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_
     s.cgi_timeouts += counter_value(w.cgi_timeouts);
     for (std::size_t i = 0; i < k_rejections; ++i) s.rejections[i] += counter_value(w.rejections[i]);
     for (std::size_t i = 0; i < k_accept_errors; ++i) s.accept_errors[i] += counter_value(w.accept_errors[i]);
+    for (std::size_t i = 0; i < k_tls_handshakes; ++i) s.tls_handshakes[i] += counter_value(w.tls_handshakes[i]);
     s.log_dropped += counter_value(w.log_dropped);
   }
   s.respawns = counter_value(m.respawns);
@@ -186,6 +191,11 @@ void render_metrics(const MetricsSnapshot& s, std::string& out) {
   for (std::size_t i = 0; i < k_accept_errors; ++i)
     fmt::format_to(std::back_inserter(out), "filehttpd_accept_errors_total{{reason=\"{}\"}} {}\n",
                    k_accept_error_names[i], s.accept_errors[i]);
+  family(out, "filehttpd_tls_handshakes_total", "counter",
+         "TLS connections by how their handshake ended: ok (by protocol), failed, or not TLS at all.");
+  for (std::size_t i = 0; i < k_tls_handshakes; ++i)
+    fmt::format_to(std::back_inserter(out), "filehttpd_tls_handshakes_total{{{}}} {}\n", k_tls_handshake_labels[i],
+                   s.tls_handshakes[i]);
   for (const Plain& p : after_rejections) plain(out, p.name, p.type, p.help, p.value);
   family(out, "filehttpd_uptime_seconds", "gauge", "Seconds since the server started.");
   fmt::format_to(std::back_inserter(out), "filehttpd_uptime_seconds {:.3f}\n", s.uptime_seconds);

@@ -35,10 +35,20 @@ enum class AcceptError : std::uint8_t {
   count,
 };
 
+// How a TLS connection's handshake ended.
+enum class TlsHandshake : std::uint8_t {
+  ok_tls12,  // established, TLS 1.2
+  ok_tls13,  // established, TLS 1.3
+  failed,    // an alert, a reset, a close or a timeout before it was done
+  not_tls,   // the first byte was no TLS handshake (plain HTTP on a TLS port)
+  count,
+};
+
 inline constexpr std::size_t k_methods = static_cast<std::size_t>(MethodLabel::count);
 inline constexpr std::size_t k_status_classes = 5;  // 1xx .. 5xx
 inline constexpr std::size_t k_rejections = static_cast<std::size_t>(Rejection::count);
 inline constexpr std::size_t k_accept_errors = static_cast<std::size_t>(AcceptError::count);
+inline constexpr std::size_t k_tls_handshakes = static_cast<std::size_t>(TlsHandshake::count);
 // Worker slots: enough for 256 workers in each of a few overlapping generations (reloads).
 inline constexpr std::size_t k_metric_slots = 1024;
 
@@ -61,6 +71,7 @@ struct alignas(64) WorkerCounters {
   Counter cgi_timeouts;
   Counter rejections[k_rejections];
   Counter accept_errors[k_accept_errors];
+  Counter tls_handshakes[k_tls_handshakes];
   Counter log_dropped;  // this process's dropped log lines, published
 };
 
@@ -123,6 +134,7 @@ struct MetricsSnapshot {
   std::uint64_t cgi_timeouts = 0;
   std::uint64_t rejections[k_rejections] = {};
   std::uint64_t accept_errors[k_accept_errors] = {};
+  std::uint64_t tls_handshakes[k_tls_handshakes] = {};
   std::uint64_t respawns = 0;
   std::uint64_t reloads = 0;
   std::uint64_t log_dropped = 0;

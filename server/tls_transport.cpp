@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "metrics.hpp"
+
 namespace filehttpd {
 
 namespace {
@@ -21,6 +23,8 @@ char g_stage[k_tls_write_chunk];
 }  // namespace
 
 TlsTransport::~TlsTransport() {
+  if (!established_) bump(my_counters().tls_handshakes[static_cast<std::size_t>(
+                         not_tls_ ? TlsHandshake::not_tls : TlsHandshake::failed)]);
   SSL_free(ssl_);
 }
 
@@ -68,6 +72,8 @@ ssize_t TlsTransport::read(char* buf, std::size_t len) {
       return fail(rc);
     }
     established_ = true;
+    TlsHandshake how = SSL_version(ssl_) == TLS1_3_VERSION ? TlsHandshake::ok_tls13 : TlsHandshake::ok_tls12;
+    bump(my_counters().tls_handshakes[static_cast<std::size_t>(how)]);
   }
   std::size_t got = 0;
   int rc = SSL_read_ex(ssl_, buf, len, &got);
