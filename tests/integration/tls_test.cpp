@@ -398,3 +398,32 @@ TEST_F(Tls, StatusCountsHandshakes) {
   EXPECT_EQ(sample("result=\"ok\",version=\"TLSv1.2\""), 2) << m;
   EXPECT_EQ(sample("result=\"ok\",version=\"TLSv1.3\""), 1 + scrapes) << m;  // each scrape is one too
 }
+
+namespace {
+
+// Fetches / once, then n times more resuming the first session; prints how many resumed.
+const char k_resume_py[] = R"(import socket, ssl, sys
+port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ctx = ssl.create_default_context(cafile=ca)
+def get(session=None):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost", session=session)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    while s.recv(65536):
+        pass
+    out = (s.session, s.session_reused)
+    s.close()
+    return out
+first, _ = get()
+print(sum(1 for _ in range(n) if get(first)[1]))
+)";
+
+}  // namespace
+
+// The ticket keys are made with the contexts in the supervisor, so a session
+// from one worker resumes on every other.
+TEST_F(Tls, SessionsResumeOnEveryWorker) {
+  start({"--workers", "2"});
+  RunResult r = python(k_resume_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "12"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "12\n");
+}
