@@ -42,8 +42,11 @@ class TlsTransport final : public Transport {
   ssize_t send_file(int file_fd, off_t* offset, std::size_t len) override;
   // Sends close_notify (once), then shuts down the socket's sending side.
   void shutdown_write() override;
+  // True when the last call stalled until the socket is readable.
   bool wants_read() const override { return want_read_; }
+  // True when the last call stalled until the socket is writable.
   bool wants_write() const override { return want_write_; }
+  // True when OpenSSL holds decrypted bytes that read() has not returned yet.
   bool pending() const override;
 
   // True once the handshake is done.

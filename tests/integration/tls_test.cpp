@@ -427,3 +427,56 @@ TEST_F(Tls, SessionsResumeOnEveryWorker) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "12\n");
 }
+
+namespace {
+
+// keepalive: one request, then waits (at most 6 s) for the server to close; prints "closed" or "open".
+// slow: asks for a big file with a small receive buffer, reads nothing for 3 s, then prints the bytes it gets.
+const char k_limits_py[] = R"(import socket, ssl, sys, time
+port, ca, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+raw = socket.socket()
+if mode == "slow":
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+raw.connect(("127.0.0.1", port))
+s = ctx.wrap_socket(raw, server_hostname="localhost")
+if mode == "keepalive":
+    s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    s.recv(65536)
+    s.settimeout(6)
+    try:
+        print("closed" if s.recv(65536) == b"" else "data")
+    except socket.timeout:
+        print("open")
+    except OSError:
+        print("closed")
+else:
+    s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    time.sleep(3)
+    got = 0
+    s.settimeout(5)
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += len(b)
+    except OSError:
+        pass
+    print(got)
+)";
+
+}  // namespace
+
+TEST_F(Tls, KeepaliveAndSendTimeoutsHoldOverTls) {
+  dir_.write("www/big.bin", std::string(8u << 20, 'x'));
+  start({"--keepalive-timeout", "1s", "--send-timeout", "1s"});
+  RunResult r = python(k_limits_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "keepalive"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "closed\n");
+  r = python(k_limits_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "slow"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(std::stoull(r.out), 8ull << 20) << "the stalled reader got the whole file";
+  EXPECT_TRUE(wait_until([&] { return server_->stderr_text().find("no send progress") != std::string::npos; }, 5s))
+      << server_->stderr_text();
+}
