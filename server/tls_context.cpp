@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "listener.hpp"
+#include "tls_tickets.hpp"
 
 namespace filehttpd {
 
@@ -89,6 +90,7 @@ SSL_CTX* new_context(int min_version) {
                                SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
+  use_shared_ticket_keys(ctx);
   return ctx;
 }
 
@@ -169,6 +171,10 @@ std::shared_ptr<TlsContexts> TlsContexts::build(const TlsConfig& tls, std::strin
   parse_tls_version(tls.min_version, min_version);
   if (tls.certificates.empty()) {
     err = "tls: TLS listeners need at least one certificate (tls.certificates, --tls-cert and --tls-key)";
+    return nullptr;
+  }
+  if (!make_ticket_secret()) {
+    err = "cannot make session ticket keys: " + ssl_error();
     return nullptr;
   }
   ERR_clear_error();

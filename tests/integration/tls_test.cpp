@@ -401,11 +401,9 @@ TEST_F(Tls, StatusCountsHandshakes) {
 
 namespace {
 
-// Fetches / once, then n times more resuming the first session; prints how many resumed.
-const char k_resume_py[] = R"(import socket, ssl, sys
-port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-ctx = ssl.create_default_context(cafile=ca)
-def get(session=None):
+// Python: get(session) fetches / over TLS (port, ctx), resuming session when
+// given; returns the session and whether it was resumed.
+const std::string k_get_py = R"(def get(session=None):
     s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost", session=session)
     s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     while s.recv(65536):
@@ -413,7 +411,13 @@ def get(session=None):
     out = (s.session, s.session_reused)
     s.close()
     return out
-first, _ = get()
+)";
+
+// Fetches / once, then n times more resuming the first session; prints how many resumed.
+const std::string k_resume_py = R"(import socket, ssl, sys
+port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ctx = ssl.create_default_context(cafile=ca)
+)" + k_get_py + R"(first, _ = get()
 print(sum(1 for _ in range(n) if get(first)[1]))
 )";
 
@@ -479,4 +483,38 @@ TEST_F(Tls, KeepaliveAndSendTimeoutsHoldOverTls) {
   EXPECT_LT(std::stoull(r.out), 8ull << 20) << "the stalled reader got the whole file";
   EXPECT_TRUE(wait_until([&] { return server_->stderr_text().find("no send progress") != std::string::npos; }, 5s))
       << server_->stderr_text();
+}
+
+namespace {
+
+// Fetches / once, sends SIGHUP to the server, waits (at most 10 s) until the
+// old worker has gone, then fetches / again resuming the first session and
+// prints whether it resumed.
+const std::string k_resume_after_reload_py = R"(import os, signal, socket, ssl, sys, time
+port, ca, server, worker = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+ctx = ssl.create_default_context(cafile=ca)
+)" + k_get_py + R"(first, _ = get()
+os.kill(server, signal.SIGHUP)
+end = time.time() + 10
+def gone():
+    try:
+        return open("/proc/%d/stat" % worker).read().split(") ")[1][0] == "Z"
+    except OSError:
+        return True
+while not gone() and time.time() < end:
+    time.sleep(0.05)
+print(gone(), get(first)[1])
+)";
+
+}  // namespace
+
+// The ticket secret outlives a reload: the new workers resume sessions the old ones made.
+TEST_F(Tls, SessionsResumeAcrossAReload) {
+  start();
+  std::vector<pid_t> workers = children_of(server_->pid());
+  ASSERT_EQ(workers.size(), 1u);
+  RunResult r = python(k_resume_after_reload_py, {std::to_string(tls_port_), pki_ + "/ca.pem",
+                                                  std::to_string(server_->pid()), std::to_string(workers[0])});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "True True\n") << server_->stderr_text();
 }

@@ -1,0 +1,39 @@
+#pragma once
+// Session-ticket keys every worker shares and that rotate without any
+// message between processes: one random secret, made once in the supervisor
+// and inherited across fork (and kept across reloads), from which each
+// process derives the same keys for each period of k_ticket_period. A ticket
+// is sealed with the current period's keys and accepted under the previous
+// period's too (then renewed).
+#include <cstdint>
+#include <ctime>
+
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace filehttpd {
+
+// How long one set of ticket keys seals new tickets.
+inline constexpr std::time_t k_ticket_period = 3600;
+
+// Returns the period number of time t: t / k_ticket_period (0 before the epoch).
+std::uint64_t ticket_period(std::time_t t);
+
+// The keys of one period.
+struct TicketKeys {
+  unsigned char name[16];     // sent in the ticket, tells the period
+  unsigned char aes_key[32];  // AES-256-CBC
+  unsigned char mac_key[32];  // HMAC-SHA256
+};
+
+// Returns the keys of period derived from secret (32 bytes); the same
+// secret and period give the same keys in every process.
+TicketKeys derive_ticket_keys(const unsigned char* secret, std::uint64_t period);
+
+// Makes the process's ticket secret if it has none yet. Returns false when
+// the random generator fails.
+bool make_ticket_secret();
+
+// Has ctx seal and open tickets with the shared keys (make_ticket_secret() first).
+void use_shared_ticket_keys(SSL_CTX* ctx);
+
+}  // namespace filehttpd
