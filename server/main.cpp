@@ -52,8 +52,10 @@ int main(int argc, char** argv) {
       for (const std::string& w : warnings) std::fprintf(stderr, "filehttpd: warning: %s\n", w.c_str());
       for (const std::string& n : notes) std::fprintf(stderr, "filehttpd: %s\n", n.c_str());
       if (!err.empty()) {
-        std::fprintf(stderr, "filehttpd: %s: %s\nfilehttpd: configuration file %s test failed\n",
-                     cfg.config_file.c_str(), err.c_str(), cfg.config_file.c_str());
+        // An error that names its place in the file (FILE:LINE:COL) needs no second file name.
+        bool placed = err.rfind(cfg.config_file + ":", 0) == 0;
+        std::fprintf(stderr, "filehttpd: %s%s%s\nfilehttpd: configuration file %s test failed\n",
+                     placed ? "" : cfg.config_file.c_str(), placed ? "" : ": ", err.c_str(), cfg.config_file.c_str());
         return 1;
       }
       std::printf("filehttpd: configuration file %s test is successful\n", cfg.config_file.c_str());

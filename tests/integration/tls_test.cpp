@@ -189,7 +189,8 @@ TEST_F(Tls, CheckConfigNamesFilesAndNames) {
   r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\ncertificates = [\n  { cert = \"" + cert + "\", key = \"" + pki_ +
             "/none.key\" },\n]\n");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("t.toml:6:3: cannot read " + pki_ + "/none.key: No such file"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("filehttpd: " + dir_.path() + "/t.toml:6:3: cannot read " + pki_ + "/none.key: No such file"), 0u)
+      << r.err;
   // A key of another certificate.
   r = check("[tls]\nlisten = [\"127.0.0.1:2\"]\ncertificates = [{ cert = \"" + cert + "\", key = \"" + pki_ +
             "/b.key\" }]\n");
