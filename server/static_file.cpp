@@ -55,9 +55,12 @@ bool etag_list_matches(std::string_view list, std::string_view etag, bool weak) 
   list = trim(list);
   if (list == "*") return true;
   while (!list.empty()) {
-    auto comma = list.find(',');
+    // An opaque-tag is quoted, may hold commas and has no escapes (etagc).
+    std::size_t comma = 0;
+    for (bool quoted = false; comma < list.size() && (quoted || list[comma] != ','); ++comma)
+      if (list[comma] == '"') quoted = !quoted;
     std::string_view item = trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    list = comma >= list.size() ? std::string_view() : list.substr(comma + 1);
     if (item.empty()) continue;
     if (weak) {
       if (opaque(item) == opaque(etag)) return true;

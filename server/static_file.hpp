@@ -59,7 +59,8 @@ RangeSet parse_range(std::string_view header, std::uint64_t size);
 bool if_range_matches(const Request& req, const Validators& v);
 
 // Returns true when an entity-tag list (If-Match / If-None-Match) contains
-// etag, or is "*". weak selects weak comparison.
+// etag, or is "*". weak selects weak comparison. Commas inside an
+// opaque-tag's quotes do not split the list.
 bool etag_list_matches(std::string_view list, std::string_view etag, bool weak);
 
 }  // namespace filehttpd

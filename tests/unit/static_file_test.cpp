@@ -84,6 +84,14 @@ TEST(EtagList, Comparison) {
   EXPECT_FALSE(etag_list_matches("W/\"a\"", "\"a\"", false));
   EXPECT_TRUE(etag_list_matches("W/\"a\"", "\"a\"", true));
   EXPECT_FALSE(etag_list_matches("\"b\"", "\"a\"", true));
+  // An opaque-tag may hold commas (etagc, RFC 9110 section 8.8.3): the list
+  // splits only outside its quotes, and a backslash in it is an ordinary byte.
+  EXPECT_TRUE(etag_list_matches("\"a,b\"", "\"a,b\"", false));
+  EXPECT_TRUE(etag_list_matches("\"x\", W/\"a,b\"", "\"a,b\"", true));
+  EXPECT_FALSE(etag_list_matches("\"a,b\"", "\"a\"", true));
+  EXPECT_FALSE(etag_list_matches("\"a,b\"", "\"b\"", true));
+  EXPECT_TRUE(etag_list_matches("\"x\\\", \"a\"", "\"a\"", false));
+  EXPECT_TRUE(etag_list_matches("\"x\\\", \"a\"", "\"x\\\"", false));
 }
 
 struct CondCase {
