@@ -394,9 +394,18 @@ TEST_F(Ops, WorkerDropsPrivileges) {
   start_with({"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--user", user});
   std::vector<pid_t> workers = children_of(server_->pid());
   ASSERT_EQ(workers.size(), 1u);
-  std::string status = read_file("/proc/" + std::to_string(workers[0]) + "/status");
+  // The listener accepts before the worker has finished starting, so the
+  // worker may still be root for a moment: wait for it to have dropped.
+  std::string status;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(status, m, std::regex("Uid:\\t(\\d+)\\t(\\d+)\\t(\\d+)")));
+  std::regex uid_line("Uid:\\t(\\d+)\\t(\\d+)\\t(\\d+)");
+  wait_until(
+      [&] {
+        status = read_file("/proc/" + std::to_string(workers[0]) + "/status");
+        return std::regex_search(status, m, uid_line) && m[1].str() != "0";
+      },
+      5s);
+  ASSERT_TRUE(std::regex_search(status, m, uid_line)) << status;
   EXPECT_NE(m[1].str(), "0");
   EXPECT_NE(m[2].str(), "0");
   EXPECT_NE(m[3].str(), "0");
