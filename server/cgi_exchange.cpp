@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "access_log.hpp"
+#include "http1_framing.hpp"
 #include "log.hpp"
 #include "response.hpp"
 #include "worker.hpp"
@@ -179,37 +180,39 @@ CgiExchange::Read CgiExchange::take_head() {
     return Read::local_redirect;
   }
   if (!r.has_status && r.status == 200) r.status = shape_.status;  // an error page keeps its error
-  std::string& head = out_.buf;
-  append_status_line(head, r.status, 1, r.reason_phrase);
-  append_common_headers(head);
-  head += shape_.head_lines;
-  for (const Header& h : r.headers) append_header(head, h.name, h.value);
-  if (!r.location.empty()) append_header(head, "Location", r.location);
+  // The script's header block as a Response, framed for HTTP/1.1 with the
+  // framing chosen here from its Content-Length and the request's version.
+  Response resp;
+  resp.status = r.status;
+  resp.reason = r.reason_phrase;
+  for (const Header& h : r.headers) resp.fields.add(h.name, h.value);
+  if (!r.location.empty()) resp.fields.add("Location", r.location);
   bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   if (!r.has_content_type && !bodyless) {
     spdlog::warn("{} sent no Content-Type", label_);
-    append_header(head, "Content-Type", "application/octet-stream");
+    resp.fields.add("Content-Type", "application/octet-stream");
   }
   declared_set_ = r.has_content_length && !shape_.head_only && !bodyless;
   declared_ = r.content_length;
   // HEAD gets the framing headers GET would get; only the body is left out.
+  Http1Framing framing;
   if (r.has_content_length) {
     framing_ = Framing::length;
-    append_header(head, "Content-Length", static_cast<unsigned long long>(r.content_length));
+    resp.has_length = true;
+    resp.length = r.content_length;
   } else if (bodyless) {
     framing_ = Framing::length;
   } else if (shape_.version_minor >= 1) {
     framing_ = Framing::chunked;
-    head += "Transfer-Encoding: chunked\r\n";
+    framing.chunked = true;
   } else {
     framing_ = Framing::close;
     shape_.keep_alive = false;
   }
-  if (!shape_.keep_alive)
-    head += "Connection: close\r\n";
-  else if (shape_.version_minor == 0)
-    head += "Connection: keep-alive\r\n";
-  head += "\r\n";
+  framing.keep_alive = shape_.keep_alive;
+  framing.version_minor = shape_.version_minor;
+  framing.connection_lines = shape_.head_lines;
+  frame_http1_head(resp, framing, out_.buf);
   head_done_ = true;
   status_ = r.status;
   if (head_buf_.size() > r.header_bytes && !shape_.head_only && !bodyless)

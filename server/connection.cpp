@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "http1_framing.hpp"
 #include "log.hpp"
 #include "sock_addr.hpp"
 
@@ -121,6 +122,16 @@ void Connection::on_socket_event(std::uint32_t events) {
 // ---------------------------------------------------------------- sending
 
 void Connection::send_response() {
+  // The HTTP/1.1 framing of the exchange's response, in the slot before its body.
+  std::string& head = out_.head();
+  head.clear();
+  Http1Framing framing;
+  framing.keep_alive = ex_.keep_alive();
+  framing.version_minor = ex_.version_minor();
+  framing.connection_lines = connection_head_lines();
+  frame_http1_head(ex_.response(), framing, head);
+  out_.set_head(head);
+  head_len_ = head.size();
   want_write_ = false;
   deadline_ = w_.now() + w_.cfg().limits.send_timeout;
   state_ = State::send;
@@ -172,7 +183,7 @@ void Connection::log_access(bool aborted) {
 
 std::uint64_t Connection::body_bytes_sent() const {
   if (state_ == State::relay || state_ == State::cgi_head) return payload_sent_;
-  return sent_ > ex_.head_len() ? sent_ - ex_.head_len() : 0;
+  return sent_ > head_len_ ? sent_ - head_len_ : 0;
 }
 
 void Connection::finish_response() {

@@ -104,7 +104,8 @@ class Connection final : private ExchangeHost {
   PeerInfo peer_info() override;
   const sockaddr_storage& peer_address() const override { return peer_; }
   bool secure() const override { return io_ != &plain_; }
-  std::string_view connection_head_lines() const override;
+  // Header lines every response on this connection carries (HSTS over TLS), CRLF-ended.
+  std::string_view connection_head_lines() const;
 
   // Sends out_ until done or EAGAIN; finishes the response when done.
   void send_output();
@@ -180,6 +181,7 @@ class Connection final : private ExchangeHost {
   OutputQueue out_;
   Exchange ex_{w_, *this, out_};
   std::uint64_t sent_ = 0;          // bytes of this response handed to the socket, head included
+  std::uint64_t head_len_ = 0;      // bytes of the framed head at the front of a queued response
   std::uint64_t payload_sent_ = 0;  // CGI body bytes whose framed output the socket took in full
   std::uint64_t linger_read_ = 0;   // bytes read and dropped while lingering
 

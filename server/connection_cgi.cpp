@@ -125,7 +125,9 @@ void Connection::refuse_body(int status) {
   ex_.refuse_body(status);
 }
 
-int Connection::run_script(const CgiSpawn& spec, const CgiResponseShape& shape, std::string label) {
+int Connection::run_script(const CgiSpawn& spec, const CgiResponseShape& exchange_shape, std::string label) {
+  CgiResponseShape shape = exchange_shape;
+  shape.head_lines = connection_head_lines();
   if (int err = cgi().start(spec, this, shape, std::move(label))) return err;
   cgi_out_interest_ = 0;
   cgi_in_interest_ = 0;

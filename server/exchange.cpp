@@ -32,10 +32,9 @@ void Exchange::begin(Request& req, std::uint64_t count) {
   req_ = &req;
   method_ = method_label(req.method);
   reject_ = Rejection::none;
-  reply_.status = 0;
+  reply_.response.status = 0;
   reply_.version_minor = req.version_minor;
   response_open_ = true;
-  reply_.head_len = 0;
   redirects_ = 0;
   reply_.head_only = req.method == HTTP_HEAD;
   reply_.force_linger = false;
@@ -85,12 +84,9 @@ void Exchange::handle_classic(Request& req) {
   Route r = w_.router().route(req);
   switch (r.kind) {
     case RouteKind::file: {
-      std::string head;
-      append_status_line(head, 200);
-      append_header(head, "Content-Length", static_cast<unsigned long long>(r.st.st_size));
-      head += "\r\n";
-      reply_.status = 200;
-      reply_.queue_head(std::move(head));
+      reply_.start(200);
+      reply_.response.bare = true;  // the classic contract: status line and Content-Length only
+      reply_.set_length(static_cast<std::uint64_t>(r.st.st_size));
       reply_.out.set_file(std::move(r.fd));
       reply_.out.add_file(0, static_cast<std::uint64_t>(r.st.st_size));
       reply_.send();
@@ -287,12 +283,11 @@ bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint6
   shape.head_only = reply_.head_only;
   shape.version_minor = req.version_minor;
   shape.keep_alive = reply_.keep_alive;
-  shape.head_lines = reply_.host.connection_head_lines();
   shape.status_line = http ? "" : "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
   // Set before the start: a raw response may be relayed (and finished) inside it.
   shape.status = route.redirect_status;
   bool keep_alive = reply_.keep_alive;
-  reply_.status = route.redirect_status;
+  reply_.response.status = route.redirect_status;
   if (!shape.parse_head) reply_.keep_alive = false;
   int err = reply_.host.run_script(spec, shape, reply_.host.peer() + ": CGI " + log_escaped(req.target));
   if (err != 0) {
@@ -322,7 +317,7 @@ void Exchange::internal_redirect(Request& req, const std::string& target) {
 void Exchange::log_access(std::uint64_t body_bytes, bool aborted, bool nothing_sent) {
   if (!response_open_) return;
   response_open_ = false;
-  int status = aborted && nothing_sent ? k_status_client_closed : reply_.status;
+  int status = aborted && nothing_sent ? k_status_client_closed : reply_.response.status;
   WorkerCounters& c = my_counters();
   if (status >= 100 && status < 600) {
     bump(c.requests[static_cast<std::size_t>(method_)][static_cast<std::size_t>(status / 100 - 1)]);

@@ -1,7 +1,7 @@
 #pragma once
 // One request's answer, by profile: the request checks (version, Host, body
-// limits), the keep-alive decision, dispatch to a responder, the head's
-// framing lines, the CGI decisions and the access-log entry. It knows no
+// limits), the keep-alive decision, dispatch to a responder (which builds a
+// structured Response), the CGI decisions and the access-log entry. It knows no
 // sockets: it fills the connection's OutputQueue and asks its ExchangeHost
 // for the rest.
 #include <cstdint>
@@ -43,7 +43,7 @@ class Exchange {
   // A script answered with a local Location: serves that path as a GET.
   void internal_redirect(Request& req, const std::string& target);
   // The script's header block came: its status is the response's.
-  void set_status(int status) { reply_.status = status; }
+  void set_status(int status) { reply_.response.status = status; }
   // The response ended; keep-alive holds only when its framing allows it too.
   void end_keep_alive_unless(bool framing_allows) { reply_.keep_alive = reply_.keep_alive && framing_allows; }
 
@@ -51,8 +51,10 @@ class Exchange {
   bool keep_alive() const { return reply_.keep_alive; }
   // Whether closing must drain the client's input first (it may still be sending).
   bool force_linger() const { return reply_.force_linger; }
-  // Bytes of the head at the front of a queued (not relayed) response.
-  std::uint64_t head_len() const { return reply_.head_len; }
+  // The response the exchange built (for the session to frame).
+  const Response& response() const { return reply_.response; }
+  // The request's minor version (HTTP/1.x).
+  int version_minor() const { return reply_.version_minor; }
   // Writes the access-log line of the open response, once. body_bytes: body
   // bytes sent; nothing_sent with aborted logs 499.
   void log_access(std::uint64_t body_bytes, bool aborted, bool nothing_sent);

@@ -55,8 +55,7 @@ std::shared_ptr<const CachedFile> FileCache::refresh(std::string_view key, int f
   entry->validators = make_validators(st, wall);
   entry->content_type = mime_type_for(url_path);
   entry->url_path = url_path;
-  append_file_headers(entry->head_block, entry->content_type, entry->validators);
-  append_header(entry->head_block, "Content-Length", static_cast<unsigned long long>(entry->body.size()));
+  append_file_headers(entry->fields, entry->content_type, entry->validators);
   entry->checked_at = now;
   if (map_.size() >= k_cache_max_entries || total_bytes_ + entry->body.size() > k_cache_max_total) {
     map_.clear();

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "fields.hpp"
 #include "static_file.hpp"
 
 namespace filehttpd {
@@ -27,9 +28,9 @@ struct CachedFile {
   Validators validators;
   std::string content_type;
   std::string url_path;  // the decoded URL path it was opened by (for [[headers]] rules)
-  // Content-Type, Last-Modified, ETag, Accept-Ranges and Content-Length lines
-  // of a full 200 response, built once per entry.
-  std::string head_block;
+  // Content-Type, Last-Modified, ETag and Accept-Ranges of a full 200
+  // response, built once per entry.
+  FieldList fields;
   steady_clock::time_point checked_at;
 };
 

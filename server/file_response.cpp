@@ -4,19 +4,19 @@
 
 namespace filehttpd {
 
-void append_file_headers(std::string& out, std::string_view content_type, const Validators& v) {
-  append_header(out, "Content-Type", content_type);
-  append_header(out, "Last-Modified", v.last_modified);
-  append_header(out, "ETag", v.etag);
-  append_header(out, "Accept-Ranges", "bytes");
+void append_file_headers(FieldList& out, std::string_view content_type, const Validators& v) {
+  out.add("Content-Type", content_type);
+  out.add("Last-Modified", v.last_modified);
+  out.add("ETag", v.etag);
+  out.add("Accept-Ranges", "bytes");
 }
 
-void append_variant_headers(std::string& out, bool vary, std::string_view coding, int status) {
-  if (vary) append_header(out, "Vary", "Accept-Encoding");
-  if (!coding.empty() && status != 416) append_header(out, "Content-Encoding", coding);
+void append_variant_headers(FieldList& out, bool vary, std::string_view coding, int status) {
+  if (vary) out.add("Vary", "Accept-Encoding");
+  if (!coding.empty() && status != 416) out.add("Content-Encoding", coding);
 }
 
-FilePlan plan_file_response(const Request& req, const FileFacts& file, std::string& headers, std::string& scratch) {
+FilePlan plan_file_response(const Request& req, const FileFacts& file, FieldList& headers, std::string& scratch) {
   const Validators& v = *file.validators;
   const std::uint64_t size = file.size;
   FilePlan plan;
@@ -28,8 +28,8 @@ FilePlan plan_file_response(const Request& req, const FileFacts& file, std::stri
   if (pre == 304) {
     plan.status = 304;
     plan.with_length = false;
-    append_header(headers, "ETag", v.etag);
-    append_header(headers, "Last-Modified", v.last_modified);
+    headers.add("ETag", v.etag);
+    headers.add("Last-Modified", v.last_modified);
     return plan;
   }
   const std::string* range = req.find("Range");
@@ -38,8 +38,8 @@ FilePlan plan_file_response(const Request& req, const FileFacts& file, std::stri
     if (rs.kind == RangeKind::unsatisfiable) {
       plan.status = 416;
       scratch = error_body(416);
-      append_header(headers, "Content-Range", "bytes */" + std::to_string(size));
-      append_header(headers, "Content-Type", "text/html; charset=utf-8");
+      headers.add("Content-Range", "bytes */" + std::to_string(size));
+      headers.add("Content-Type", "text/html; charset=utf-8");
       plan.length = scratch.size();
       plan.parts.push_back({true, 0, scratch.size()});
       return plan;
@@ -47,12 +47,12 @@ FilePlan plan_file_response(const Request& req, const FileFacts& file, std::stri
     if (rs.kind == RangeKind::satisfiable && rs.ranges.size() == 1) {
       const ByteRange& br = rs.ranges[0];
       plan.status = 206;
-      append_header(headers, "Content-Type", file.content_type);
-      append_header(headers, "Content-Range",
+      headers.add("Content-Type", file.content_type);
+      headers.add("Content-Range",
                     "bytes " + std::to_string(br.first) + "-" + std::to_string(br.last) + "/" + std::to_string(size));
-      append_header(headers, "Last-Modified", v.last_modified);
-      append_header(headers, "ETag", v.etag);
-      append_header(headers, "Accept-Ranges", "bytes");
+      headers.add("Last-Modified", v.last_modified);
+      headers.add("ETag", v.etag);
+      headers.add("Accept-Ranges", "bytes");
       plan.length = br.length();
       plan.parts.push_back({false, br.first, br.length()});
       return plan;
@@ -85,9 +85,8 @@ FilePlan plan_file_response(const Request& req, const FileFacts& file, std::stri
   }
   plan.length = size;
   plan.parts.push_back({false, 0, size});
-  if (!file.cached_head_block.empty()) {
-    headers += file.cached_head_block;  // Content-Length included
-    plan.with_length = false;
+  if (file.cached_fields) {
+    headers.add_all(*file.cached_fields);
   } else {
     append_file_headers(headers, file.content_type, v);
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fields.hpp"
 #include "http_parser.hpp"
 #include "static_file.hpp"
 
@@ -18,9 +19,8 @@ struct FileFacts {
   const Validators* validators = nullptr;
   std::uint64_t size = 0;
   std::string_view content_type;
-  // A cached entry's ready-made header lines for a full 200 (with
-  // Content-Length), or empty when the file is not cached.
-  std::string_view cached_head_block;
+  // A cached entry's ready-made fields for a full 200, or null when the file is not cached.
+  const FieldList* cached_fields = nullptr;
 };
 
 struct FilePart {
@@ -55,23 +55,23 @@ class FileParts {
 
 struct FilePlan {
   int status = 200;          // 412: answer with the error page instead
-  bool with_length = true;   // the head carries Content-Length: length
+  bool with_length = true;   // the body's length is known (not for 304)
   std::uint64_t length = 0;  // body bytes (also for HEAD, which sends none)
   FileParts parts;
 };
 
-// Appends Content-Type, Last-Modified, ETag and Accept-Ranges of a file response.
-void append_file_headers(std::string& out, std::string_view content_type, const Validators& v);
+// Adds Content-Type, Last-Modified, ETag and Accept-Ranges of a file response.
+void append_file_headers(FieldList& out, std::string_view content_type, const Validators& v);
 
-// Appends the lines of a negotiated variant's response of status: Vary when
+// Adds the fields of a negotiated variant's response of status: Vary when
 // vary (the file has variants), and Content-Encoding: coding when coding is
 // not empty and the body is the variant's bytes, so never on the 416 page.
-void append_variant_headers(std::string& out, bool vary, std::string_view coding, int status);
+void append_variant_headers(FieldList& out, bool vary, std::string_view coding, int status);
 
 // Decides 200, 206 (single or multipart), 304, 412 or 416 for req on a file
-// (RFC 9110 sections 13 and 14), appends the header lines after Date and
-// Server (not Content-Length, which head_end() adds when with_length) to
-// headers, and the multipart part heads or the 416 page to scratch.
-FilePlan plan_file_response(const Request& req, const FileFacts& file, std::string& headers, std::string& scratch);
+// (RFC 9110 sections 13 and 14), adds the response's fields (no framing
+// fields: the plan's length says how long the body is) to fields, and the
+// multipart part heads or the 416 page to scratch.
+FilePlan plan_file_response(const Request& req, const FileFacts& file, FieldList& fields, std::string& scratch);
 
 }  // namespace filehttpd

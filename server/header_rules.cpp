@@ -33,25 +33,8 @@ std::string merge_vary(std::string_view server, std::string_view rule) {
   return out;
 }
 
-namespace {
 
-// Finds the value of the first "Vary:" line of a head: sets first and last
-// (the value's bounds) and returns true, or returns false when there is none.
-bool find_vary_line(std::string_view head, std::size_t& first, std::size_t& last) {
-  constexpr std::string_view k_name = "\r\nvary:";
-  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos; at = head.find("\r\n", at + 2)) {
-    if (!iequals(head.substr(at, k_name.size()), k_name)) continue;
-    first = at + k_name.size();
-    while (first < head.size() && (head[first] == ' ' || head[first] == '\t')) ++first;
-    last = head.find("\r\n", first);
-    return last != std::string_view::npos;
-  }
-  return false;
-}
-
-}  // namespace
-
-void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view path, std::string& out) {
+void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view path, FieldList& out) {
   std::vector<const std::pair<std::string, std::string>*> fields;
   for (const HeaderRule& rule : rules) {
     if (!rule_matches(rule, path)) continue;
@@ -67,14 +50,13 @@ void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view 
     }
   }
   for (const auto* f : fields) {
-    std::size_t first = 0, last = 0;
-    if (!iequals(f->first, "Vary")) {
-      append_header(out, f->first, f->second);
-    } else if (find_vary_line(out, first, last)) {
-      out.replace(first, last - first, merge_vary(std::string_view(out).substr(first, last - first), f->second));
-    } else {
-      append_header(out, f->first, merge_vary("", f->second));
-    }
+    std::size_t vary = iequals(f->first, "Vary") ? out.find("Vary") : out.size();
+    if (!iequals(f->first, "Vary"))
+      out.add(f->first, f->second);
+    else if (vary < out.size())
+      out.set_value(vary, merge_vary(out[vary].value, f->second));
+    else
+      out.add(f->first, merge_vary("", f->second));
   }
 }
 

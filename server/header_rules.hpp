@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "fields.hpp"
 
 namespace filehttpd {
 
@@ -18,9 +19,9 @@ bool rule_matches(const HeaderRule& rule, std::string_view path);
 // not already there (compared without case); "*" on either side gives "*".
 std::string merge_vary(std::string_view server, std::string_view rule);
 
-// Appends "Name: value" lines for every rule matching path to the head in
-// out, in order; for a name set by several rules the last one wins. A Vary
-// the head already has is merged with the rules' into that one line.
-void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view path, std::string& out);
+// Adds the fields of every rule matching path to out, in order; for a name
+// set by several rules the last one wins. A Vary field out already has is
+// merged with the rules' into that one field.
+void append_rule_headers(const std::vector<HeaderRule>& rules, std::string_view path, FieldList& out);
 
 }  // namespace filehttpd

@@ -180,10 +180,10 @@ void sort_listing(std::vector<ListingEntry>& entries, const ListingQuery& q) {
             [&q](const ListingEntry& a, const ListingEntry& b) { return listing_before(a, b, q); });
 }
 
-void append_listing_fields(const Listing& l, std::string& head) {
+void append_listing_fields(const Listing& l, FieldList& head) {
   if (!l.truncated) return;
-  append_header(head, "X-Listing-Truncated", "true");
-  append_header(head, "X-Listing-Total", static_cast<unsigned long long>(l.total));
+  head.add("X-Listing-Truncated", "true");
+  head.add("X-Listing-Total", static_cast<unsigned long long>(l.total));
 }
 
 void render_listing_html(const Listing& l, std::string_view url_path, std::string& out) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fields.hpp"
+
 namespace filehttpd {
 
 // Most entries one listing shows: the first ones in the order asked for; the
@@ -61,9 +63,9 @@ bool listing_before(const ListingEntry& a, const ListingEntry& b, const ListingQ
 // Sorts entries by q's key and order; ties go by name.
 void sort_listing(std::vector<ListingEntry>& entries, const ListingQuery& q);
 
-// Appends the fields saying a listing was cut (X-Listing-Truncated: true and
-// X-Listing-Total: the directory's entries) to a response head; none when it was not.
-void append_listing_fields(const Listing& l, std::string& head);
+// Adds the fields saying a listing was cut (X-Listing-Truncated: true and
+// X-Listing-Total: the directory's entries) to head; none when it was not.
+void append_listing_fields(const Listing& l, FieldList& head);
 
 // Appends the HTML page listing url_path to out.
 void render_listing_html(const Listing& l, std::string_view url_path, std::string& out);

@@ -67,6 +67,17 @@ class OutputQueue {
   bool has_file() const { return static_cast<bool>(file_); }
   // Keeps a cached entry alive while its body is queued.
   void keep(std::shared_ptr<const CachedFile> entry) { cached_ = std::move(entry); }
+  // Drops the queued chunks and keeps a first slot for the head, which
+  // set_head() fills once the session has framed it; the file and entry stay.
+  void begin_response() {
+    chunks_.assign(1, Chunk{});
+    next_ = 0;
+  }
+  // Puts head (which must stay valid until sent: head()) in the slot begin_response() kept.
+  void set_head(std::string_view head) {
+    if (chunks_.empty()) chunks_.emplace_back();
+    chunks_[0] = Chunk{head.data(), 0, head.size()};
+  }
   // Drops the queued chunks (a new response starts); the file and entry stay.
   void reset_chunks() {
     chunks_.clear();

@@ -1,8 +1,8 @@
 #pragma once
-// One response under construction: its head (status line, framing lines),
-// the body parts queued behind it in the connection's OutputQueue, and
-// whether the connection stays open after it. No sockets: send() hands the
-// queue to the ExchangeHost.
+// One response under construction: its Response (status, fields, length),
+// the body parts queued in the connection's OutputQueue behind a slot the
+// session fills with its framing, and whether the connection stays open
+// after it. No sockets and no framing: send() hands it to the ExchangeHost.
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "cgi.hpp"
 #include "cgi_exchange.hpp"
 #include "output_queue.hpp"
+#include "response.hpp"
 #include "router.hpp"
 
 namespace filehttpd {
@@ -19,7 +20,7 @@ namespace filehttpd {
 // What an exchange may ask of its connection: nothing more.
 class ExchangeHost {
  public:
-  // The queue holds a whole response: send it, then finish the exchange.
+  // The exchange's Response is whole and its body queued: frame it, send it, then finish the exchange.
   virtual void send_response() = 0;
   // Reads route's request body before its script runs; sends 100 Continue first when asked.
   virtual void collect_body(Route route, bool send_continue) = 0;
@@ -33,8 +34,6 @@ class ExchangeHost {
   virtual const sockaddr_storage& peer_address() const = 0;
   // True when the connection is TLS.
   virtual bool secure() const = 0;
-  // Header lines every response on this connection carries (HSTS over TLS), CRLF-ended.
-  virtual std::string_view connection_head_lines() const = 0;
 
  protected:
   ~ExchangeHost() = default;
@@ -43,24 +42,25 @@ class ExchangeHost {
 struct Reply {
   Reply(OutputQueue& queue, ExchangeHost& h) : out(queue), host(h) {}
 
-  // Starts a head: status line, Date, Server; drops queued chunks.
+  // Starts a response of status: no fields, no length; drops queued chunks.
   void start(int status, std::string_view reason = {});
-  // Ends a head: Content-Length (optional), Connection, blank line; queues it.
-  void end_head(bool with_body_length, std::uint64_t length);
-  // Queues a whole head made elsewhere (the classic profile's bare heads).
-  void queue_head(std::string head);
-  // Ends a started head with the bytes in out.scratch() as a body of
-  // content_type (none for HEAD) and sends.
+  // The body is length bytes long (framed with Content-Length in HTTP/1.1).
+  void set_length(std::uint64_t length) {
+    response.has_length = true;
+    response.length = length;
+  }
+  // Adds a field to the response.
+  void add(std::string_view name, std::string_view value) { response.fields.add(name, value); }
+  // Sends the bytes in out.scratch() as the body (none for HEAD) of content_type.
   void send_scratch(std::string_view content_type);
   // send_scratch() of HTML.
   void send_html() { send_scratch("text/html; charset=utf-8"); }
-  // Sends what is queued.
+  // Sends the response and what is queued.
   void send() { host.send_response(); }
 
   OutputQueue& out;
   ExchangeHost& host;
-  int status = 0;
-  std::uint64_t head_len = 0;  // bytes of the head at the front of the queue
+  Response response;
   bool keep_alive = false;
   bool force_linger = false;  // closing must drain the client's input first
   bool head_only = false;     // HEAD: no body bytes

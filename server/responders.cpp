@@ -56,7 +56,7 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
     facts.validators = &cached->validators;
     facts.size = static_cast<std::uint64_t>(cached->st.st_size);
     facts.content_type = cached->content_type;
-    facts.cached_head_block = cached->head_block;
+    facts.cached_fields = &cached->fields;
   } else {
     local = make_validators(route.st, std::time(nullptr));  // read before Date, so never after it
     facts.validators = &local;
@@ -64,21 +64,19 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
     facts.content_type = variant ? std::string_view(variant->content_type) : mime_type_for(route.path);
     r.out.set_file(std::move(route.fd));
   }
-  static std::string headers;  // reused: a worker is one thread
-  headers.clear();
-  FilePlan plan = plan_file_response(req, facts, headers, r.out.scratch());
+  r.start(200);
+  FilePlan plan = plan_file_response(req, facts, r.response.fields, r.out.scratch());
   if (plan.status == 412) {
     respond_error(r, w, 412, false);
     return;
   }
-  r.start(plan.status);
-  r.out.head() += headers;
-  if (variant) append_variant_headers(r.out.head(), variant->vary, variant->coding, plan.status);
+  r.response.status = plan.status;
+  if (variant) append_variant_headers(r.response.fields, variant->vary, variant->coding, plan.status);
   if (!w.cfg().header_rules.empty() && plan.status != 416) {
     std::string_view path = variant ? std::string_view(variant->url_path) : route.path;
-    append_rule_headers(w.cfg().header_rules, cached ? std::string_view(cached->url_path) : path, r.out.head());
+    append_rule_headers(w.cfg().header_rules, cached ? std::string_view(cached->url_path) : path, r.response.fields);
   }
-  r.end_head(plan.with_length, plan.length);
+  if (plan.with_length) r.set_length(plan.length);
   bool file_bytes = false;
   if (!r.head_only) {
     for (const FilePart& p : plan.parts) {
@@ -125,15 +123,13 @@ void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route
     return;
   }
   r.start(pre == 304 ? 304 : 200);
-  if (pre != 304)
-    append_header(r.out.head(), "Content-Type",
-                  q.format == ListingFormat::json ? "application/json" : "text/html; charset=utf-8");
-  append_header(r.out.head(), "Last-Modified", v.last_modified);
-  append_header(r.out.head(), "ETag", v.etag);
-  append_header(r.out.head(), "Vary", "Accept");
-  append_listing_fields(listing, r.out.head());
-  append_rule_headers(w.cfg().header_rules, route.path, r.out.head());
-  r.end_head(pre != 304, body.size());
+  if (pre != 304) r.add("Content-Type", q.format == ListingFormat::json ? "application/json" : "text/html; charset=utf-8");
+  r.add("Last-Modified", v.last_modified);
+  r.add("ETag", v.etag);
+  r.add("Vary", "Accept");
+  append_listing_fields(listing, r.response.fields);
+  append_rule_headers(w.cfg().header_rules, route.path, r.response.fields);
+  if (pre != 304) r.set_length(body.size());
   if (pre != 304 && !r.head_only) r.out.add_mem(body);
   r.send();
 }
@@ -152,7 +148,7 @@ bool refused_unless_get_or_head(Reply& r, const Worker& w, bool get_or_head) {
 // Sends status with the text in r.out.scratch() as a body nobody may cache.
 void send_no_store(Reply& r, int status, std::string_view content_type) {
   r.start(status);
-  append_header(r.out.head(), "Cache-Control", "no-store");
+  r.add("Cache-Control", "no-store");
   r.send_scratch(content_type);
 }
 
@@ -177,8 +173,8 @@ void respond_redirect(Reply& r, const Worker& w, const Route& route) {
   const std::string& location = route.location;
   r.out.scratch() = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
   r.start(route.status);
-  append_header(r.out.head(), "Location", location);
-  append_rule_headers(w.cfg().header_rules, route.path, r.out.head());
+  r.add("Location", location);
+  append_rule_headers(w.cfg().header_rules, route.path, r.response.fields);
   r.send_html();
 }
 
@@ -187,8 +183,9 @@ void respond_error(Reply& r, const Worker& w, int status, bool close, const Rout
   r.out.keep(nullptr);
   if (w.cfg().profile == Profile::classic) {
     r.keep_alive = false;
-    r.status = status;
-    r.queue_head(classic_status_response(status));
+    r.start(status);
+    r.response.bare = true;  // the classic contract's bare answer: status line and Content-Length: 0
+    r.set_length(0);
     r.send();
     return;
   }
@@ -201,13 +198,13 @@ void respond_error(Reply& r, const Worker& w, int status, bool close, const Rout
                    log_escaped(it->second), status, page.status);
   }
   r.start(status);
-  if (route && route->allow_get_head) append_header(r.out.head(), "Allow", "GET, HEAD");
-  if (status == 503) append_header(r.out.head(), "Retry-After", "1");
+  if (route && route->allow_get_head) r.add("Allow", "GET, HEAD");
+  if (status == 503) r.add("Retry-After", "1");
   if (page.kind == RouteKind::file) {
     // The configured page, with the original status and no validators (never a 304).
     std::uint64_t size = static_cast<std::uint64_t>(page.st.st_size);
-    append_header(r.out.head(), "Content-Type", mime_type_for(page.path));
-    r.end_head(true, size);
+    r.add("Content-Type", mime_type_for(page.path));
+    r.set_length(size);
     if (!r.head_only) {
       r.out.set_file(std::move(page.fd));
       r.out.add_file(0, size);

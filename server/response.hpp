@@ -1,9 +1,25 @@
 #pragma once
-// Status lines, header serialisation and error bodies for both profiles.
+// A response as data (status, fields, body length), status lines, field
+// serialisation helpers and error bodies for both profiles.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "fields.hpp"
+
 namespace filehttpd {
+
+// What a responder answers, with no framing: a session frames it (HTTP/1.1
+// text in http1_framing.*). The body is what the exchange queued behind the
+// head in its OutputQueue (memory and file ranges), or a CGI's output.
+struct Response {
+  int status = 0;
+  std::string_view reason;   // empty: the standard reason phrase
+  FieldList fields;          // neither Date, Server nor framing fields
+  bool has_length = false;   // the body's length is known: length
+  std::uint64_t length = 0;  // body bytes (also for HEAD, which sends none)
+  bool bare = false;         // classic profile: no Date, Server or Connection fields
+};
 
 // Returns the reason phrase for status ("Not Found"), or "Unknown".
 std::string_view reason_phrase(int status);
