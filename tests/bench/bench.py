@@ -18,9 +18,10 @@ import shutil
 import sys
 import tempfile
 
+import groups
 from load import idle_rss, one_round, run_h2load, run_wrk, summarize, syscalls_per_request
 from peers import POST_BYTES, limit_probe, make_site, servers, verify, verify_probe
-from report import print_report, write_csv
+from report import MBPS_CASES, print_report, write_csv
 
 
 class Plan:
@@ -36,6 +37,7 @@ class Plan:
         self.strace_requests = 400 if quick else 4000
         self.strace_connections = 16
         self.connections = 32
+        self.page_loads = 5 if quick else 20
 
 
 LOAD_CASES = [  # name, path, connections (None: Plan.connections), wrk arguments
@@ -52,17 +54,22 @@ PROBE_CASE = "keepalive_1k"
 LATENCY_CASES = [("latency_1k", "/1k.html"), ("latency_200k", "/200k.bin"), ("latency_1m", "/1m.bin")]
 
 
-def measure(name, case_srvs, rounds, run):
-    """Runs one case, run(port), rounds times against every server that can
-    serve it, the servers taking turns within each round; returns
-    {server: summary}, and [(server, reason)] for those skipped."""
-    runnable = [s for s in case_srvs if not (name.startswith("cgi") and s.cgi_na)]
+def measure(name, case_srvs, rounds, run, na):
+    """Runs one case, run(srv), rounds times against every server that can
+    serve it (na(srv) is "", and it is not a groups.Missing), the servers
+    taking turns within each round; returns {server: summary}, and
+    [(server, reason)] for those skipped."""
+    why = {s.name: s.why if isinstance(s, groups.Missing) else na(s) for s in case_srvs}
+    runnable = [s for s in case_srvs if not why[s.name]]
     got = {s.name: [] for s in runnable}
     for _ in range(rounds):
         for srv in runnable:
             got[srv.name].append(one_round(srv, run))
-    return ({n: summarize(r) for n, r in got.items()},
-            [(s.name, s.cgi_na) for s in case_srvs if s not in runnable])
+    return ({n: summarize(r) for n, r in got.items()}, [(n, w) for n, w in why.items() if w])
+
+
+def cgi_na(srv):
+    return srv.cgi_na
 
 
 def cases(plan, work):
@@ -70,12 +77,21 @@ def cases(plan, work):
     out = []
     for name, path, conns, extra in LOAD_CASES:
         extra = tuple(os.path.join(work, x) if x.endswith(".lua") else x for x in extra)
-        out.append((name, plan.rounds, lambda port, p=path, c=conns or plan.connections, e=extra:
-                    run_wrk(port, p, c, plan.seconds, e)))
+        out.append((name, plan.rounds, lambda srv, p=path, c=conns or plan.connections, e=extra:
+                    run_wrk(srv.port, p, c, plan.seconds, e)))
     log = os.path.join(work, "h2load.log")
     for name, path in LATENCY_CASES:
-        out.append((name, plan.latency_rounds, lambda port, p=path: run_h2load(port, p, plan.latency_seconds, log)))
+        out.append((name, plan.latency_rounds,
+                    lambda srv, p=path: run_h2load(srv.port, p, plan.latency_seconds, log)))
     return out
+
+
+def resumption(results, case, server):
+    """server's share of resumed connections in case, and its resumed
+    handshake's CPU over its full one's (when both cases ran)."""
+    r, full = results[(case, server)], results.get((case.replace("_resumed", "_full"), server), {})
+    cost = f" at {r['cpu_us'] / full['cpu_us']:.2f}x" if full.get("cpu_us") else ""
+    return f"{server} {r['resumed']:.0%}{cost}"
 
 
 def log_result(server, case, r):
@@ -90,7 +106,8 @@ def main():
     ap.add_argument("--cgi-probe", default="")
     ap.add_argument("--cgi-reader", default="", help="a compiled CGI that reads its body (cgi_post_64k)")
     ap.add_argument("--limit-probe", default="", help="the compiled limit probe, a server row in keepalive_1k")
-    ap.add_argument("--only", default="", help="comma-separated case names")
+    ap.add_argument("--tls-client", default="", help="the compiled TLS client (tls_client.c) of the handshake cases")
+    ap.add_argument("--only", default="", help="comma-separated case names or groups: " + ",".join(groups.GROUPS))
     ap.add_argument("--csv", default="", help="also write the results here as CSV (for chart.gp)")
     ap.add_argument("--quick", action="store_true", help="1 s rounds, once each: checks the machinery")
     a = ap.parse_args()
@@ -104,46 +121,68 @@ def main():
         f.write(f'wrk.method = "POST"\nwrk.body = string.rep("x", {POST_BYTES})\n'
                 'wrk.headers["Content-Type"] = "application/octet-stream"\n')
     only = set(a.only.split(",")) if a.only else None
-    srvs = servers(work, root, os.path.abspath(a.filehttpd))
+
+    def selected(name, group=None):
+        """Whether the run includes a case (or, with only a name, a group)."""
+        return not only or name in only or (group or "h1") in only
+
+    filehttpd = os.path.abspath(a.filehttpd)
+    srvs = servers(work, root, filehttpd)
     # The same servers again, each writing an access log to a file.
-    logged_srvs = servers(work, root, os.path.abspath(a.filehttpd), logged=True)
-    if only and "keepalive_1k_logged" not in only:
-        logged_srvs = []
-    probes = [limit_probe(a.limit_probe)] if a.limit_probe and (not only or PROBE_CASE in only) else []
-    results, skipped = {}, []
+    logged_srvs = servers(work, root, filehttpd, logged=True) if selected("keepalive_1k_logged") else []
+    probes = [limit_probe(a.limit_probe)] if a.limit_probe and selected(PROBE_CASE) else []
+    # The groups of the new cases that the run selected (a case's name selects its group's servers).
+    names = groups.cases(plan, a.tls_client, groups.Extra(set(), work, root, filehttpd), [])
+    extra = groups.Extra({c[1] for c in names if selected(c[0], c[1])}, work, root, filehttpd)
+    results, skipped, notes = {}, [], []
     try:
         # All servers run at once (idle ones cost nothing) and the rounds
         # interleave them, so drift in the machine's speed hits all alike.
-        for srv in srvs + logged_srvs:
+        for srv in srvs + logged_srvs + extra.all():
             srv.start()
             verify(srv, root, work)
         for srv in probes:
             srv.start()
             verify_probe(srv, work)
-        for name, rounds, run in cases(plan, work):
-            if only and name not in only:
+        latency = [c[0] for c in LATENCY_CASES]
+        todo = [(n, "h1", "latency" if n in latency else "mbps" if n in MBPS_CASES else "load", r,
+                 logged_srvs if n.endswith("_logged") else srvs + (probes if n == PROBE_CASE else []), run,
+                 cgi_na if n.startswith("cgi") else groups.no_na)
+                for n, r, run in cases(plan, work)]
+        rounds = {"load": plan.rounds, "mbps": plan.rounds, "latency": plan.latency_rounds}
+        todo += [(n, g, k, rounds[k], case_srvs, run, na)
+                 for n, g, k, case_srvs, run, na in groups.cases(plan, a.tls_client, extra, srvs)]
+        if extra.tls:
+            notes.append("ALPN answer to h2, http/1.1 over TLS: "
+                         + ", ".join(f"{n} {p}" for n, p in extra.tls_alpn().items()))
+        for name, group, _, rounds_n, case_srvs, run, na in todo:
+            if not selected(name, group):
                 continue
-            case_srvs = logged_srvs if name.endswith("_logged") else srvs + (probes if name == PROBE_CASE else [])
-            summaries, skips = measure(name, case_srvs, rounds, run)
+            summaries, skips = measure(name, case_srvs, rounds_n, run, na)
             for server, r in summaries.items():
                 results[(name, server)] = r
                 log_result(server, name, r)
             for server, reason in skips:
                 skipped.append((name, server, reason))
                 print(f"  {server:9} {name:19} n/a: {reason}", file=sys.stderr, flush=True)
+            if name == "tls_file_64m" and ("tls_file_64m", "filehttpd") in results:
+                notes.append("filehttpd's send path in tls_file_64m: " + extra.send_path())
+            if name.endswith("_handshake_resumed"):
+                notes.append(f"{name}, connections resumed and CPU per connection over a full handshake's: "
+                             + ", ".join(resumption(results, name, s) for c, s in results if c == name))
         for srv in srvs:
-            if not only or "idle_rss" in only:
+            if selected("idle_rss"):
                 rss, ok = idle_rss(srv, plan.idle_connections, plan.idle_settle)
                 parts = " + ".join(f"{n} {k}" for n, k in rss.items())
                 results[("idle_rss", srv.name)] = {"rss": sum(rss.values()), "ok": ok, "parts": parts}
                 print(f"  {srv.name:9} idle_rss      {sum(rss.values())} KiB ({parts}) with {ok} connections",
                       file=sys.stderr, flush=True)
-            if not only or "syscalls" in only:
+            if selected("syscalls"):
                 per_req = syscalls_per_request(srv, plan.strace_requests, plan.strace_connections)
                 results[("syscalls", srv.name)] = {"per_req": per_req}
                 print(f"  {srv.name:9} syscalls      {per_req:.2f} per request", file=sys.stderr, flush=True)
     finally:
-        for srv in srvs + logged_srvs + probes:
+        for srv in srvs + logged_srvs + probes + extra.all():
             srv.stop()
         shutil.rmtree(work, ignore_errors=True)
 
@@ -159,11 +198,11 @@ def main():
              f"kernel {platform.release()}; server on CPU 0, wrk on CPU 1; median of {plan.rounds} x "
              f"{plan.seconds} s, latency {plan.latency_rounds} x {plan.latency_seconds} s"
              + (" (quick: machinery check, not figures)" if a.quick else ""))
-    load_names = [c[0] for c in LOAD_CASES]
-    latency_names = [c[0] for c in LATENCY_CASES]
+    load_names = [c[0] for c in todo if c[2] != "latency"]
+    latency_names = [c[0] for c in todo if c[2] == "latency"]
     if a.csv:
-        write_csv(a.csv, title, results, [n for n in load_names if n != "file_64m"], latency_names)
-    print_report(title, results, load_names, latency_names, skipped, plan.idle_connections)
+        write_csv(a.csv, title, results, [n for n in load_names if n not in MBPS_CASES], latency_names)
+    print_report(title, results, load_names, latency_names, skipped, plan.idle_connections, notes)
 
 
 if __name__ == "__main__":

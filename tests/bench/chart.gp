@@ -2,9 +2,11 @@
 # case (filehttpd, nginx, lighttpd, h2o, caddy; no bar where a server did not
 # run the case):
 #   top:    the load cases, CPU per request (log scale, lower is better),
-#           each bar labelled with its requests/s;
+#           each bar labelled with its requests/s (in the TLS handshake
+#           cases a request is a whole connection);
 #   bottom: the latency cases (one connection, sequential requests), mean
-#           latency with a whisker up to p99 (log scale), labelled with max.
+#           latency with a whisker up to p99 (log scale), labelled with max;
+#           the page40 cases there are the wall time of a whole page load.
 #   gnuplot -e "csv='build/bench.csv'; png='build/bench.png'" tests/bench/chart.gp
 # CSV columns: case, kind, then per server rps, cpu_us, mean_us, p99_us, max_us.
 set datafile separator ","
@@ -32,7 +34,7 @@ set style data histogram
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y
-set xtics nomirror
+set xtics nomirror rotate by -20
 set key top left horizontal
 set grid ytics
 
@@ -47,7 +49,7 @@ if (nload > 0) {
 }
 
 if (nlat > 0) {
-  set title "latency cases, one keep-alive connection: bars mean, whiskers p99 (lower is better), labels max µs" font "sans,10"
+  set title "latency cases, one keep-alive connection (page40: a whole page load): bars mean, whiskers p99 (lower is better), labels max µs" font "sans,10"
   set style histogram errorbars gap 2 lw 1
   set yrange [10:top("latency", 3) * 10]
   set ylabel "latency µs (log scale)"

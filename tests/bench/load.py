@@ -16,10 +16,10 @@ from procs import CLK_TCK, cpu_ticks, rss_by_name, tree
 UNITS = {"B": 1 / 1e6, "KB": 1024 / 1e6, "MB": 1024 * 1024 / 1e6, "GB": 1024 ** 3 / 1e6}
 
 
-def run_wrk(port, path, connections, seconds, extra=()):
+def run_wrk(port, path, connections, seconds, extra=(), scheme="http"):
     """One wrk run on CPU 1: a dict of reqs, rps, mbps, non2xx, sock (socket errors)."""
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *extra,
-           f"http://127.0.0.1:{port}{path}"]
+           f"{scheme}://127.0.0.1:{port}{path}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
     m = re.search(r"(\d+) requests in", out)
     t = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", out)
@@ -46,10 +46,6 @@ def run_h2load(port, path, seconds, log):
     cmd = ["taskset", "-c", "1", "h2load", "--h1", "-t1", "-c1", "-m1", f"-D{seconds}", f"--log-file={log}",
            f"http://127.0.0.1:{port}{path}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
-    fin = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s, ([\d.]+)(\w+)/s", out)
-    done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored",
-                     out)
-    codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
     micros = []
     with open(log) as f:
         for line in f:
@@ -57,18 +53,74 @@ def run_h2load(port, path, seconds, log):
             if len(cols) >= 3 and cols[1].startswith("2"):
                 micros.append(int(cols[2]))
     os.unlink(log)
+    return dict(h2load_result(out), lat=latency_stats(micros))
+
+
+def h2load_result(out):
+    """run_wrk's dict from h2load's output."""
+    fin = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s, ([\d.]+)(\w+)/s", out)
+    done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored",
+                     out)
+    codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
     failed = int(done.group(3)) + int(done.group(4)) if done else 0
     return {"reqs": int(done.group(1)) if done else 0, "rps": float(fin.group(1)) if fin else 0.0,
             "mbps": float(fin.group(2)) * UNITS[fin.group(3)] if fin else 0.0,
             "non2xx": sum(int(x) for x in codes.groups()[1:]) if codes else 0,
-            "sock": f"{failed} failed or errored" if failed else "", "lat": latency_stats(micros)}
+            "sock": f"{failed} failed or errored" if failed else ""}
+
+
+def run_h2(url, connections, streams, seconds):
+    """One h2load run on CPU 1 over HTTP/2 (h2 by ALPN for https, h2c with
+    prior knowledge for http): connections x streams for seconds; run_wrk's dict."""
+    cmd = ["taskset", "-c", "1", "h2load", "-t1", f"-c{connections}", f"-m{streams}", f"-D{seconds}", url]
+    return h2load_result(subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout)
+
+
+def run_page(urls, h2, loads):
+    """loads page loads, one after another, each fetching every URL once
+    (one h2load run each, on CPU 1): with h2, over one h2 connection with all
+    streams at once, else over six HTTP/1.1 connections. run_wrk's dict plus
+    lat, the (mean, p99, max) wall time in us of a page load."""
+    conns = ["-c1", f"-m{len(urls)}"] if h2 else ["--h1", "-c6", "-m1"]
+    cmd = ["taskset", "-c", "1", "h2load", "-t1", *conns, f"-n{len(urls)}", *urls]
+    walls, total = [], None
+    for _ in range(loads):
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+        r = h2load_result(out)
+        took = re.search(r"finished in ([\d.]+)(us|ms|s),", out)
+        if took:
+            walls.append(float(took.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[took.group(2)])
+        if total is None:
+            total = r
+        else:
+            for k in ("reqs", "non2xx"):
+                total[k] += r[k]
+            total["sock"] = total["sock"] or r["sock"]
+    total["lat"] = latency_stats(walls)
+    total["rps"] = len(walls) / (sum(walls) / 1e6) if walls else 0.0  # page loads per second of wall time
+    return total
+
+
+def run_tls_client(binary, port, path, seconds, resume, tls12=False):
+    """One tls_client run on CPU 1 (a new TLS connection per request,
+    resuming with the last ticket when resume; TLS 1.2 at most with tls12):
+    run_wrk's dict, reqs and rps counting the connections that got a 200,
+    plus resumed (a fraction)."""
+    cmd = (["taskset", "-c", "1", binary, str(port), path, str(seconds)] + (["resume"] if resume else [])
+           + (["tls1.2"] if tls12 else []))
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    m = re.search(r"connections (\d+) resumed (\d+) failed (\d+)", out)
+    conns, resumed, failed = (int(x) for x in m.groups()) if m else (0, 0, 0)
+    ok = conns - failed
+    return {"reqs": ok, "rps": ok / seconds, "mbps": 0.0, "non2xx": failed,
+            "sock": "" if m else "tls_client printed nothing", "resumed": resumed / conns if conns else 0.0}
 
 
 def one_round(srv, run):
-    """run(port) against srv with srv's CPU time counted over it: run's dict
+    """run(srv) against srv with srv's CPU time counted over it: run's dict
     plus cpu_us, CPU time per request."""
     before = cpu_ticks(srv.proc.pid)
-    r = run(srv.port)
+    r = run(srv)
     used = cpu_ticks(srv.proc.pid) - before
     r["cpu_us"] = used / CLK_TCK * 1e6 / r["reqs"] if r["reqs"] else float("nan")
     return r
@@ -79,6 +131,8 @@ def summarize(rounds):
     out = {k: statistics.median(r[k] for r in rounds) for k in ("rps", "cpu_us", "mbps")}
     out["non2xx"] = sum(r["non2xx"] for r in rounds)
     out["sock"] = rounds[-1]["sock"]
+    if "resumed" in rounds[0]:
+        out["resumed"] = min(r["resumed"] for r in rounds)
     lats = [r["lat"] for r in rounds if r.get("lat")]
     if lats:
         out["mean_us"] = statistics.median(x[0] for x in lats)

@@ -76,10 +76,12 @@ def wait_port(port, timeout=10):
 
 class Server:
     """One server under test, started in its own session so that stop()
-    ends it and everything it forked. cgi_na: why it runs no CGI case, or ""."""
+    ends it and everything it forked. cgi_na: why it runs no CGI case, or "";
+    tls_port and h2c_port: its TLS and h2c listeners, where it has them."""
 
     def __init__(self, name, argv, port, env=None, cgi_na=""):
         self.name, self.argv, self.port, self.env, self.cgi_na = name, argv, port, env, cgi_na
+        self.tls_port = self.h2c_port = None
         self.proc = None
 
     def start(self):

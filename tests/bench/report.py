@@ -1,6 +1,11 @@
 """The benchmark's output: a CSV for chart.gp and Markdown tables, from the
 results dict {(case, server): {metric: value}}."""
+from goals import print_goals
 from peers import NAMES
+
+# Cases whose figure is MB/s; cases whose request is a whole TLS connection.
+MBPS_CASES = ("file_64m", "tls_file_64m", "h2c_file_64m")
+PER_CONNECTION = ("tls_handshake_full", "tls_handshake_resumed", "tls12_handshake_full", "tls12_handshake_resumed")
 
 PEERS = NAMES[1:]
 CSV_METRICS = ("rps", "cpu_us", "mean_us", "p99_us", "max_us")
@@ -30,10 +35,10 @@ def ratio(a, b):
 
 
 def print_table(results, rows):
-    """rows: (case, metric label, key, format). A row is printed when
-    filehttpd has the value; ratios are filehttpd's over each peer's.
+    """rows: (case, metric label, key, format). A row is printed when any
+    server has the value; ratios are filehttpd's over each peer's.
     Nothing is printed when no row has a value."""
-    rows = [r for r in rows if results.get((r[0], "filehttpd"), {}).get(r[2]) is not None]
+    rows = [r for r in rows if any(results.get((r[0], s), {}).get(r[2]) is not None for s in NAMES)]
     if not rows:
         return
     print("\n| case | metric | " + " | ".join(NAMES) + " | " + " | ".join(f"vs {p}" for p in PEERS) + " |")
@@ -77,31 +82,35 @@ def print_probe(results, case="keepalive_1k"):
           f"{'met' if met else 'missed'} |")
 
 
-def print_report(title, results, load_cases, latency_cases, skipped, idle_connections):
-    """The whole Markdown report on stdout; skipped: (case, server, reason)."""
+def print_report(title, results, load_cases, latency_cases, skipped, idle_connections, notes=()):
+    """The whole Markdown report on stdout; skipped: (case, server, reason);
+    notes: lines printed under the tables."""
     print(f"\n{title}")
     rows = []
     for case in load_cases:
-        if case == "file_64m":
+        unit = "connection" if case in PER_CONNECTION else "request"
+        if case in MBPS_CASES:
             rows.append((case, "MB/s", "mbps", "{:.0f}"))
         else:
-            rows += [(case, "requests/s", "rps", "{:.0f}"), (case, "CPU us/request", "cpu_us", "{:.2f}")]
+            rows += [(case, f"{unit}s/s", "rps", "{:.0f}"), (case, f"CPU us/{unit}", "cpu_us", "{:.2f}")]
     rows += [("idle_rss", f"RSS KiB, {idle_connections} idle", "rss", "{}"),
              ("syscalls", "syscalls/request", "per_req", "{:.2f}")]
     print_table(results, rows)
     rows = []
     for case in latency_cases:
+        rate = "page loads/s" if case.startswith("page") else "requests/s"
         rows += [(case, "mean us", "mean_us", "{:.1f}"), (case, "p99 us", "p99_us", "{:.0f}"),
-                 (case, "max us", "max_us", "{:.0f}"), (case, "requests/s", "rps", "{:.0f}")]
+                 (case, "max us", "max_us", "{:.0f}"), (case, rate, "rps", "{:.0f}")]
     print_table(results, rows)
     print_probe(results)
-    print_goal(results, latency_cases)
-    notes = [f"idle_rss of {s}'s processes, KiB: {results[('idle_rss', s)]['parts']}" for s in NAMES
+    print_goal(results, [c for c in latency_cases if not c.startswith("page")])
+    print_goals(results, skipped)
+    notes = list(notes) + [f"idle_rss of {s}'s processes, KiB: {results[('idle_rss', s)]['parts']}" for s in NAMES
              if " + " in results.get(("idle_rss", s), {}).get("parts", "")]
     if skipped or notes:
         print()
     for note in notes:
         print(note)
     for server, reason in dict.fromkeys((s, r) for _, s, r in skipped):
-        cases = ", ".join(c for c, s, _ in skipped if s == server)
+        cases = ", ".join(c for c, s, r in skipped if s == server and r == reason)
         print(f"n/a: {server} in {cases}: {reason}")

@@ -3,6 +3,8 @@
 # Usage: tests/bench/run.sh [BUILD_DIR [--only CASES]]   (needs: scripts/install-deps.sh --bench)
 #   BENCH_QUICK=1 tests/bench/run.sh   one 1 s round per case and server (about 2 minutes):
 #                                      checks the machinery end to end; its figures mean little
+#   BENCH_ONLY=tls,h2,s tests/bench/run.sh   only these groups or cases (groups: h1, the
+#                                      HTTP/1.1 cases before this round; tls; h2; s)
 # keepalive_1k also runs the limit probe (limit_probe.c: one recv and one send
 # per request, nothing else), and filehttpd's CPU per request over it is reported.
 # Prints a Markdown table; writes BUILD_DIR/bench.csv and the chart BUILD_DIR/bench.png.
@@ -11,15 +13,17 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../../build}"
 shift || true
-for tool in wrk h2load nginx lighttpd h2o caddy curl strace taskset python3; do
+for tool in wrk h2load nginx lighttpd h2o caddy curl openssl strace taskset python3; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing; run scripts/install-deps.sh --bench" >&2; exit 1; }
 done
 [ -x "$build/filehttpd" ] || { echo "bench: $build/filehttpd not built" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)"
 quick=()
 [ "${BENCH_QUICK:-0}" = 1 ] && quick=(--quick)
+[ -n "${BENCH_ONLY:-}" ] && quick+=(--only "$BENCH_ONLY")
 python3 "$here/bench.py" --filehttpd "$build/filehttpd" --cgi-probe "$build/tests/bench_cgi" \
-  --cgi-reader "$build/tests/bench_read_cgi" --limit-probe "$build/tests/bench_limit_probe" --csv "$build/bench.csv" "${quick[@]}" "$@"
+  --cgi-reader "$build/tests/bench_read_cgi" --limit-probe "$build/tests/bench_limit_probe" \
+  --tls-client "$build/tests/bench_tls_client" --csv "$build/bench.csv" "${quick[@]}" "$@"
 # The chart: grouped bars of CPU per request, requests/s written on each bar;
 # below them the latency cases, bars of mean latency up to p99.
 if command -v gnuplot >/dev/null; then
