@@ -35,17 +35,16 @@ class Extra:
     wanted: the groups to make servers for."""
 
     def __init__(self, wanted, work, root, filehttpd):
-        selected = wanted.__contains__
         self.tls, self.h2c, self.gz, self.auth = [], None, None, None
         self.h2c_why = self.gz_why = self.auth_why = ""
-        if selected("tls") or selected("h2"):
+        if "tls" in wanted or "h2" in wanted:
             self.tls = servers(work, root, filehttpd, cert=make_cert(work))
             if not os.path.exists(LIGHTTPD_TLS):
                 self.tls = [Missing(s.name, f"no {LIGHTTPD_TLS} (Debian's lighttpd-mod-openssl)")
                             if s.name == "lighttpd" else s for s in self.tls]
-        if selected("h2"):
+        if "h2" in wanted:
             self.h2c, self.h2c_why = filehttpd_h2c(filehttpd, root, work)
-        if selected("s"):
+        if "s" in wanted:
             make_s_site(root)
             self.gz, self.gz_why = filehttpd_compress(filehttpd, root, work)
             self.auth, self.auth_why = filehttpd_auth(filehttpd, root, work)

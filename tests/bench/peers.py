@@ -18,7 +18,8 @@ FILES = {"1k.html": 1024, "200k.bin": 200 * 1024, "1m.bin": 1 << 20, "64m.bin": 
 POST_BYTES = 65536
 # What each CGI responds (cgi_post_64k POSTs POST_BYTES to read.cgi).
 CGI_BODIES = {"tiny.cgi": b"hello\n", "sh.cgi": b"hello\n", "read.cgi": b"%d\n" % POST_BYTES}
-# The page of the h2 page-load cases: this many small assets, 1-8 KiB each.
+# The page of the h2 page-load cases: this many small assets of 4 KiB each
+# (one size: h2load's six HTTP/1.1 clients each fetch the first URLs only).
 PAGE_ASSETS = 40
 # The TLS 1.2 suites every server gets (filehttpd's own list, ECDSA first;
 # with the ECDSA certificate only the ECDSA ones apply). TLS 1.3 keeps each
@@ -58,7 +59,7 @@ def make_site(root, cgi_probe, cgi_reader=""):
     os.makedirs(page, exist_ok=True)
     for i in range(PAGE_ASSETS):
         with open(os.path.join(page, f"a{i}.bin"), "wb") as f:
-            f.write(block[:1024 * (1 + i % 8)])
+            f.write(block[i * 4096:(i + 1) * 4096])
     cgi = os.path.join(root, "cgi")
     os.makedirs(cgi, exist_ok=True)
     for src, name in ((cgi_probe, "tiny.cgi"), (cgi_reader, "read.cgi")):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks filehttpd against nginx, lighttpd, h2o and caddy on this machine, in one run.
-# Usage: tests/bench/run.sh [BUILD_DIR [--only CASES]]   (needs: scripts/install-deps.sh --bench)
+# Usage: tests/bench/run.sh [BUILD_DIR [--only CASES]]   (needs: scripts/install-deps.sh --bench,
+#        and for lighttpd's TLS cases Debian's lighttpd-mod-openssl)
 #   BENCH_QUICK=1 tests/bench/run.sh   one 1 s round per case and server (about 2 minutes):
 #                                      checks the machinery end to end; its figures mean little
 #   BENCH_ONLY=tls,h2,s tests/bench/run.sh   only these groups or cases (groups: h1, the
@@ -18,12 +19,12 @@ for tool in wrk h2load nginx lighttpd h2o caddy curl openssl strace taskset pyth
 done
 [ -x "$build/filehttpd" ] || { echo "bench: $build/filehttpd not built" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)"
-quick=()
-[ "${BENCH_QUICK:-0}" = 1 ] && quick=(--quick)
-[ -n "${BENCH_ONLY:-}" ] && quick+=(--only "$BENCH_ONLY")
+opts=()
+[ "${BENCH_QUICK:-0}" = 1 ] && opts=(--quick)
+[ -n "${BENCH_ONLY:-}" ] && opts+=(--only "$BENCH_ONLY")
 python3 "$here/bench.py" --filehttpd "$build/filehttpd" --cgi-probe "$build/tests/bench_cgi" \
   --cgi-reader "$build/tests/bench_read_cgi" --limit-probe "$build/tests/bench_limit_probe" \
-  --tls-client "$build/tests/bench_tls_client" --csv "$build/bench.csv" "${quick[@]}" "$@"
+  --tls-client "$build/tests/bench_tls_client" --csv "$build/bench.csv" "${opts[@]}" "$@"
 # The chart: grouped bars of CPU per request, requests/s written on each bar;
 # below them the latency cases, bars of mean latency up to p99.
 if command -v gnuplot >/dev/null; then
