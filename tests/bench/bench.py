@@ -133,6 +133,11 @@ def main():
     probes = [limit_probe(a.limit_probe)] if a.limit_probe and selected(PROBE_CASE) else []
     # The groups of the new cases that the run selected (a case's name selects its group's servers).
     names = groups.cases(plan, a.tls_client, groups.Extra(set(), work, root, filehttpd), [])
+    known = set(groups.GROUPS) | {c[0] for c in names} | {c[0] for c in cases(plan, work)} | {"idle_rss", "syscalls"}
+    if only and only - known:
+        shutil.rmtree(work, ignore_errors=True)
+        sys.exit(f"bench: no case or group {', '.join(sorted(only - known))}; "
+                 f"groups: {', '.join(groups.GROUPS)}; cases: {', '.join(sorted(known - set(groups.GROUPS)))}")
     extra = groups.Extra({c[1] for c in names if selected(c[0], c[1])}, work, root, filehttpd)
     results, skipped, notes = {}, [], []
     try:
