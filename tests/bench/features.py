@@ -83,7 +83,7 @@ def send_path(srv):
     try:
         text = urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/-/metrics", timeout=10).read().decode()
     except OSError as e:
-        text = f"(status endpoint: {e})"
+        return f"unknown: the status endpoint did not answer ({e})"
     counts = re.findall(r'filehttpd_tls_connections_total\{[^}]*send_path="(\w+)"[^}]*\}\s+(\d+)', text)
     used = [f"{path} {n}" for path, n in counts if int(n)]
     if used:
