@@ -158,8 +158,7 @@ def main():
         todo += [(n, g, k, rounds[k], case_srvs, run, na)
                  for n, g, k, case_srvs, run, na in groups.cases(plan, a.tls_client, extra, srvs)]
         if extra.tls:
-            notes.append("ALPN answer to h2, http/1.1 over TLS: "
-                         + ", ".join(f"{n} {p}" for n, p in extra.tls_alpn().items()))
+            notes += [f"{n} over TLS (ALPN offered: h2, http/1.1): {t}" for n, t in extra.tls_summary().items()]
         for name, group, _, rounds_n, case_srvs, run, na in todo:
             if not selected(name, group):
                 continue

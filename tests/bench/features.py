@@ -30,15 +30,31 @@ def first_line(text):
     return next((x.strip() for x in text.splitlines() if x.strip()), "no message")
 
 
-def alpn_answer(port):
-    """The protocol 127.0.0.1:port picks by ALPN from h2 and http/1.1 (None if it picks none)."""
+def tls_answer(port, max_version=None):
+    """(ALPN protocol picked from h2 and http/1.1 or None, TLS version,
+    cipher) of one handshake with 127.0.0.1:port."""
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_alpn_protocols(["h2", "http/1.1"])
+    if max_version:
+        ctx.maximum_version = max_version
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as s:
-            return s.selected_alpn_protocol()
+            return s.selected_alpn_protocol(), s.version(), s.cipher()[0]
+
+
+def alpn_answer(port):
+    """The protocol 127.0.0.1:port picks by ALPN from h2 and http/1.1 (None if it picks none)."""
+    return tls_answer(port)[0]
+
+
+def tls_summary(port):
+    """What 127.0.0.1:port negotiates: ALPN answer, then version and cipher
+    by default and with TLS 1.2 at most."""
+    alpn, v13, c13 = tls_answer(port)
+    _, v12, c12 = tls_answer(port, ssl.TLSVersion.TLSv1_2)
+    return f"ALPN {alpn or 'none'}, {v13} {c13}, {v12} {c12}"
 
 
 def h2_na(srv):

@@ -10,8 +10,8 @@ wall time); na gives why a server cannot run it ("" when it can), checked
 once before the rounds."""
 import os
 
-from features import (AUTH_HEADER, alpn_answer, auth_na, filehttpd_auth, filehttpd_compress, filehttpd_h2c, gzip_na,
-                      h2_na, h2c_na, make_s_site, send_path)
+from features import (AUTH_HEADER, auth_na, filehttpd_auth, filehttpd_compress, filehttpd_h2c, gzip_na,
+                      h2_na, h2c_na, make_s_site, send_path, tls_summary)
 from load import run_h2, run_page, run_tls_client, run_wrk
 from peers import PAGE_ASSETS, make_cert, servers
 
@@ -52,9 +52,9 @@ class Extra:
     def all(self):
         return [s for s in self.tls + [self.h2c, self.gz, self.auth] if s and not isinstance(s, Missing)]
 
-    def tls_alpn(self):
-        """{server: ALPN answer to h2, http/1.1} of the TLS instances, for the report."""
-        return {s.name: alpn_answer(s.tls_port) or "none" for s in self.all() if s.tls_port}
+    def tls_summary(self):
+        """{server: what its TLS port negotiates (features.tls_summary)}, for the report."""
+        return {s.name: tls_summary(s.tls_port) for s in self.all() if s.tls_port}
 
     def send_path(self):
         """filehttpd's send path of TLS file bodies (after tls_file_64m)."""
