@@ -31,6 +31,10 @@ std::string log_escaped(std::string_view s) {
 }
 
 void format_access_line(std::string& out, const AccessEntry& e) {
+  if (!e.vhost.empty()) {
+    append_field(out, e.vhost);
+    out += ' ';
+  }
   append_field(out, e.peer);
   out += " - - [";
   out.append(e.time);

@@ -12,6 +12,7 @@ inline constexpr int k_status_client_closed = 499;
 
 // One response as the access log sees it.
 struct AccessEntry {
+  std::string_view vhost;         // vhost_combined: the site's first name; "" leaves the field out
   std::string_view peer;          // client address
   std::string_view time;          // "10/Oct/2000:13:55:36 +0000"
   std::string_view request_line;  // "-" when no request line was understood
@@ -43,7 +44,8 @@ void append_log_escaped(std::string& out, std::string_view s);
 // Returns s escaped as append_log_escaped() does (for client text in the error log).
 std::string log_escaped(std::string_view s);
 
-// Appends the Combined Log Format line for e, without a newline; every field
+// Appends the Combined Log Format line for e (with e.vhost and a space in
+// front when it is set, as Apache's vhost_combined), without a newline; every field
 // is escaped, so the line holds no control byte.
 void format_access_line(std::string& out, const AccessEntry& e);
 

@@ -9,6 +9,7 @@
 
 #include "access_log.hpp"
 #include "cli.hpp"
+#include "config_sites.hpp"
 #include "config_tls.hpp"
 #include "http_parser.hpp"
 
@@ -220,17 +221,13 @@ std::string one_line_message(std::string_view text) {
 
 namespace {
 
-// load_config_file() before its message is made one line.
-std::string load_config(const std::string& path, Config& cfg) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    const auto& src = e.source();
-    if (src.begin.line == 0) return path + ": " + std::string(e.description());
-    return where(path, src) + std::string(e.description());
-  }
-  cfg.config_file = path;
+// Checks what the keys of root set in cfg as a whole (sidecar codings, paths
+// that must start with '/', status.allow). Returns "" or a located message.
+std::string check_keys(const std::string& path, const toml::table& root, Config& cfg);
+
+}  // namespace
+
+std::string load_config_keys(const std::string& path, const toml::table& root, Config& cfg, bool site) {
   Profile profile = cfg.profile;
   std::string profile_name = profile == Profile::classic ? "classic" : "http";
 
@@ -278,6 +275,7 @@ std::string load_config(const std::string& path, Config& cfg) {
       {"level", string("log.level", cfg.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"})},
       {"target", string("log.target", cfg.log.target)},
       {"access", string("log.access", cfg.log.access)},
+      {"access_format", string("log.access_format", cfg.log.access_format, {"combined", "vhost_combined"})},
   };
   std::map<std::string, Setter> health = {
       {"path", string("health.path", cfg.health_path)},
@@ -291,6 +289,15 @@ std::string load_config(const std::string& path, Config& cfg) {
 
   for (auto& [key, node] : root) {
     std::string k(key.str());
+    if (site && (k == "names" || k == "site")) continue;  // the caller's
+    if (site && !site_key(k)) return where(path, key.source()) + "'" + k + "' cannot be set per site";
+    if (site && k == "cgi" && node.is_table()) {
+      for (auto& [sub, subnode] : *node.as_table()) {
+        std::string sk(sub.str());
+        if (!site_cgi_key(sk)) return where(path, sub.source()) + "'cgi." + sk + "' cannot be set per site";
+      }
+    }
+    if (k == "site") continue;  // load_sites(), once the top level is whole
     if (k == "headers") {
       std::string err = header_rules(path, node, cfg.header_rules);
       if (!err.empty()) return err;
@@ -332,6 +339,12 @@ std::string load_config(const std::string& path, Config& cfg) {
     if (!err.empty()) return where(path, node.source()) + err;
   }
   cfg.profile = profile_name == "classic" ? Profile::classic : Profile::http;
+  return check_keys(path, root, cfg);
+}
+
+namespace {
+
+std::string check_keys(const std::string& path, const toml::table& root, Config& cfg) {
   for (std::size_t i = 0; i < cfg.precompressed.size(); ++i) {
     const std::string& c = cfg.precompressed[i];
     const toml::node* n = root.at_path("precompressed").node();
@@ -370,6 +383,23 @@ std::string load_config(const std::string& path, Config& cfg) {
       return where(path, n ? n->source() : toml::source_region{}) + "cgi.paths entries must start with '/'";
     }
   }
+  return "";
+}
+
+// load_config_file() before its message is made one line.
+std::string load_config(const std::string& path, Config& cfg) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& src = e.source();
+    if (src.begin.line == 0) return path + ": " + std::string(e.description());
+    return where(path, src) + std::string(e.description());
+  }
+  cfg.config_file = path;
+  std::string err = load_config_keys(path, root, cfg, false);
+  if (!err.empty()) return err;
+  if (const toml::node* sites = root.get("site")) return load_sites(path, *sites, cfg);
   return "";
 }
 

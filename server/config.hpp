@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,7 @@ struct LogConfig {
   std::string level = "info";
   std::string target = "stderr";  // stderr | syslog | a file path
   std::string access = "stderr";  // stderr | syslog | off | a file path
+  std::string access_format = "combined";  // combined | vhost_combined (the site's first name in front)
 };
 
 // One certificate and its private key ([tls] certificates, --tls-cert/--tls-key).
@@ -84,6 +86,17 @@ struct TlsConfig {
   std::string min_version = "1.2";  // "1.2" or "1.3"
   std::string hsts;                 // Strict-Transport-Security value for TLS responses; empty: none
   bool redirect_http = false;       // plain listeners answer 308 to https:// (not the ACME path)
+};
+
+struct Config;
+
+// One [[site]]: the host names it answers and its settings (the top level's,
+// with the site's own keys over them).
+struct SiteConfig {
+  std::vector<std::string> names;      // lower case, no trailing dot; "*.example.org" matches one label
+  std::string where;                   // "FILE:LINE:COL" of the [[site]] table
+  std::shared_ptr<const Config> cfg;   // root, index, listing, ... as this site serves them
+  bool own_mime = false;               // the site has its own [site.mime] entries
 };
 
 // Returns 127.0.0.0/8 and ::1/128, status.allow's default.
@@ -126,6 +139,8 @@ struct Config {
   std::string pidfile;
   LogConfig log;
   TlsConfig tls;
+  // [[site]] tables, in file order; a request naming none of them gets the top level.
+  std::vector<SiteConfig> sites;
   std::string config_file;            // where this config came from, if anywhere
   bool optional_v6_loopback = false;  // classic form: [::1] only where IPv6 exists
 };

@@ -104,6 +104,7 @@ class Connection final : private ExchangeHost {
   PeerInfo peer_info() override;
   const sockaddr_storage& peer_address() const override { return peer_; }
   bool secure() const override { return io_ != &plain_; }
+  std::string_view sni() const override;
   // Header lines every response on this connection carries (HSTS over TLS), CRLF-ended.
   std::string_view connection_head_lines() const;
 

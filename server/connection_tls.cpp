@@ -38,6 +38,11 @@ std::string_view Connection::connection_head_lines() const {
   return secure() ? std::string_view(w_.hsts_line()) : std::string_view();
 }
 
+std::string_view Connection::sni() const {
+  TlsTransport* t = tls();
+  return t ? t->server_name() : std::string_view();
+}
+
 void Connection::add_tls_info(PeerInfo& info) const {
   if (TlsTransport* t = tls()) {
     TlsSessionInfo s = t->session_info();

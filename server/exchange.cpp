@@ -28,6 +28,11 @@ const std::string& clf_time() {
 
 // ---------------------------------------------------------------- profiles
 
+Exchange::Exchange(Worker& w, ExchangeHost& host, OutputQueue& out)
+    : w_(w), reply_(out, host), site_(&w.sites().at(0)) {
+  reply_.site = site_;
+}
+
 void Exchange::begin(Request& req, std::uint64_t count) {
   req_ = &req;
   method_ = method_label(req.method);
@@ -38,6 +43,7 @@ void Exchange::begin(Request& req, std::uint64_t count) {
   redirects_ = 0;
   reply_.head_only = req.method == HTTP_HEAD;
   reply_.force_linger = false;
+  reply_.site = site_ = &w_.sites().at(0);
   if (access_log_on()) {
     request_line_.assign(req.method_name);
     request_line_ += ' ';
@@ -62,6 +68,7 @@ void Exchange::bad_request(const Request& partial, int status) {
   method_ = MethodLabel::other;
   reply_.version_minor = partial.version_minor;
   request_line_ = "-";
+  reply_.site = site_ = &w_.sites().at(0);
   response_open_ = true;
   reply_.head_only = false;
   reply_.keep_alive = false;
@@ -81,7 +88,7 @@ void Exchange::reject(int status, Rejection why) {
 void Exchange::handle_classic(Request& req) {
   reply_.keep_alive = false;
   reply_.head_only = false;
-  Route r = w_.router().route(req);
+  Route r = site_->router.route(req);
   switch (r.kind) {
     case RouteKind::file: {
       reply_.start(200);
@@ -107,6 +114,7 @@ void Exchange::handle_http(Request& req) {
     reject(400, Rejection::missing_host);
     return;
   }
+  if (!pick_site(req)) return;
   if (req.method == HTTP_CONNECT || req.target == "*") {
     // No tunnels, and no server-wide OPTIONS: answered without touching the file system.
     spdlog::info("{}: bad request (501): {}", reply_.host.peer(),
@@ -125,6 +133,20 @@ void Exchange::handle_http(Request& req) {
     reply_.force_linger = true;
   }
   dispatch(req, 0);
+}
+
+bool Exchange::pick_site(const Request& req) {
+  const std::string* host = req.find("Host");  // the absolute-form authority when there was one
+  std::string_view authority = host ? std::string_view(*host) : std::string_view();
+  Sites& sites = w_.sites();
+  int index = sites.index_of(authority);
+  reply_.site = site_ = &sites.at(index);
+  std::string_view sni = reply_.host.sni();
+  if (sni.empty() || sites.index_of(sni) == index) return true;
+  spdlog::info("{}: Host {} names another site than SNI {} (421)", reply_.host.peer(), log_escaped(authority),
+               log_escaped(sni));
+  respond_error(421, true);
+  return false;
 }
 
 bool Exchange::redirect_to_https(const Request& req) {
@@ -161,15 +183,15 @@ void Exchange::dispatch(Request& req, int depth) {
     respond_status(reply_, w_, get_or_head);
     return;
   }
-  bool negotiate = get_or_head && !w_.cfg().precompressed.empty();
+  bool negotiate = get_or_head && !site_->cfg.precompressed.empty();
   if (get_or_head && depth == 0 && !negotiate) {
-    if (auto hit = w_.cache().lookup(key, w_.now())) {
+    if (auto hit = site_->cache.lookup(key, w_.now())) {
       Route none;
       respond_file(reply_, w_, req, none, std::move(hit));
       return;
     }
   }
-  Route r = w_.router().route(req);
+  Route r = site_->router.route(req);
   switch (r.kind) {
     case RouteKind::file: {
       if (negotiate) {
@@ -178,7 +200,7 @@ void Exchange::dispatch(Request& req, int depth) {
       }
       std::shared_ptr<const CachedFile> cached;
       // A fallback answers for a path that does not exist: never cached under it.
-      if (depth == 0 && !r.fallback) cached = w_.cache().refresh(key, r.fd.get(), r.st, r.path, w_.now());
+      if (depth == 0 && !r.fallback) cached = site_->cache.refresh(key, r.fd.get(), r.st, r.path, w_.now());
       respond_file(reply_, w_, req, r, std::move(cached));
       return;
     }
@@ -230,9 +252,9 @@ void Exchange::start_cgi(Request& req, Route& route, int depth) {
 }
 
 bool Exchange::run_error_page(Request& req, int status) {
-  auto it = w_.cfg().error_pages.find(status);
-  if (it == w_.cfg().error_pages.end() || !error_page_script_runs(status)) return false;
-  Route page = w_.router().open_page(it->second);
+  auto it = site_->cfg.error_pages.find(status);
+  if (it == site_->cfg.error_pages.end() || !error_page_script_runs(status)) return false;
+  Route page = site_->router.open_page(it->second);
   if (page.kind != RouteKind::cgi) return false;  // a file (or the built-in page) is sent as usual
   // As nginx's error_page: the original URI and query, GET without a body, the error's status.
   page.redirect_status = status;
@@ -261,17 +283,17 @@ void Exchange::refuse_body(int status) {
 }
 
 bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint64_t> body_length) {
-  const Config& cfg = w_.cfg();
+  const Config& cfg = site_->cfg;
   bool http = cfg.profile == Profile::http;
   if (cgi_limit_reached()) {
     respond_error(503, !http);
     return false;
   }
   CgiSpawn spec;
-  spec.program = w_.router().root_path() + route.path;
+  spec.program = site_->router.root_path() + route.path;
   spec.cwd = spec.program.substr(0, spec.program.rfind('/'));
   if (spec.cwd.empty()) spec.cwd = "/";
-  spec.env = build_cgi_env(req, route, reply_.host.peer_info(), w_.router().root_path(), body_length);
+  spec.env = build_cgi_env(req, route, reply_.host.peer_info(), site_->router.root_path(), body_length);
   spec.with_stdin = body_length.value_or(0) > 0;  // otherwise /dev/null: EOF at once
   spec.rlimit_cpu = cfg.cgi.rlimit_cpu;
   spec.rlimit_as = cfg.cgi.rlimit_as;
@@ -329,6 +351,7 @@ void Exchange::log_access(std::uint64_t body_bytes, bool aborted, bool nothing_s
   const std::string* referer = parsed ? req_->find("Referer") : nullptr;
   const std::string* agent = parsed ? req_->find("User-Agent") : nullptr;
   AccessEntry e;
+  if (w_.cfg().log.access_format == "vhost_combined") e.vhost = site_->name;
   e.peer = reply_.host.peer();
   e.time = clf_time();
   e.request_line = request_line_;

@@ -15,6 +15,7 @@
 #include "output_queue.hpp"
 #include "reply.hpp"
 #include "router.hpp"
+#include "sites.hpp"
 
 namespace filehttpd {
 
@@ -22,7 +23,7 @@ class Worker;
 
 class Exchange {
  public:
-  Exchange(Worker& w, ExchangeHost& host, OutputQueue& out) : w_(w), reply_(out, host) {}
+  Exchange(Worker& w, ExchangeHost& host, OutputQueue& out);
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
@@ -64,6 +65,9 @@ class Exchange {
   void handle_classic(Request& req);
   // http profile checks (version, Host, body size), then dispatch().
   void handle_http(Request& req);
+  // Picks the site req's Host names. Returns false when it answered 421: over
+  // TLS, the SNI name picks another site.
+  bool pick_site(const Request& req);
   // Cache or router, then the matching respond_*; depth counts CGI internal redirects.
   void dispatch(Request& req, int depth);
   // Answers status and ends keep-alive, counting the refusal under why.
@@ -78,6 +82,7 @@ class Exchange {
 
   Worker& w_;
   Reply reply_;
+  Site* site_;  // the site answering the request (the default one until a Host picks another)
   const Request* req_ = nullptr;  // the request being answered
   bool response_open_ = false;
   MethodLabel method_ = MethodLabel::other;  // as the request came, before any internal redirect

@@ -53,7 +53,7 @@ std::shared_ptr<const CachedFile> FileCache::refresh(std::string_view key, int f
   }
   entry->st = st;
   entry->validators = make_validators(st, wall);
-  entry->content_type = mime_type_for(url_path);
+  entry->content_type = mime_ ? mime_->type_for(url_path) : mime_type_for(url_path);
   entry->url_path = url_path;
   append_file_headers(entry->fields, entry->content_type, entry->validators);
   entry->checked_at = now;

@@ -34,8 +34,13 @@ struct CachedFile {
   steady_clock::time_point checked_at;
 };
 
+class MimeOverlay;
+
 class FileCache {
  public:
+  // mime: the content types of the site the cache serves (null: the process-wide table).
+  explicit FileCache(const MimeOverlay* mime = nullptr) : mime_(mime) {}
+
   // Returns the entry for the raw request path when it was checked within
   // k_cache_ttl, else nullptr.
   std::shared_ptr<const CachedFile> lookup(std::string_view key, steady_clock::time_point now);
@@ -53,6 +58,7 @@ class FileCache {
   };
   std::unordered_map<std::string, std::shared_ptr<CachedFile>, Hash, std::equal_to<>> map_;
   std::size_t total_bytes_ = 0;
+  const MimeOverlay* mime_;
 };
 
 }  // namespace filehttpd

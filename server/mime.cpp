@@ -102,14 +102,19 @@ void configure_mime_types(const std::vector<std::pair<std::string, std::string>>
   }
 }
 
-const std::string& mime_type_for(std::string_view filename) {
+namespace {
+
+// Returns the type of filename's longest suffix in by_ext (whose longest key
+// holds max_dots dots), or nullptr.
+const std::string* find_type(const std::unordered_map<std::string, std::string>& by_ext, std::size_t max_dots,
+                             std::string_view filename) {
   auto slash = filename.rfind('/');
   if (slash != std::string_view::npos) filename.remove_prefix(slash + 1);
   // The candidate suffixes start after one of the last max_dots + 1 dots;
   // the longest that is a key wins (".tar.gz" over ".gz").
   std::size_t dot = filename.rfind('.');
-  if (dot == std::string_view::npos || dot + 1 == filename.size()) return table().fallback;
-  for (std::size_t more = table().max_dots; more > 0 && dot > 0; --more) {
+  if (dot == std::string_view::npos || dot + 1 == filename.size()) return nullptr;
+  for (std::size_t more = max_dots; more > 0 && dot > 0; --more) {
     std::size_t before = filename.rfind('.', dot - 1);
     if (before == std::string_view::npos) break;
     dot = before;
@@ -118,11 +123,31 @@ const std::string& mime_type_for(std::string_view filename) {
   while (dot != std::string_view::npos) {
     ext.assign(filename.substr(dot + 1));
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    auto it = table().by_ext.find(ext);
-    if (it != table().by_ext.end()) return it->second;
+    auto it = by_ext.find(ext);
+    if (it != by_ext.end()) return &it->second;
     dot = filename.find('.', dot + 1);
   }
-  return table().fallback;
+  return nullptr;
+}
+
+}  // namespace
+
+const std::string& mime_type_for(std::string_view filename) {
+  const std::string* type = find_type(table().by_ext, table().max_dots, filename);
+  return type ? *type : table().fallback;
+}
+
+MimeOverlay::MimeOverlay(const std::vector<std::pair<std::string, std::string>>& entries) {
+  for (const auto& [ext, type] : entries) {
+    by_ext_[ext] = with_charset(type);
+    max_dots_ = std::max(max_dots_, static_cast<std::size_t>(std::count(ext.begin(), ext.end(), '.')));
+  }
+}
+
+const std::string& MimeOverlay::type_for(std::string_view filename) const {
+  if (by_ext_.empty()) return mime_type_for(filename);
+  const std::string* type = find_type(by_ext_, max_dots_, filename);
+  return type ? *type : mime_type_for(filename);
 }
 
 }  // namespace filehttpd

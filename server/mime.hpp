@@ -2,6 +2,7 @@
 // MIME types by file extension: /etc/mime.types with a built-in fallback.
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -21,5 +22,18 @@ void configure_mime_types(const std::vector<std::pair<std::string, std::string>>
 // (".tar.gz" before ".gz"); text types carry
 // "; charset=utf-8"; unknown extensions give application/octet-stream.
 const std::string& mime_type_for(std::string_view filename);
+
+// A site's own [mime] entries over the process-wide table.
+class MimeOverlay {
+ public:
+  // Takes (lower-case extension, type) pairs; none: the process-wide table alone.
+  explicit MimeOverlay(const std::vector<std::pair<std::string, std::string>>& entries = {});
+  // Returns the Content-Type for filename: the overlay's longest known suffix, else mime_type_for().
+  const std::string& type_for(std::string_view filename) const;
+
+ private:
+  std::unordered_map<std::string, std::string> by_ext_;
+  std::size_t max_dots_ = 0;
+};
 
 }  // namespace filehttpd

@@ -17,6 +17,8 @@
 
 namespace filehttpd {
 
+struct Site;
+
 // What an exchange may ask of its connection: nothing more.
 class ExchangeHost {
  public:
@@ -34,6 +36,8 @@ class ExchangeHost {
   virtual const sockaddr_storage& peer_address() const = 0;
   // True when the connection is TLS.
   virtual bool secure() const = 0;
+  // The server name the client gave in TLS SNI, or "" (none, or plain HTTP).
+  virtual std::string_view sni() const = 0;
 
  protected:
   ~ExchangeHost() = default;
@@ -65,6 +69,7 @@ struct Reply {
   bool force_linger = false;  // closing must drain the client's input first
   bool head_only = false;     // HEAD: no body bytes
   int version_minor = 1;      // of the request
+  const Site* site = nullptr;  // whose settings answer (never null once an exchange has begun)
 };
 
 }  // namespace filehttpd

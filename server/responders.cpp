@@ -14,6 +14,7 @@
 #include "mime.hpp"
 #include "path.hpp"
 #include "response.hpp"
+#include "sites.hpp"
 #include "static_file.hpp"
 #include "worker.hpp"
 
@@ -21,11 +22,11 @@ namespace filehttpd {
 
 void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route) {
   // A sidecar (app.js.br, .zst, .gz) counts when it is a regular file no older than the file itself.
-  const std::vector<std::string>& prefs = w.cfg().precompressed;
+  const std::vector<std::string>& prefs = r.site->cfg.precompressed;
   std::vector<Route> sidecars(prefs.size());
   unsigned available = 0;
   for (std::size_t i = 0; i < prefs.size(); ++i) {
-    Route v = w.router().open_static(route.path + std::string(coding_suffix(prefs[i])));
+    Route v = r.site->router.open_static(route.path + std::string(coding_suffix(prefs[i])));
     const timespec& a = v.st.st_mtim;
     const timespec& b = route.st.st_mtim;
     if (v.kind != RouteKind::file || a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)) continue;
@@ -38,7 +39,7 @@ void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route&
   CodingChoice choice = choose_coding(req.find_list("Accept-Encoding", joined), prefs, available);
   FileVariant variant;
   variant.url_path = route.path;
-  variant.content_type = mime_type_for(route.path);
+  variant.content_type = r.site->mime.type_for(route.path);
   variant.vary = available != 0;
   if (choice.index < 0) {
     respond_file(r, w, req, route, nullptr, &variant);
@@ -61,7 +62,7 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
     local = make_validators(route.st, std::time(nullptr));  // read before Date, so never after it
     facts.validators = &local;
     facts.size = static_cast<std::uint64_t>(route.st.st_size);
-    facts.content_type = variant ? std::string_view(variant->content_type) : mime_type_for(route.path);
+    facts.content_type = variant ? std::string_view(variant->content_type) : r.site->mime.type_for(route.path);
     r.out.set_file(std::move(route.fd));
   }
   r.start(200);
@@ -72,9 +73,9 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
   }
   r.response.status = plan.status;
   if (variant) append_variant_headers(r.response.fields, variant->vary, variant->coding, plan.status);
-  if (!w.cfg().header_rules.empty() && plan.status != 416) {
+  if (!r.site->cfg.header_rules.empty() && plan.status != 416) {
     std::string_view path = variant ? std::string_view(variant->url_path) : route.path;
-    append_rule_headers(w.cfg().header_rules, cached ? std::string_view(cached->url_path) : path, r.response.fields);
+    append_rule_headers(r.site->cfg.header_rules, cached ? std::string_view(cached->url_path) : path, r.response.fields);
   }
   if (plan.with_length) r.set_length(plan.length);
   bool file_bytes = false;
@@ -100,7 +101,7 @@ void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route
   Listing listing;
   std::string joined;
   ListingQuery q = parse_listing_query(route.query, req.find_list("Accept", joined));
-  if (!read_listing(route.fd.get(), w.cfg().dotfiles, q, listing)) {
+  if (!read_listing(route.fd.get(), r.site->cfg.dotfiles, q, listing)) {
     spdlog::warn("{}: cannot list {}: {}", r.host.peer(), log_escaped(route.path), std::strerror(errno));
     respond_error(r, w, 500, false);
     return;
@@ -128,7 +129,7 @@ void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route
   r.add("ETag", v.etag);
   r.add("Vary", "Accept");
   append_listing_fields(listing, r.response.fields);
-  append_rule_headers(w.cfg().header_rules, route.path, r.response.fields);
+  append_rule_headers(r.site->cfg.header_rules, route.path, r.response.fields);
   if (pre != 304) r.set_length(body.size());
   if (pre != 304 && !r.head_only) r.out.add_mem(body);
   r.send();
@@ -169,12 +170,12 @@ void respond_status(Reply& r, const Worker& w, bool get_or_head) {
   send_no_store(r, 200, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-void respond_redirect(Reply& r, const Worker& w, const Route& route) {
+void respond_redirect(Reply& r, const Worker&, const Route& route) {
   const std::string& location = route.location;
   r.out.scratch() = "<!DOCTYPE html>\n<html><body><a href=\"" + html_escape(location) + "\">Moved</a></body></html>\n";
   r.start(route.status);
   r.add("Location", location);
-  append_rule_headers(w.cfg().header_rules, route.path, r.response.fields);
+  append_rule_headers(r.site->cfg.header_rules, route.path, r.response.fields);
   r.send_html();
 }
 
@@ -191,8 +192,8 @@ void respond_error(Reply& r, const Worker& w, int status, bool close, const Rout
   }
   if (close) r.keep_alive = false;
   Route page;
-  if (auto it = w.cfg().error_pages.find(status); it != w.cfg().error_pages.end()) {
-    page = w.router().open_static(it->second);
+  if (auto it = r.site->cfg.error_pages.find(status); it != r.site->cfg.error_pages.end()) {
+    page = r.site->router.open_static(it->second);
     if (page.kind != RouteKind::file)
       spdlog::warn("{}: error page {} for {} cannot be served ({}); sending the built-in one", r.host.peer(),
                    log_escaped(it->second), status, page.status);
@@ -203,7 +204,7 @@ void respond_error(Reply& r, const Worker& w, int status, bool close, const Rout
   if (page.kind == RouteKind::file) {
     // The configured page, with the original status and no validators (never a 304).
     std::uint64_t size = static_cast<std::uint64_t>(page.st.st_size);
-    r.add("Content-Type", mime_type_for(page.path));
+    r.add("Content-Type", r.site->mime.type_for(page.path));
     r.set_length(size);
     if (!r.head_only) {
       r.out.set_file(std::move(page.fd));

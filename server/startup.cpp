@@ -56,6 +56,16 @@ std::string open_root(const std::string& dir, Root& out) {
   return "";
 }
 
+std::string open_site_roots(const Config& cfg, std::vector<Root>& out) {
+  out.clear();
+  for (const SiteConfig& site : cfg.sites) {
+    out.emplace_back();
+    std::string err = open_root(site.cfg->root, out.back());
+    if (!err.empty()) return site.where + ": site " + site.names.front() + ": " + err;
+  }
+  return "";
+}
+
 // Resolves user/group. Returns "" or an error naming the key.
 std::string resolve_credentials(const Config& cfg, Credentials& out) {
   out = Credentials{};
@@ -160,6 +170,19 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
   err = resolve_credentials(cfg, creds);
   if (!err.empty()) return err;
   warnings = check_pages_as(cfg, root, creds);
+  std::vector<Root> site_roots;
+  err = open_site_roots(cfg, site_roots);
+  if (!err.empty()) return err;
+  for (std::size_t i = 0; i < cfg.sites.size(); ++i) {
+    const SiteConfig& site = cfg.sites[i];
+    for (const std::string& w : check_pages_as(*site.cfg, site_roots[i], creds))
+      warnings.push_back("site " + site.names.front() + ": " + w);
+    std::string names;
+    for (const std::string& n : site.names) names += (names.empty() ? "" : ", ") + n;
+    notes.push_back("site " + names + ": root " + (site_roots[i].path.empty() ? "/" : site_roots[i].path) + " (" +
+                    site.where + ")");
+  }
+  if (!cfg.sites.empty()) notes.push_back("default site (no name matched): root " + (root.path.empty() ? "/" : root.path));
   err = check_body_dir(cfg);
   if (!err.empty()) return err;
   for (const std::string& spec : cfg.listen) {

@@ -31,6 +31,10 @@ std::string check_body_dir(const Config& cfg);
 // Opens the document root. Returns "" or an error naming the path.
 std::string open_root(const std::string& dir, Root& out);
 
+// Opens the root of each of cfg.sites into out, in order. Returns "" or an
+// error naming the site and its path.
+std::string open_site_roots(const Config& cfg, std::vector<Root>& out);
+
 // Resolves user/group. Returns "" or an error naming the key.
 std::string resolve_credentials(const Config& cfg, Credentials& out);
 

@@ -60,6 +60,7 @@ class Supervisor {
     Config cfg;
     Credentials creds;
     Root root;
+    std::vector<Root> site_roots;  // one per cfg.sites entry
     std::shared_ptr<TlsContexts> tls;  // loaded before the workers fork; they inherit it
     std::vector<WorkerProc> workers;
     bool retiring = false;
@@ -157,12 +158,18 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
                                 std::vector<ListenSocket>& removed) {
   std::string err = open_root(cfg.root, gen.root);
   if (!err.empty()) return err;
+  err = open_site_roots(cfg, gen.site_roots);
+  if (!err.empty()) return err;
   err = check_body_dir(cfg);
   if (!err.empty()) return err;
   err = resolve_credentials(cfg, gen.creds);
   if (!err.empty()) return err;
-  if (cfg.profile == Profile::http)
+  if (cfg.profile == Profile::http) {
     for (const std::string& w : check_pages_as(cfg, gen.root, gen.creds)) spdlog::warn("{}", w);
+    for (std::size_t i = 0; i < cfg.sites.size(); ++i)
+      for (const std::string& w : check_pages_as(*cfg.sites[i].cfg, gen.site_roots[i], gen.creds))
+        spdlog::warn("site {}: {}", cfg.sites[i].names.front(), w);
+  }
   if (!cfg.tls.listen.empty()) {
     std::vector<std::string> notes, warnings;
     gen.tls = TlsContexts::build(cfg.tls, err, notes, warnings);
@@ -226,7 +233,10 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
     control_w.reset();
     for (auto& g : gens_) {
       for (auto& w : g.workers) w.control.reset();
-      if (&g != &gen) g.root.fd.reset();
+      if (&g != &gen) {
+        g.root.fd.reset();
+        g.site_roots.clear();
+      }
     }
     lifeline_.reset();
     if (pidfile_.fd() >= 0) close(pidfile_.fd());
@@ -240,8 +250,9 @@ std::string Supervisor::spawn_worker(Generation& gen, unsigned index) {
     std::vector<int> fds, tls_fds;
     for (const auto& l : listeners_) (l.tls ? tls_fds : fds).push_back(l.fd.get());
     fds.insert(fds.end(), tls_fds.begin(), tls_fds.end());
-    int rc = run_worker(gen.cfg, WorkerSockets{fds, tls_fds, gen.tls}, control_r.get(), gen.root.fd.get(),
-                        gen.root.path);
+    std::vector<SiteRoot> roots{{gen.root.fd.get(), gen.root.path}};
+    for (const Root& r : gen.site_roots) roots.push_back({r.fd.get(), r.path});
+    int rc = run_worker(gen.cfg, WorkerSockets{fds, tls_fds, gen.tls}, control_r.get(), roots);
     flush_logs();
     spdlog::shutdown();
     _exit(rc);

@@ -134,4 +134,10 @@ TlsSessionInfo TlsTransport::session_info() const {
   return out;
 }
 
+std::string_view TlsTransport::server_name() const {
+  if (!established_) return {};
+  const char* s = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+  return s ? std::string_view(s) : std::string_view();
+}
+
 }  // namespace filehttpd

@@ -55,6 +55,8 @@ class TlsTransport final : public Transport {
   bool not_tls() const { return not_tls_; }
   // Returns the negotiated protocol, cipher and SNI name.
   TlsSessionInfo session_info() const;
+  // Returns the SNI name the client sent, or "" (none, or no handshake yet). No copy.
+  std::string_view server_name() const;
 
  private:
   // Runs the handshake; true once established, else -1's errno is set.

@@ -23,9 +23,9 @@ namespace {
 constexpr int k_max_events = 256;
 }
 
-Worker::Worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, std::string root_path)
+Worker::Worker(const Config& cfg, WorkerSockets sockets, int stop_fd, const std::vector<SiteRoot>& roots)
     : cfg_(cfg),
-      router_(cfg, root_fd, std::move(root_path)),
+      sites_(cfg, roots),
       listen_fds_(std::move(sockets.fds)),
       tls_fds_(std::move(sockets.tls_fds)),
       tls_(std::move(sockets.tls)),
@@ -349,8 +349,8 @@ void Worker::watch_log(int fd, void* dest, bool want) {
     epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
 }
 
-int run_worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, const std::string& root_path) {
-  Worker w(cfg, std::move(sockets), stop_fd, root_fd, root_path);
+int run_worker(const Config& cfg, WorkerSockets sockets, int stop_fd, const std::vector<SiteRoot>& roots) {
+  Worker w(cfg, std::move(sockets), stop_fd, roots);
   return w.run();
 }
 

@@ -14,6 +14,7 @@
 #include "config.hpp"
 #include "file_cache.hpp"
 #include "router.hpp"
+#include "sites.hpp"
 #include "unique_fd.hpp"
 
 namespace filehttpd {
@@ -63,7 +64,8 @@ inline constexpr std::uint32_t k_registered = 1u << 31;
 class Worker {
  public:
   // Takes ownership of nothing: the fds stay open for the worker's life.
-  Worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, std::string root_path);
+  // roots: the top level's document root, then one per [[site]].
+  Worker(const Config& cfg, WorkerSockets sockets, int stop_fd, const std::vector<SiteRoot>& roots);
   ~Worker();
 
   // Runs until stopped and drained. Returns the process exit status.
@@ -76,8 +78,8 @@ class Worker {
   const std::string& hsts_line() const { return hsts_line_; }
   // Returns the port redirect_http sends plain clients to.
   const std::string& tls_port() const { return tls_port_; }
-  const Router& router() const { return router_; }
-  FileCache& cache() { return cache_; }
+  // Returns the sites, to pick one by a request's authority.
+  Sites& sites() { return sites_; }
   steady_clock::time_point now() const { return now_; }
   bool draining() const { return draining_; }
   // Returns true once the server is stopping or about to (the health path answers 503).
@@ -126,12 +128,11 @@ class Worker {
   void back_off_accepting(AcceptError reason, int err);
 
   const Config& cfg_;
-  Router router_;
+  Sites sites_;
   std::unique_ptr<char[]> scratch_{new char[k_scratch_size]};
   std::string head_buffer_;
   std::string body_buffer_;
   std::string body_chunk_buffer_;
-  FileCache cache_;
   unique_fd epoll_;
   std::vector<int> listen_fds_;
   std::vector<int> tls_fds_;
@@ -161,6 +162,7 @@ class Worker {
 };
 
 // Entry point of a worker process. Returns its exit status.
-int run_worker(const Config& cfg, WorkerSockets sockets, int stop_fd, int root_fd, const std::string& root_path);
+// roots: as Worker's.
+int run_worker(const Config& cfg, WorkerSockets sockets, int stop_fd, const std::vector<SiteRoot>& roots);
 
 }  // namespace filehttpd

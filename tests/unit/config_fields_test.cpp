@@ -9,22 +9,13 @@
 #include <string>
 
 #include "config.hpp"
+#include "config_text.hpp"
 
 using namespace filehttpd;
 
 namespace {
 
-// Loads text as a config file and returns load_config_file's message.
-std::string load(const std::string& text, Config& cfg) {
-  char path[] = "/tmp/filehttpd-config-XXXXXX";
-  int fd = mkstemp(path);
-  if (fd < 0) return "mkstemp failed";
-  close(fd);
-  std::ofstream(path) << text;
-  std::string err = load_config_file(path, cfg);
-  std::remove(path);
-  return err;
-}
+std::string load(const std::string& text, Config& cfg) { return unit_support::load_config_text(text, cfg); }
 
 TEST(ConfigFields, StatusAllowAndMime) {
   struct Row {
