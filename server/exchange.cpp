@@ -139,10 +139,11 @@ bool Exchange::pick_site(const Request& req) {
   const std::string* host = req.find("Host");  // the absolute-form authority when there was one
   std::string_view authority = host ? std::string_view(*host) : std::string_view();
   Sites& sites = w_.sites();
-  int index = sites.index_of(authority);
-  reply_.site = site_ = &sites.at(index);
   std::string_view sni = reply_.host.sni();
-  if (sni.empty() || sites.index_of(sni) == index) return true;
+  // Without Host (HTTP/1.0) the SNI name, when there is one, picks the site.
+  int index = sites.index_of(authority.empty() ? sni : authority);
+  reply_.site = site_ = &sites.at(index);
+  if (sni.empty() || authority.empty() || sites.index_of(sni) == index) return true;
   spdlog::info("{}: Host {} names another site than SNI {} (421)", reply_.host.peer(), log_escaped(authority),
                log_escaped(sni));
   respond_error(421, true);

@@ -232,6 +232,10 @@ TEST_F(Vhosts, MisdirectedWhenHostAndSniNameDifferentSites) {
   EXPECT_EQ(wrong.substr(wrong.size() - 4), " 421") << wrong;
   EXPECT_EQ(https("other.test", "nobody.test"), "default\n 200");  // both the default site
   EXPECT_EQ(https("127.0.0.1", "b.test"), "b\n 200");             // no SNI: no check
+  // HTTP/1.0 without Host: the SNI name picks the site.
+  RunResult r = curl({"-sk", "-0", "-H", "Host:", "-o", "-", "-w", " %{http_code}", "--resolve",
+                      "b.test:" + port + ":127.0.0.1", "https://b.test:" + port + "/who.txt"});
+  EXPECT_EQ(r.out, "b\n 200");
   // Plain HTTP has no SNI: Host alone decides.
   EXPECT_EQ(body_of(at("b.test", "/who.txt")), "b\n");
 }
