@@ -1,10 +1,12 @@
 // Sites ([[site]]) on one port: the Host (or absolute-form authority) picks
 // the site, with case, a trailing dot and a port ignored; each site's own
 // settings; CGI's SERVER_NAME and DOCUMENT_ROOT; the vhost_combined access
-// log; -t's list and refusals; 421 when Host and SNI name different sites.
+// log; -t's list and refusals; 421 when Host and SNI name different sites;
+// sites read again on SIGHUP.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <string>
 
@@ -238,4 +240,17 @@ TEST_F(Vhosts, MisdirectedWhenHostAndSniNameDifferentSites) {
   EXPECT_EQ(r.out, "b\n 200");
   // Plain HTTP has no SNI: Host alone decides.
   EXPECT_EQ(body_of(at("b.test", "/who.txt")), "b\n");
+}
+
+// SIGHUP reads the sites again: a new site serves once the new workers run,
+// and a removed one falls back to the default site.
+TEST_F(Vhosts, ReloadAddsAndRemovesSites) {
+  base_.write("c/who.txt", "c\n");
+  start_config(sites());
+  EXPECT_EQ(body_of(at("c.test", "/who.txt")), "default\n");
+  base_.write("site.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) +
+                               "\"]\n[[site]]\nnames = [\"c.test\"]\nroot = \"" + base_.path() + "/c\"\n");
+  server_->signal(SIGHUP);
+  EXPECT_TRUE(wait_until([&] { return body_of(at("c.test", "/who.txt")) == "c\n"; }, 5s));
+  EXPECT_EQ(body_of(at("a.test", "/who.txt")), "default\n");
 }
