@@ -249,6 +249,7 @@ void Connection::on_timer() {
   switch (state_) {
     case State::read_request:
       spdlog::debug("{}: {} timeout", peer(), parser_.head_in_progress() || requests_ == 0 ? "header" : "keep-alive");
+      io_->shutdown_write();  // over TLS a close_notify first: the client sees a clean end, not a truncation
       close_now();
       return;
     case State::read_body:

@@ -154,10 +154,15 @@ bool Exchange::redirect_to_https(const Request& req) {
   const TlsConfig& tls = w_.cfg().tls;
   if (!tls.redirect_http || tls.listen.empty() || reply_.host.secure() || is_acme_challenge(req.target)) return false;
   const std::string* host = req.find("Host");
+  std::string authority = host ? *host : std::string();
+  if (authority.empty()) {
+    // HTTP/1.0 without Host: the address the client connected to, as nginx does.
+    authority = reply_.host.peer_info().server_addr;
+    if (authority.find(':') != std::string::npos) authority = "[" + authority + "]";
+  }
   Route route;
-  route.location = host && !req.target.empty() && req.target[0] == '/'
-                       ? https_location(*host, w_.tls_port(), req.target)
-                       : std::string();
+  route.location = !req.target.empty() && req.target[0] == '/' ? https_location(authority, w_.tls_port(), req.target)
+                                                                : std::string();
   if (route.location.empty()) return false;
   route.kind = RouteKind::redirect;
   route.status = 308;

@@ -69,6 +69,18 @@ std::string parse_listen_spec(const std::string& spec, ListenSpec& out) {
   return "";
 }
 
+bool inherited_speaks_tls(const std::string& fd_name, const std::string& address,
+                          const std::vector<std::string>& tls_listen) {
+  if (fd_name == "tls" || fd_name == "https") return true;
+  for (const std::string& spec : tls_listen) {
+    if (spec == address) return true;
+    bool bare_port = valid_port(spec) && address.size() > spec.size() &&
+                     address.compare(address.size() - spec.size() - 1, std::string::npos, ":" + spec) == 0;
+    if (bare_port) return true;
+  }
+  return false;
+}
+
 std::string bind_listen_spec(const std::string& spec, bool optional, std::vector<ListenSocket>& out) {
   ListenSpec ls;
   std::string err = parse_listen_spec(spec, ls);

@@ -32,6 +32,12 @@ bool valid_port(const std::string& p);
 // Parses a listen spec. Returns "" or an error naming the spec.
 std::string parse_listen_spec(const std::string& spec, ListenSpec& out);
 
+// Returns true when a socket inherited from systemd is a TLS listener: its
+// FileDescriptorName is "tls" or "https", or its bound address (as
+// socket_name gives it) is one of tls_listen's specs, or a bare-port spec's port.
+bool inherited_speaks_tls(const std::string& fd_name, const std::string& address,
+                          const std::vector<std::string>& tls_listen);
+
 // Binds every address spec resolves to and appends the sockets to out.
 // With optional, an address the host lacks (no IPv6) is skipped silently.
 // Returns "" or "cannot bind ADDRESS: reason".

@@ -44,11 +44,19 @@ enum class TlsHandshake : std::uint8_t {
   count,
 };
 
+// How a TLS connection sends file bodies, decided once its handshake is done.
+enum class TlsSendPath : std::uint8_t {
+  ktls,       // the kernel encrypts (kTLS send offload): SSL_sendfile
+  userspace,  // OpenSSL encrypts: pread into the worker's buffer, then SSL_write
+  count,
+};
+
 inline constexpr std::size_t k_methods = static_cast<std::size_t>(MethodLabel::count);
 inline constexpr std::size_t k_status_classes = 5;  // 1xx .. 5xx
 inline constexpr std::size_t k_rejections = static_cast<std::size_t>(Rejection::count);
 inline constexpr std::size_t k_accept_errors = static_cast<std::size_t>(AcceptError::count);
 inline constexpr std::size_t k_tls_handshakes = static_cast<std::size_t>(TlsHandshake::count);
+inline constexpr std::size_t k_tls_send_paths = static_cast<std::size_t>(TlsSendPath::count);
 // Worker slots: enough for 256 workers in each of a few overlapping generations (reloads).
 inline constexpr std::size_t k_metric_slots = 1024;
 
@@ -72,6 +80,7 @@ struct alignas(64) WorkerCounters {
   Counter rejections[k_rejections];
   Counter accept_errors[k_accept_errors];
   Counter tls_handshakes[k_tls_handshakes];
+  Counter tls_connections[k_tls_send_paths];
   Counter log_dropped;  // this process's dropped log lines, published
 };
 
@@ -135,6 +144,7 @@ struct MetricsSnapshot {
   std::uint64_t rejections[k_rejections] = {};
   std::uint64_t accept_errors[k_accept_errors] = {};
   std::uint64_t tls_handshakes[k_tls_handshakes] = {};
+  std::uint64_t tls_connections[k_tls_send_paths] = {};
   std::uint64_t respawns = 0;
   std::uint64_t reloads = 0;
   std::uint64_t log_dropped = 0;

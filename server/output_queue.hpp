@@ -130,15 +130,27 @@ OutputQueue::Result OutputQueue::drain(Sink& sink, std::uint64_t& sent) {
         iov[count].iov_len = chunks_[i].length;
         ++count;
       }
+      // A file range right after the buffers may share their write (one TLS
+      // record for a head and a short body) where the sink offers that.
+      Chunk* file_next = i < chunks_.size() && !chunks_[i].data && chunks_[i].length > 0 ? &chunks_[i] : nullptr;
       bool more_follows = false;
       for (; i < chunks_.size() && !more_follows; ++i) more_follows = chunks_[i].length > 0;
-      n = sink.send_iov(iov, count, more_follows);
+      if constexpr (requires { sink.send_iov_file(iov, count, 0, off_t{0}, std::size_t{0}); }) {
+        if (file_next)
+          n = sink.send_iov_file(iov, count, file_.get(), file_next->offset,
+                                 std::min(file_next->length, k_sendfile_max));
+        else
+          n = sink.send_iov(iov, count, more_follows);
+      } else {
+        n = sink.send_iov(iov, count, more_follows);
+      }
       if (n > 0) {
         std::uint64_t left = static_cast<std::uint64_t>(n);
         while (left > 0 && next_ < chunks_.size()) {
           Chunk& d = chunks_[next_];
           std::uint64_t take = std::min(left, d.length);
-          d.data += take;
+          if (d.data) d.data += take;
+          else d.offset += static_cast<off_t>(take);
           d.length -= take;
           left -= take;
           if (d.length == 0) ++next_;

@@ -170,23 +170,30 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
       for (const std::string& w : check_pages_as(*cfg.sites[i].cfg, gen.site_roots[i], gen.creds))
         spdlog::warn("site {}: {}", cfg.sites[i].names.front(), w);
   }
-  if (!cfg.tls.listen.empty()) {
+  if (!cfg.tls.listen.empty() || !cfg.tls.certificates.empty()) {
     std::vector<std::string> notes, warnings;
     gen.tls = TlsContexts::build(cfg.tls, err, notes, warnings);
     if (!gen.tls) return err;
     for (const std::string& w : warnings) spdlog::warn("{}", w);
   }
   if (inherited_) {
+    // Sockets from systemd: TLS by FileDescriptorName=tls (or https) or by
+    // an address that tls.listen names; the rest plain.
+    for (ListenSocket& l : listeners_) {
+      std::string fd_name = l.spec.rfind("systemd:", 0) == 0 ? l.spec.substr(8) : l.spec;
+      l.tls = inherited_speaks_tls(fd_name, l.name, cfg.tls.listen);
+      if (l.tls && !gen.tls) return "systemd socket " + l.spec + " (" + l.name + ") is TLS but tls.certificates is empty";
+    }
     next = std::move(listeners_);
     return "";
   }
-  // Every spec with its kind; a spec is reused only as the same kind.
+  // Every spec with its kind. A spec that moved between listen and
+  // tls.listen keeps its socket and changes kind, as nginx keeps a socket
+  // whose listen line gained or lost ssl: binding it again would fail.
   std::vector<std::pair<std::string, bool>> specs;
   for (const std::string& spec : cfg.listen) specs.emplace_back(spec, false);
   for (const std::string& spec : cfg.tls.listen) specs.emplace_back(spec, true);
-  auto same = [](const ListenSocket& l, const std::pair<std::string, bool>& s) {
-    return l.spec == s.first && l.tls == s.second;
-  };
+  auto same = [](const ListenSocket& l, const std::pair<std::string, bool>& s) { return l.spec == s.first; };
   std::vector<ListenSocket> fresh;
   for (const auto& s : specs) {
     if (std::any_of(listeners_.begin(), listeners_.end(), [&](const ListenSocket& l) { return same(l, s); }))
@@ -200,6 +207,8 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
   for (const auto& s : specs) {
     for (auto it = listeners_.begin(); it != listeners_.end();) {
       if (same(*it, s)) {
+        if (it->tls != s.second) spdlog::info("{} now speaks {}", it->name, s.second ? "TLS" : "plain HTTP");
+        it->tls = s.second;
         next.push_back(std::move(*it));
         it = listeners_.erase(it);
       } else {

@@ -74,6 +74,11 @@ ssize_t TlsTransport::read(char* buf, std::size_t len) {
     established_ = true;
     TlsHandshake how = SSL_version(ssl_) == TLS1_3_VERSION ? TlsHandshake::ok_tls13 : TlsHandshake::ok_tls12;
     bump(my_counters().tls_handshakes[static_cast<std::size_t>(how)]);
+    // OpenSSL turned on kernel TLS at the end of the handshake where the
+    // kernel and the cipher allow it (SSL_OP_ENABLE_KTLS); else it encrypts.
+    ktls_send_ = BIO_get_ktls_send(SSL_get_wbio(ssl_));
+    TlsSendPath path = ktls_send_ ? TlsSendPath::ktls : TlsSendPath::userspace;
+    bump(my_counters().tls_connections[static_cast<std::size_t>(path)]);
   }
   std::size_t got = 0;
   int rc = SSL_read_ex(ssl_, buf, len, &got);
@@ -99,16 +104,39 @@ ssize_t TlsTransport::send_iov(const iovec* iov, int count, bool) {
   // Several buffers become one record's worth: a retry after EAGAIN gathers
   // the same bytes again from the same place, as OpenSSL requires.
   if (count == 1) return write_bytes(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len);
+  ssize_t n = stage(iov, count, -1, 0, 0);
+  return n < 0 ? n : write_bytes(g_stage, static_cast<std::size_t>(n));
+}
+
+ssize_t TlsTransport::stage(const iovec* iov, int count, int file_fd, off_t offset, std::size_t len) {
   std::size_t n = 0;
   for (int i = 0; i < count && n < sizeof g_stage; ++i) {
     std::size_t take = std::min(iov[i].iov_len, sizeof g_stage - n);
     std::memcpy(g_stage + n, iov[i].iov_base, take);
     n += take;
   }
-  return write_bytes(g_stage, n);
+  if (file_fd >= 0 && n < sizeof g_stage && len > 0) {
+    ssize_t got = pread(file_fd, g_stage + n, std::min(len, sizeof g_stage - n), offset);
+    if (got < 0) return -1;
+    n += static_cast<std::size_t>(got);  // 0: the file shrank; send_file says so next
+  }
+  return static_cast<ssize_t>(n);
+}
+
+ssize_t TlsTransport::send_iov_file(const iovec* iov, int count, int file_fd, off_t offset, std::size_t len) {
+  ssize_t n = stage(iov, count, file_fd, offset, len);
+  return n < 0 ? n : write_bytes(g_stage, static_cast<std::size_t>(n));
 }
 
 ssize_t TlsTransport::send_file(int file_fd, off_t* offset, std::size_t len) {
+  if (ktls_send_) {
+    want_read_ = want_write_ = false;
+    ERR_clear_error();
+    ossl_ssize_t sent = SSL_sendfile(ssl_, file_fd, *offset, len, 0);
+    if (sent < 0) return fail(static_cast<int>(sent));
+    *offset += sent;
+    return sent;
+  }
   ssize_t got = pread(file_fd, g_stage, std::min(len, sizeof g_stage), *offset);
   if (got <= 0) return got;
   ssize_t sent = write_bytes(g_stage, static_cast<std::size_t>(got));

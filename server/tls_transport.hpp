@@ -38,8 +38,11 @@ class TlsTransport final : public Transport {
   ssize_t read(char* buf, std::size_t len) override;
   // SSL_write of the buffers, gathered into one record's worth when several.
   ssize_t send_iov(const iovec* iov, int count, bool more) override;
-  // pread of one record's worth into the worker's buffer, then SSL_write.
+  // SSL_sendfile when the kernel encrypts (kTLS send), else pread of one
+  // record's worth into the worker's buffer, then SSL_write.
   ssize_t send_file(int file_fd, off_t* offset, std::size_t len) override;
+  // The buffers and the first file bytes gathered into one record (up to 16 KiB).
+  ssize_t send_iov_file(const iovec* iov, int count, int file_fd, off_t offset, std::size_t len) override;
   // Sends close_notify (once), then shuts down the socket's sending side.
   void shutdown_write() override;
   // True when the last call stalled until the socket is readable.
@@ -53,6 +56,8 @@ class TlsTransport final : public Transport {
   bool established() const { return established_; }
   // True when the peer's first byte was not a TLS handshake record.
   bool not_tls() const { return not_tls_; }
+  // True when the kernel encrypts what this connection sends (kTLS).
+  bool ktls_send() const { return ktls_send_; }
   // Returns the negotiated protocol, cipher and SNI name.
   TlsSessionInfo session_info() const;
   // Returns the SNI name the client sent, or "" (none, or no handshake yet). No copy.
@@ -63,6 +68,8 @@ class TlsTransport final : public Transport {
   bool handshake();
   // Maps a failed SSL_* call's result to -1 with errno, noting the direction wanted.
   ssize_t fail(int rc);
+  // Gathers the buffers into the staging buffer, then up to room of the file; returns the bytes staged or -1.
+  ssize_t stage(const iovec* iov, int count, int file_fd, off_t offset, std::size_t len);
   // SSL_write of len bytes of data.
   ssize_t write_bytes(const char* data, std::size_t len);
 
@@ -74,6 +81,7 @@ class TlsTransport final : public Transport {
   bool checked_first_ = false;
   bool not_tls_ = false;
   bool shut_ = false;
+  bool ktls_send_ = false;
 };
 
 }  // namespace filehttpd

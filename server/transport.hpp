@@ -20,6 +20,14 @@ class Transport {
   // Sends up to len bytes of file_fd from *offset, advancing it: the bytes
   // taken, 0 when the file ended first, or -1 with errno (EAGAIN: full).
   virtual ssize_t send_file(int file_fd, off_t* offset, std::size_t len) = 0;
+  // Sends the buffers, then as much of len bytes of file_fd from offset as
+  // fits with them in one write (a TLS record). Returns the bytes taken of
+  // both together or -1 with errno; the plain socket sends the buffers only,
+  // with MSG_MORE, which already puts them in one segment with the file.
+  virtual ssize_t send_iov_file(const iovec* iov, int count, int file_fd, off_t offset, std::size_t len) {
+    (void)file_fd, (void)offset, (void)len;
+    return send_iov(iov, count, true);
+  }
   // Ends the sending direction after what was written (the peer reads end of stream).
   virtual void shutdown_write() = 0;
   // True when the last call stalled for socket readability, whichever way it went (TLS).

@@ -9,99 +9,11 @@
 #include <string>
 
 #include "harness.hpp"
+#include "tls_fixture.hpp"
 
 using namespace testing_support;
 using namespace std::chrono_literals;
-
-namespace {
-
-class Tls : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "openssl is missing (install-deps.sh --test)";
-    pki_ = dir_.mkdir("pki");
-    root_ = dir_.mkdir("www");
-    dir_.write("www/index.html", "hello over tls\n");
-    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", pki_ + "/ca.key", "-out", pki_ + "/ca.pem",
-             "-days", "30", "-subj", "/CN=filehttpd test CA"});
-    leaf("a", "rsa", "/CN=a-rsa", "DNS:a.test,DNS:localhost");
-    leaf("a-ec", "ec", "/CN=a-ecdsa", "DNS:a.test,DNS:localhost");
-    leaf("b", "rsa", "/CN=b-rsa", "DNS:b.test,DNS:*.b.test");
-    plain_port_ = free_port();
-    tls_port_ = free_port();
-  }
-
-  // Runs the openssl CLI; the test fails when it does.
-  void openssl(std::vector<std::string> args) {
-    args.insert(args.begin(), "openssl");
-    RunResult r = run(args, 60s);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  // A key (rsa or ec) and a certificate signed by the test CA: pki/NAME.key, pki/NAME.pem.
-  void leaf(const std::string& name, const std::string& type, const std::string& subject, const std::string& san) {
-    std::string key = pki_ + "/" + name + ".key";
-    if (type == "rsa")
-      openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key});
-    else
-      openssl({"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key});
-    dir_.write("pki/" + name + ".ext", "subjectAltName=" + san + "\n");
-    openssl({"req", "-new", "-key", key, "-out", pki_ + "/" + name + ".csr", "-subj", subject});
-    openssl({"x509", "-req", "-in", pki_ + "/" + name + ".csr", "-CA", pki_ + "/ca.pem", "-CAkey", pki_ + "/ca.key",
-             "-CAcreateserial", "-out", pki_ + "/" + name + ".pem", "-days", "30", "-extfile",
-             pki_ + "/" + name + ".ext"});
-  }
-
-  std::vector<std::string> base_args() {
-    return {"--root", root_, "--listen", "127.0.0.1:" + std::to_string(plain_port_), "--tls-listen",
-            "127.0.0.1:" + std::to_string(tls_port_)};
-  }
-
-  // Starts the server with the a (RSA, then ECDSA) and b certificates, then extra.
-  void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = base_args();
-    for (const char* n : {"a", "a-ec", "b"}) {
-      args.insert(args.end(), {"--tls-cert", pki_ + "/" + n + ".pem", "--tls-key", pki_ + "/" + n + ".key"});
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    start_raw(args);
-  }
-
-  void start_raw(std::vector<std::string> args) {
-    server_ = std::make_unique<Server>(args);
-    ASSERT_TRUE(server_->wait_ready(plain_port_)) << server_->stderr_text();
-  }
-
-  // curl over TLS to localhost (the a certificate's name), trusting the test CA.
-  RunResult https(std::vector<std::string> args) {
-    std::vector<std::string> all = {"--cacert", pki_ + "/ca.pem", "--resolve",
-                                    "localhost:" + std::to_string(tls_port_) + ":127.0.0.1"};
-    all.insert(all.end(), args.begin(), args.end());
-    return curl(all);
-  }
-  std::string url(const std::string& path) { return "https://localhost:" + std::to_string(tls_port_) + path; }
-
-  // openssl s_client against the TLS port with extra arguments; stdin is empty, so it ends after the handshake.
-  RunResult s_client(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(tls_port_)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run(args, 20s);
-  }
-
-  // Runs a Python 3 script with the given arguments.
-  RunResult python(const std::string& script, std::vector<std::string> args) {
-    std::string path = dir_.write("script.py", script);
-    args.insert(args.begin(), {"/usr/bin/python3", path});
-    return run(args, 60s);
-  }
-
-  TempDir dir_;
-  std::string pki_, root_;
-  int plain_port_ = 0, tls_port_ = 0;
-  std::unique_ptr<Server> server_;
-};
-
-}  // namespace
+using tls_testing::Tls;
 
 TEST_F(Tls, GetHeadRangeAndALargeDownload) {
   std::string big;
@@ -262,12 +174,16 @@ TEST_F(Tls, HalfAClientHelloIsClosedByTheHeaderTimeout) {
 
 namespace {
 
-// Sends N requests in one TLS write and counts the responses that arrive within 5 s.
+// Sends N requests (each with an X-Pad field of PAD bytes, when given) in
+// one TLS write and prints how many responses arrived within 5 s, and the
+// bytes sent.
 const char k_pipeline_py[] = R"(import socket, ssl, sys, time
 port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+pad = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 ctx = ssl.create_default_context(cafile=ca)
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
-s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n" * n)
+req = b"GET / HTTP/1.1\r\nHost: localhost\r\n" + (b"X-Pad: " + b"p" * pad + b"\r\n" if pad else b"") + b"\r\n"
+s.sendall(req * n)
 s.settimeout(0.5)
 data, end = b"", time.time() + 5
 while data.count(b"HTTP/1.1 200") < n and time.time() < end:
@@ -278,11 +194,12 @@ while data.count(b"HTTP/1.1 200") < n and time.time() < end:
     if not chunk:
         break
     data += chunk
-print(data.count(b"HTTP/1.1 200"))
+print(data.count(b"HTTP/1.1 200"), len(req) * n)
 )";
 
-// Makes n connections: every third sends half a ClientHello and closes,
-// every fifth completes the handshake and resets, the rest shake hands and close.
+// Makes n connections: every third sends half a ClientHello and closes, of
+// the rest every seventh sends a whole ClientHello and closes, every fifth
+// completes the handshake and resets, and the others shake hands and close.
 const char k_handshakes_py[] = R"(import socket, ssl, struct, sys
 port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 ctx = ssl.create_default_context(cafile=ca)
@@ -291,6 +208,16 @@ for i in range(n):
     raw = socket.create_connection(("127.0.0.1", port))
     if i % 3 == 0:
         raw.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40))
+        raw.close()
+        continue
+    if i % 7 == 1:
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        hello = ctx.wrap_bio(inc, out, server_hostname="localhost")
+        try:
+            hello.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        raw.sendall(out.read())
         raw.close()
         continue
     s = ctx.wrap_socket(raw, server_hostname="localhost")
@@ -307,7 +234,17 @@ TEST_F(Tls, PipelinedRequestsInOneRecordAreAllAnswered) {
   start();
   RunResult r = python(k_pipeline_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "5"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "5\n");
+  EXPECT_EQ(r.out, "5 175\n");
+}
+
+// 400 pipelined requests (41600 bytes) in one write arrive as several
+// records, more than one 16 KiB read; each is answered without the client
+// sending more.
+TEST_F(Tls, ManyPipelinedRequestsBeyondOneReadAreAllAnswered) {
+  start();
+  RunResult r = python(k_pipeline_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "400", "60"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "400 41600\n");  // 104 bytes a request
 }
 
 TEST_F(Tls, AbortedHandshakesLeaveNoDescriptorBehind) {
@@ -323,9 +260,9 @@ TEST_F(Tls, AbortedHandshakesLeaveNoDescriptorBehind) {
     if (now == before) break;
     before = now;
   }
-  RunResult r = python(k_handshakes_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "500"});
+  RunResult r = python(k_handshakes_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "2000"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "333\n");
+  EXPECT_EQ(r.out, "1142\n");
   EXPECT_TRUE(wait_until([&] { return fd_count(workers[0]) <= before; }, 10s))
       << before << " fds before, " << fd_count(workers[0]) << " after";
   EXPECT_EQ(https({url("/")}).out, "hello over tls\n");

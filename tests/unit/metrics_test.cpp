@@ -172,6 +172,7 @@ TEST(Metrics, ExpositionFormat) {
   s.rejections[static_cast<std::size_t>(Rejection::uri_too_long)] = 5;
   s.accept_errors[static_cast<std::size_t>(AcceptError::other)] = 4;
   s.tls_handshakes[static_cast<std::size_t>(TlsHandshake::ok_tls13)] = 9;
+  s.tls_connections[static_cast<std::size_t>(TlsSendPath::userspace)] = 6;
   s.uptime_seconds = 12.3456;
   s.version = "1.2.3";
   std::string out;
@@ -192,6 +193,11 @@ TEST(Metrics, ExpositionFormat) {
                      "filehttpd_tls_handshakes_total{result=\"ok\",version=\"TLSv1.3\"} 9\n"
                      "filehttpd_tls_handshakes_total{result=\"failed\",version=\"none\"} 0\n"
                      "filehttpd_tls_handshakes_total{result=\"not_tls\",version=\"none\"} 0\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("# TYPE filehttpd_tls_connections_total counter\n"
+                     "filehttpd_tls_connections_total{send_path=\"ktls\"} 0\n"
+                     "filehttpd_tls_connections_total{send_path=\"userspace\"} 6\n"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("filehttpd_uptime_seconds 12.346\n"), std::string::npos);
@@ -216,7 +222,8 @@ TEST(Metrics, ExpositionFormat) {
     EXPECT_TRUE(std::regex_match(line, sample_re)) << line;
     EXPECT_TRUE(line.starts_with(typed)) << line << " follows the TYPE of " << typed;
   }
-  EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + k_accept_errors + k_tls_handshakes + 13));
+  EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + k_accept_errors + k_tls_handshakes +
+                                     k_tls_send_paths + 13));
 }
 
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <random>
 
 using namespace filehttpd;
@@ -19,11 +20,23 @@ struct FakeSocket {
   std::mt19937* rng;
   std::string got;
   int calls = 0;
+  std::size_t fixed = 0;  // when set, every call takes up to this many bytes
   // Takes a random prefix, or nothing (EAGAIN) now and then.
   std::size_t allowance() {
     ++calls;
+    if (fixed) return fixed;
     if ((*rng)() % 5 == 0) return 0;
     return 1 + (*rng)() % ((*rng)() % 3 == 0 ? 100000 : 300);
+  }
+  // Appends up to room bytes of the buffers to got; returns how many.
+  std::size_t take(const iovec* iov, int count, std::size_t room) {
+    std::size_t taken = 0;
+    for (int i = 0; i < count && taken < room; ++i) {
+      std::size_t n = std::min(room - taken, iov[i].iov_len);
+      got.append(static_cast<const char*>(iov[i].iov_base), n);
+      taken += n;
+    }
+    return taken;
   }
   ssize_t send_iov(const iovec* iov, int count, bool) {
     std::size_t room = allowance();
@@ -31,13 +44,7 @@ struct FakeSocket {
       errno = EAGAIN;
       return -1;
     }
-    std::size_t taken = 0;
-    for (int i = 0; i < count && taken < room; ++i) {
-      std::size_t n = std::min(room - taken, iov[i].iov_len);
-      got.append(static_cast<const char*>(iov[i].iov_base), n);
-      taken += n;
-    }
-    return static_cast<ssize_t>(taken);
+    return static_cast<ssize_t>(take(iov, count, room));
   }
   ssize_t send_file(int fd, off_t* off, std::size_t len) {
     std::size_t room = allowance();
@@ -52,6 +59,30 @@ struct FakeSocket {
       *off += n;
     }
     return n;
+  }
+};
+
+// A sink that frames records: buffers followed by a file range go out in one
+// call (as TLS puts a head and the start of a body in one record).
+struct RecordSocket : FakeSocket {
+  int mixed_calls = 0;
+  ssize_t send_iov_file(const iovec* iov, int count, int fd, off_t off, std::size_t len) {
+    ++mixed_calls;
+    std::size_t room = allowance();
+    if (room == 0) {
+      errno = EAGAIN;
+      return -1;
+    }
+    std::size_t taken = take(iov, count, room);
+    if (taken < room) {
+      std::string buf(std::min(room - taken, len), '\0');
+      ssize_t n = pread(fd, buf.data(), buf.size(), off);
+      if (n > 0) {
+        got.append(buf.data(), static_cast<std::size_t>(n));
+        taken += static_cast<std::size_t>(n);
+      }
+    }
+    return static_cast<ssize_t>(taken);
   }
 };
 
@@ -75,7 +106,10 @@ class OutputQueueTest : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(OutputQueueTest, EveryByteOnceInOrderWhateverTheSplits) {
+// Queues a head and random part heads and file ranges, then drains them
+// into Socket with random splits; every byte must arrive once, in order.
+template <class Socket>
+void every_byte_once(const std::string& content, const std::function<unique_fd()>& open_file) {
   for (std::uint32_t seed = 1; seed <= 500; ++seed) {
     std::mt19937 rng(seed);
     std::string shared_head, shared_scratch;
@@ -89,14 +123,15 @@ TEST_F(OutputQueueTest, EveryByteOnceInOrderWhateverTheSplits) {
     int parts = 1 + static_cast<int>(rng() % 6);
     for (int i = 0; i < parts; ++i) {
       std::size_t len = rng() % 60000;
-      std::size_t off = rng() % (content_.size() - len);
+      std::size_t off = rng() % (content.size() - len);
       std::size_t s = rng() % 6, n = 1 + rng() % 6;
       q.add_mem(std::string_view(q.scratch()).substr(s, n));
       expect += q.scratch().substr(s, n);
       q.add_file(static_cast<off_t>(off), len);
-      expect += content_.substr(off, len);
+      expect += content.substr(off, len);
     }
-    FakeSocket sock{&rng, {}};
+    Socket sock;
+    sock.rng = &rng;
     std::uint64_t sent = 0;
     bool owned = false;
     OutputQueue::Result r;
@@ -115,6 +150,31 @@ TEST_F(OutputQueueTest, EveryByteOnceInOrderWhateverTheSplits) {
     ASSERT_EQ(sent, expect.size()) << "seed " << seed;
     ASSERT_EQ(sock.got, expect) << "seed " << seed;
   }
+}
+
+TEST_F(OutputQueueTest, EveryByteOnceInOrderWhateverTheSplits) {
+  every_byte_once<FakeSocket>(content_, [this] { return open_file(); });
+}
+
+TEST_F(OutputQueueTest, EveryByteOnceWhenBuffersAndFileShareAWrite) {
+  every_byte_once<RecordSocket>(content_, [this] { return open_file(); });
+}
+
+// A head and a short file body reach a record-framing sink in one call.
+TEST_F(OutputQueueTest, HeadAndShortBodyGoInOneWrite) {
+  OutputQueue q;
+  q.head() = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+  q.set_file(open_file());
+  q.add_mem(q.head());
+  q.add_file(5, 100);
+  RecordSocket sock;
+  sock.fixed = 16384;
+  std::uint64_t sent = 0;
+  ASSERT_EQ(q.drain(sock, sent), OutputQueue::Result::done);
+  EXPECT_EQ(sock.got, q.head() + content_.substr(5, 100));
+  EXPECT_EQ(sent, q.head().size() + 100);
+  EXPECT_EQ(sock.calls, 1);
+  EXPECT_EQ(sock.mixed_calls, 1) << "the head and the body went in one call";
 }
 
 TEST_F(OutputQueueTest, AFileShorterThanItsRangeIsReported) {
