@@ -20,6 +20,7 @@
 #include "request_body.hpp"
 #include "router.hpp"
 #include "tls_context.hpp"
+#include "tls_transport.hpp"
 
 namespace filehttpd {
 
@@ -198,6 +199,7 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
   if (!cfg.tls.listen.empty() || !cfg.tls.certificates.empty()) {
     TlsContexts::build(cfg.tls, err, notes, warnings);
     if (!err.empty()) return err;
+    notes.push_back(ktls_note_here());
   }
   return "";
 }

@@ -3,11 +3,15 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "metrics.hpp"
 
@@ -21,6 +25,32 @@ namespace {
 char g_stage[k_tls_write_chunk];
 
 }  // namespace
+
+std::string ktls_note(std::string_view available_ulps, bool module_present) {
+  bool listed = false;
+  std::size_t pos = 0;
+  while (pos < available_ulps.size() && !listed) {
+    std::size_t start = available_ulps.find_first_not_of(" \t\n", pos);
+    if (start == std::string_view::npos) break;
+    std::size_t end = available_ulps.find_first_of(" \t\n", start);
+    if (end == std::string_view::npos) end = available_ulps.size();
+    listed = available_ulps.substr(start, end - start) == "tls";
+    pos = end;
+  }
+  if (listed || module_present)
+    return "kernel TLS: available; file bodies go out with SSL_sendfile where the cipher allows";
+  return "kernel TLS: not available (no tls in /proc/sys/net/ipv4/tcp_available_ulp); OpenSSL encrypts file bodies";
+}
+
+std::string ktls_note_here() {
+  std::ifstream in("/proc/sys/net/ipv4/tcp_available_ulp");
+  std::stringstream ulps;
+  ulps << in.rdbuf();
+  utsname u{};
+  struct stat st{};
+  bool module = uname(&u) == 0 && stat((std::string("/lib/modules/") + u.release + "/kernel/net/tls").c_str(), &st) == 0;
+  return ktls_note(ulps.str(), module);
+}
 
 TlsTransport::~TlsTransport() {
   if (!established_) bump(my_counters().tls_handshakes[static_cast<std::size_t>(

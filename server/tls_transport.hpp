@@ -4,6 +4,7 @@
 // ready (wants_read/wants_write); the connection watches for that.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "transport.hpp"
 
@@ -24,6 +25,14 @@ struct TlsSessionInfo {
 // Returns true when the first byte of a connection can start a TLS
 // handshake record (content type 22); anything else is not TLS.
 inline bool starts_tls_handshake(unsigned char first) { return first == 0x16; }
+
+// Returns the -t note on kernel TLS: available when available_ulps (the text
+// of /proc/sys/net/ipv4/tcp_available_ulp) lists tls or the module is
+// installed (it loads on first use), else why not.
+std::string ktls_note(std::string_view available_ulps, bool module_present);
+
+// ktls_note() for this machine's kernel.
+std::string ktls_note_here();
 
 class TlsTransport final : public Transport {
  public:

@@ -219,3 +219,19 @@ TEST_F(Tls, TimeoutCloseSendsCloseNotify) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "clean\n");
 }
+
+// -t says which way file bodies will be encrypted on this machine.
+TEST_F(Tls, CheckConfigSaysWhetherKernelTlsIsAvailable) {
+  std::string file = dir_.write("t.toml", "root = \"" + root_ + "\"\n[tls]\nlisten = [\"127.0.0.1:2\"]\n"
+                                          "certificates = [{ cert = \"" + pki_ + "/a.pem\", key = \"" + pki_ +
+                                          "/a.key\" }]\n");
+  RunResult r = run({FILEHTTPD_BIN, "-t", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (ktls_missing().empty())
+    EXPECT_NE(r.err.find("kernel TLS: available"), std::string::npos) << r.err;
+  else
+    EXPECT_NE(r.err.find("kernel TLS: not available (no tls in /proc/sys/net/ipv4/tcp_available_ulp); "
+                         "OpenSSL encrypts file bodies"),
+              std::string::npos)
+        << r.err;
+}
