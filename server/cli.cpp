@@ -239,6 +239,9 @@ std::string validate_config(const Config& cfg) {
   if (!cfg.tls.listen.empty() && cfg.tls.certificates.empty())
     return "tls.listen needs a certificate (tls.certificates, or --tls-cert with --tls-key)";
   if (!cfg.tls.listen.empty() && cfg.profile == Profile::classic) return "TLS listeners need the http profile";
+  for (const std::string& spec : cfg.tls.listen)
+    if (std::find(cfg.listen.begin(), cfg.listen.end(), spec) != cfg.listen.end())
+      return "listen spec '" + spec + "' is in both listen and tls.listen";
   if (cfg.workers < 1 || cfg.workers > 256) return "workers must be between 1 and 256";
   if (cfg.limits.header_bytes < 1024 || cfg.limits.header_bytes > 1024 * 1024)
     return "header_bytes must be between 1024 and 1048576";

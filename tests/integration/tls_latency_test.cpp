@@ -1,8 +1,10 @@
 // A keep-alive client over TLS beside a handshake storm: while two
 // `openssl s_time` processes make full handshakes for 5 s against the same
-// single worker, another client's requests on one TLS connection are still
-// answered within 50 ms (a handshake is a few hundred microseconds of the
-// worker's time, and the loop serves ready connections between them).
+// single worker, another client's requests on one TLS connection are
+// answered within 50 ms more than the same probe measured just before
+// without the storm (a handshake is a few hundred microseconds of the
+// worker's time, and the loop serves ready connections between them; the
+// calm probe takes out what a loaded machine's scheduler adds).
 // Runs in latency_tests, alone, so other tests' processes add no delay.
 #include <gtest/gtest.h>
 #include <fcntl.h>
@@ -50,6 +52,13 @@ print(len(lat), "%.1f" % lat[int(len(lat) * 0.99)], "%.1f" % lat[-1])
 TEST_F(Tls, KeepAliveRequestsStayFastBesideAHandshakeStorm) {
   if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "python3 is missing";
   start({"--workers", "1", "--access-log", "off", "--status-path", "/-/metrics"});
+  // The same probe without the storm first: what this machine's scheduler
+  // alone costs a request now (a shared, loaded machine adds tens of ms).
+  RunResult calm = python(k_probe_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "2"});
+  ASSERT_EQ(calm.exit_code, 0) << calm.err;
+  int calm_count = 0;
+  double calm_p99 = 0, calm_worst = 0;
+  ASSERT_EQ(std::sscanf(calm.out.c_str(), "%d %lf %lf", &calm_count, &calm_p99, &calm_worst), 3) << calm.out;
   std::string connect = "127.0.0.1:" + std::to_string(tls_port_);
   std::vector<pid_t> storm;
   for (int i = 0; i < 2; ++i) {
@@ -78,9 +87,13 @@ TEST_F(Tls, KeepAliveRequestsStayFastBesideAHandshakeStorm) {
   int count = 0;
   double p99 = 0, worst = 0;
   ASSERT_EQ(std::sscanf(r.out.c_str(), "%d %lf %lf", &count, &p99, &worst), 3) << r.out;
+  std::printf("keep-alive requests without a storm: %d, p99 %.1f ms, max %.1f ms\n", calm_count, calm_p99,
+              calm_worst);
   std::printf("keep-alive requests beside the storm: %d, p99 %.1f ms, max %.1f ms\n", count, p99, worst);
   EXPECT_GE(count, 50) << r.out;
-  EXPECT_LT(p99, 50.0) << r.out;
+  // The storm adds under 50 ms to the 99th percentile; on an idle machine
+  // the calm p99 is a fraction of a millisecond, so this is the 50 ms bound.
+  EXPECT_LT(p99 - calm_p99, 50.0) << "calm " << calm.out << "storm " << r.out;
   // The storm really shook hands with the same worker, hundreds of times.
   std::string m = https({url("/-/metrics")}).out;
   std::string key = "filehttpd_tls_handshakes_total{result=\"ok\",version=\"TLSv1.3\"} ";

@@ -1,4 +1,5 @@
-// Durations and sizes from flags and config keys: a table, overflow included.
+// Durations and sizes from flags and config keys: a table, overflow included;
+// and the cross-key checks of validate_config.
 #include "cli.hpp"
 
 #include <gtest/gtest.h>
@@ -66,4 +67,17 @@ TEST(ParseSize, Table) {
       EXPECT_EQ(out, r.bytes) << r.text;
     }
   }
+}
+
+// One address cannot speak both plain HTTP and TLS.
+TEST(ValidateConfig, AnAddressInBothListenAndTlsListenIsRefused) {
+  Config cfg;
+  cfg.root = "/srv/www";
+  cfg.profile = Profile::http;
+  cfg.listen = {"127.0.0.1:8080", "127.0.0.1:8443"};
+  cfg.tls.listen = {"127.0.0.1:8443"};
+  cfg.tls.certificates.push_back({"/c.pem", "/k.pem", ""});
+  EXPECT_EQ(validate_config(cfg), "listen spec '127.0.0.1:8443' is in both listen and tls.listen");
+  cfg.listen = {"127.0.0.1:8080"};
+  EXPECT_EQ(validate_config(cfg), "");
 }
