@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "access_log.hpp"
+#include "compress_config.hpp"
+#include "field_syntax.hpp"
 #include "http1_framing.hpp"
 #include "log.hpp"
 #include "response.hpp"
@@ -54,6 +56,8 @@ int CgiExchange::start(const CgiSpawn& spec, Connection* owner, const CgiRespons
   declared_set_ = false;
   excess_ = false;
   payload_ = 0;
+  encoder_.reset();
+  encoding_ = false;
   failure_.clear();
   redirect_.clear();
   feed_.reset();
@@ -185,9 +189,13 @@ CgiExchange::Read CgiExchange::take_head() {
   Response resp;
   resp.status = r.status;
   resp.reason = r.reason_phrase;
+  bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  if (start_stream_coding(r, bodyless)) {
+    resp.fields.add("Content-Encoding", shape_.stream_coding);
+    resp.fields.add("Vary", "Accept-Encoding");
+  }
   for (const Header& h : r.headers) resp.fields.add(h.name, h.value);
   if (!r.location.empty()) resp.fields.add("Location", r.location);
-  bool bodyless = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   if (!r.has_content_type && !bodyless) {
     spdlog::warn("{} sent no Content-Type", label_);
     resp.fields.add("Content-Type", "application/octet-stream");
@@ -222,8 +230,42 @@ CgiExchange::Read CgiExchange::take_head() {
   return Read::moved;
 }
 
+bool CgiExchange::start_stream_coding(CgiHeaderResult& r, bool bodyless) {
+  if (shape_.stream_coding.empty() || !shape_.compress_types || bodyless || r.status == 206 || !r.has_content_type)
+    return false;
+  const Header* type = nullptr;
+  for (const Header& h : r.headers) {
+    if (iequals(h.name, "Content-Encoding")) return false;  // the script's own coding is left alone
+    if (iequals(h.name, "Content-Type")) type = &h;
+  }
+  if (!type || !compress_type_matches(*shape_.compress_types, type->value)) return false;
+  if (!shape_.head_only) {
+    encoder_ = StreamEncoder::make(shape_.stream_coding, k_stream_level);
+    if (!encoder_) return false;
+  }
+  encoding_ = true;
+  r.has_content_length = false;  // the length is the compressed one: chunked (or close-delimited)
+  for (Header& h : r.headers)
+    if (iequals(h.name, "ETag") && !h.value.starts_with("W/")) h.value = "W/" + h.value;  // other bytes now
+  return true;
+}
+
 void CgiExchange::frame_body(const char* data, std::size_t len) {
   std::string& out = out_.buf;
+  if (encoder_) {
+    // Flushed on every read, so a script that streams reaches the client as it writes.
+    packed_.clear();
+    if (!encoder_->update(std::string_view(data, len), packed_) || !encoder_->flush(packed_)) {
+      spdlog::error("{}: compressing the output failed; closing the connection", label_);
+      shape_.keep_alive = false;
+      encoder_.reset();
+      excess_ = true;
+      return;
+    }
+    data = packed_.data();
+    len = packed_.size();
+    if (len == 0) return;
+  }
   if (framing_ == Framing::chunked) {
     append_chunk(out, std::string_view(data, len));
     payload_ += len;
@@ -245,6 +287,13 @@ void CgiExchange::frame_body(const char* data, std::size_t len) {
 }
 
 void CgiExchange::finish_framing() {
+  if (encoder_) {
+    packed_.clear();
+    bool ok = encoder_->finish(packed_);
+    encoder_.reset();
+    if (ok && !packed_.empty()) frame_body(packed_.data(), packed_.size());
+    if (!ok) shape_.keep_alive = false;
+  }
   if (framing_ == Framing::chunked && !shape_.head_only) append_last_chunk(out_.buf);
   if (framing_ == Framing::length && declared_set_ && payload_ < declared_) {
     // The client waits for bytes that will never come: only a close ends the response.

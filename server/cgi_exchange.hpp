@@ -9,9 +9,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "byte_pump.hpp"
 #include "cgi.hpp"
+#include "compress_codec.hpp"
 #include "request_body.hpp"
 #include "unique_fd.hpp"
 
@@ -56,6 +58,10 @@ struct CgiResponseShape {
   std::string_view status_line;  // sent before the raw output ("HTTP/1.1 200 OK\r\n" in classic)
   int status = 200;              // unless the script sets one (an error page's status)
   std::string_view head_lines;   // the connection's own header lines (HSTS over TLS), CRLF-ended
+  // A coding the client accepts for compressing the output as a stream
+  // ("gzip" or "zstd"), or empty; used when the output's type is one of compress_types.
+  std::string_view stream_coding;
+  const std::vector<std::string>* compress_types = nullptr;
 };
 
 class CgiExchange {
@@ -134,6 +140,9 @@ class CgiExchange {
   void frame_body(const char* data, std::size_t len);
   // Ends the framing: the last chunk; a body shorter than its Content-Length ends keep-alive.
   void finish_framing();
+  // Decides from the parsed header block whether the output is compressed
+  // as a stream; if so, adjusts its headers (Content-Length dropped, ETag made weak).
+  bool start_stream_coding(CgiHeaderResult& r, bool bodyless);
 
   Worker& w_;
   std::string label_;
@@ -153,6 +162,9 @@ class CgiExchange {
   bool declared_set_ = false;
   bool excess_ = false;  // the script wrote past its Content-Length
   std::uint64_t payload_ = 0;
+  std::unique_ptr<StreamEncoder> encoder_;  // the output compressed as a stream, or null
+  bool encoding_ = false;                   // the head says Content-Encoding (also for HEAD, without an encoder)
+  std::string packed_;                      // compressed bytes on their way into a chunk
   std::string failure_;
   std::string redirect_;
   // request body

@@ -9,6 +9,7 @@
 
 #include "access_log.hpp"
 #include "cli.hpp"
+#include "compress_config.hpp"
 #include "config_sites.hpp"
 #include "config_tls.hpp"
 #include "http_parser.hpp"
@@ -300,6 +301,11 @@ std::string load_config_keys(const std::string& path, const toml::table& root, C
     if (k == "site") continue;  // load_sites(), once the top level is whole
     if (k == "headers") {
       std::string err = header_rules(path, node, cfg.header_rules);
+      if (!err.empty()) return err;
+      continue;
+    }
+    if (k == "compress") {
+      std::string err = load_compress_section(path, node, cfg.compress);
       if (!err.empty()) return err;
       continue;
     }

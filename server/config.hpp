@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cidr.hpp"
+#include "compress_config.hpp"
 
 namespace filehttpd {
 
@@ -120,6 +121,8 @@ struct Config {
   std::vector<HeaderRule> header_rules;
   // Precompressed sidecars to look for (br, zstd, gzip), in our order of preference; empty: off.
   std::vector<std::string> precompressed;
+  // [compress]: compression on the fly (http profile).
+  CompressConfig compress;
   Limits limits;
   CgiConfig cgi;
   unsigned workers = 1;

@@ -5,6 +5,7 @@
 
 #include "access_log.hpp"
 #include "cidr.hpp"
+#include "compress_respond.hpp"
 #include "http_date.hpp"
 #include "log.hpp"
 #include "responders.hpp"
@@ -191,7 +192,11 @@ void Exchange::dispatch(Request& req, int depth) {
   }
   bool negotiate = get_or_head && !site_->cfg.precompressed.empty();
   if (get_or_head && depth == 0 && !negotiate) {
-    if (auto hit = site_->cache.lookup(key, w_.now())) {
+    auto hit = site_->cache.lookup(key, w_.now());
+    // A compressible file is negotiated (copy or identity, with Vary), never answered from the memory cache.
+    bool compressible = site_->cfg.profile == Profile::http && hit &&
+                        compress_static(site_->cfg.compress, hit->content_type, static_cast<std::uint64_t>(hit->st.st_size));
+    if (hit && !compressible) {
       Route none;
       respond_file(reply_, w_, req, none, std::move(hit));
       return;
@@ -201,7 +206,11 @@ void Exchange::dispatch(Request& req, int depth) {
   switch (r.kind) {
     case RouteKind::file: {
       if (negotiate) {
-        respond_precompressed(reply_, w_, req, r);
+        respond_precompressed(reply_, w_, req, r, w_.compressor());
+        return;
+      }
+      if (get_or_head && compress_file_applies(*site_, r)) {
+        respond_compressed(reply_, w_, w_.compressor(), req, r);
         return;
       }
       std::shared_ptr<const CachedFile> cached;
@@ -311,6 +320,10 @@ bool Exchange::spawn_script(Request& req, Route& route, std::optional<std::uint6
   shape.head_only = reply_.head_only;
   shape.version_minor = req.version_minor;
   shape.keep_alive = reply_.keep_alive;
+  if (http) {
+    shape.stream_coding = cgi_stream_coding(cfg.compress, req);
+    shape.compress_types = &cfg.compress.types;
+  }
   shape.status_line = http ? "" : "HTTP/1.1 200 OK\r\n";  // the classic contract's status line
   // Set before the start: a raw response may be relayed (and finished) inside it.
   shape.status = route.redirect_status;

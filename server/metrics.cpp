@@ -128,6 +128,9 @@ MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_
     s.cgi_running += counter_value(w.cgi_running);
     s.cgi_failed += counter_value(w.cgi_failed);
     s.cgi_timeouts += counter_value(w.cgi_timeouts);
+    s.compress_hits += counter_value(w.compress_hits);
+    s.compress_fills += counter_value(w.compress_fills);
+    s.compress_evictions += counter_value(w.compress_evictions);
     for (std::size_t i = 0; i < k_rejections; ++i) s.rejections[i] += counter_value(w.rejections[i]);
     for (std::size_t i = 0; i < k_accept_errors; ++i) s.accept_errors[i] += counter_value(w.accept_errors[i]);
     for (std::size_t i = 0; i < k_tls_handshakes; ++i) s.tls_handshakes[i] += counter_value(w.tls_handshakes[i]);
@@ -174,6 +177,13 @@ void render_metrics(const MetricsSnapshot& s, std::string& out) {
        "CGI requests that failed: the script could not start or sent no valid header block.", s.cgi_failed},
       {"filehttpd_cgi_timeouts_total", "counter", "CGI scripts stopped for producing nothing within cgi.timeout.",
        s.cgi_timeouts},
+      {"filehttpd_compress_cache_hits_total", "counter", "Responses sent from a compressed copy in compress.cache_dir.",
+       s.compress_hits},
+      {"filehttpd_compress_cache_fills_total", "counter", "Compressed copies written to compress.cache_dir.",
+       s.compress_fills},
+      {"filehttpd_compress_cache_evictions_total", "counter",
+       "Compressed copies removed, least recently used first, to keep within compress.cache_size.",
+       s.compress_evictions},
   };
   const Plain after_rejections[] = {
       {"filehttpd_worker_respawns_total", "counter", "Workers started again after dying unexpectedly.", s.respawns},

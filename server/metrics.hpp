@@ -82,6 +82,11 @@ struct alignas(64) WorkerCounters {
   Counter tls_handshakes[k_tls_handshakes];
   Counter tls_connections[k_tls_send_paths];
   Counter log_dropped;  // this process's dropped log lines, published
+  // Compression cache: hits are written by the event loop, fills and
+  // evictions by the worker's compressor thread (each word has one writer).
+  Counter compress_hits;
+  Counter compress_fills;
+  Counter compress_evictions;
 };
 
 // The shared region: the supervisor's own numbers, then the workers' slots.
@@ -148,6 +153,9 @@ struct MetricsSnapshot {
   std::uint64_t respawns = 0;
   std::uint64_t reloads = 0;
   std::uint64_t log_dropped = 0;
+  std::uint64_t compress_hits = 0;
+  std::uint64_t compress_fills = 0;
+  std::uint64_t compress_evictions = 0;
   std::uint64_t start_unix = 0;
   double uptime_seconds = 0;
   std::string_view version;

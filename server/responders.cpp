@@ -4,6 +4,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "compress_respond.hpp"
 #include "content_coding.hpp"
 #include "file_response.hpp"
 #include "header_rules.hpp"
@@ -20,7 +21,7 @@
 
 namespace filehttpd {
 
-void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route) {
+void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route, Compressor& c) {
   // A sidecar (app.js.br, .zst, .gz) counts when it is a regular file no older than the file itself.
   const std::vector<std::string>& prefs = r.site->cfg.precompressed;
   std::vector<Route> sidecars(prefs.size());
@@ -32,6 +33,10 @@ void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route&
     if (v.kind != RouteKind::file || a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)) continue;
     available |= 1u << i;
     sidecars[i] = std::move(v);
+  }
+  if (available == 0 && compress_file_applies(*r.site, route)) {
+    respond_compressed(r, w, c, req, route);
+    return;
   }
   // When the client refuses every coding we have and identity too, the file
   // goes as it is (no 406), as nginx, lighttpd and Caddy answer.
@@ -59,8 +64,12 @@ void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, s
     facts.content_type = cached->content_type;
     facts.cached_fields = &cached->fields;
   } else {
-    local = make_validators(route.st, std::time(nullptr));  // read before Date, so never after it
-    facts.validators = &local;
+    if (variant && variant->validators) {
+      facts.validators = variant->validators;
+    } else {
+      local = make_validators(route.st, std::time(nullptr));  // read before Date, so never after it
+      facts.validators = &local;
+    }
     facts.size = static_cast<std::uint64_t>(route.st.st_size);
     facts.content_type = variant ? std::string_view(variant->content_type) : r.site->mime.type_for(route.path);
     r.out.set_file(std::move(route.fd));

@@ -6,10 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "compress_worker.hpp"
 #include "file_cache.hpp"
 #include "http_parser.hpp"
 #include "reply.hpp"
 #include "router.hpp"
+#include "static_file.hpp"
 
 namespace filehttpd {
 
@@ -21,6 +23,7 @@ struct FileVariant {
   std::string_view coding;  // the sidecar's content coding; empty: the file itself
   std::string_view content_type;
   std::string_view url_path;
+  const Validators* validators = nullptr;  // the response's validators; null: the file's own
 };
 
 // 200/206/304/412/416 for a file, from the cache entry when given; a variant
@@ -28,8 +31,9 @@ struct FileVariant {
 void respond_file(Reply& r, const Worker& w, const Request& req, Route& route, std::shared_ptr<const CachedFile> cached,
                   const FileVariant* variant = nullptr);
 // GET/HEAD of a file with precompressed on: the sidecar or the file itself
-// from Accept-Encoding (the file itself when nothing acceptable exists, never 406).
-void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route);
+// from Accept-Encoding (the file itself when nothing acceptable exists, never
+// 406); a file without sidecars goes to respond_compressed() when it applies.
+void respond_precompressed(Reply& r, const Worker& w, const Request& req, Route& route, Compressor& c);
 // An HTML or JSON listing of route's directory, with the header rules of its path.
 void respond_listing(Reply& r, const Worker& w, const Request& req, Route& route);
 // The health path: 200 while serving, 503 once stopping; 405 for other methods.

@@ -201,6 +201,7 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
     if (!err.empty()) return err;
     notes.push_back(ktls_note_here());
   }
+  if (cfg.profile == Profile::http) notes.push_back(describe_compress(cfg.compress));
   return "";
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "cli.hpp"
+#include "compress_dir.hpp"
 #include "daemon.hpp"
 #include "listener.hpp"
 #include "log.hpp"
@@ -119,6 +120,7 @@ class Supervisor {
   unique_fd lifeline_;
   unique_fd launch_dir_;
   SignalNotes notes_;
+  std::string compress_dir_;  // the private compression cache made at start, removed at exit
 };
 
 void Supervisor::act_on(const SignalBatch& batch) {
@@ -163,6 +165,8 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
   err = check_body_dir(cfg);
   if (!err.empty()) return err;
   err = resolve_credentials(cfg, gen.creds);
+  if (!err.empty()) return err;
+  err = prepare_compress_dir(cfg, gen.creds, compress_dir_);
   if (!err.empty()) return err;
   if (cfg.profile == Profile::http) {
     for (const std::string& w : check_pages_as(cfg, gen.root, gen.creds)) spdlog::warn("{}", w);
@@ -473,6 +477,7 @@ int Supervisor::run() {
   leave_launch_dir();
   if (!err.empty()) {
     fail(err);
+    remove_compress_dir(compress_dir_);
     pidfile_.remove();
     return 1;
   }
@@ -523,6 +528,7 @@ int Supervisor::run() {
       break;
   }
   pidfile_.remove();
+  remove_compress_dir(compress_dir_);
   spdlog::info("stopped");
   flush_logs();
   return exit_code_;

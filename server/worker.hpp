@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "accept_errors.hpp"
+#include "compress_worker.hpp"
 #include "config.hpp"
 #include "file_cache.hpp"
 #include "router.hpp"
@@ -80,6 +81,8 @@ class Worker {
   const std::string& tls_port() const { return tls_port_; }
   // Returns the sites, to pick one by a request's authority.
   Sites& sites() { return sites_; }
+  // Returns the compressor that makes this worker's compressed copies of static files.
+  Compressor& compressor() { return compressor_; }
   steady_clock::time_point now() const { return now_; }
   bool draining() const { return draining_; }
   // Returns true once the server is stopping or about to (the health path answers 503).
@@ -133,6 +136,7 @@ class Worker {
   std::string head_buffer_;
   std::string body_buffer_;
   std::string body_chunk_buffer_;
+  Compressor compressor_;
   unique_fd epoll_;
   std::vector<int> listen_fds_;
   std::vector<int> tls_fds_;

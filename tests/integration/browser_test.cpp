@@ -119,3 +119,19 @@ TEST_F(Browser, DemoSiteRendersWithoutErrors) {
   }
   EXPECT_GE(requests, 8) << log;
 }
+
+// The demo's compression page: the first fetch of a text file gets it as it
+// is, a later one the compressed copy, and the browser's resource timing
+// shows fewer bytes on the wire than decoded.
+TEST_F(Browser, CompressionShowsInTheResourceTiming) {
+  std::string page = dom("/compression.html");
+  EXPECT_FALSE(attribute(page, "compression", "data-encoding").empty()) << page;
+  std::string tries = attribute(page, "compression", "data-tries");
+  EXPECT_GE(tries.empty() ? 0 : std::stoi(tries), 2) << "the first fetch goes uncompressed";
+  std::string encoded = attribute(page, "compression", "data-encoded");
+  std::string decoded = attribute(page, "compression", "data-decoded");
+  ASSERT_FALSE(encoded.empty() || decoded.empty()) << page;
+  EXPECT_EQ(std::stoll(decoded), 260000);
+  EXPECT_LT(std::stoll(encoded) * 2, std::stoll(decoded));
+  EXPECT_EQ(console_, "");
+}

@@ -175,8 +175,15 @@ TEST(Metrics, ExpositionFormat) {
   s.tls_connections[static_cast<std::size_t>(TlsSendPath::userspace)] = 6;
   s.uptime_seconds = 12.3456;
   s.version = "1.2.3";
+  s.compress_hits = 11;
+  s.compress_fills = 2;
+  s.compress_evictions = 1;
   std::string out;
   render_metrics(s, out);
+  EXPECT_NE(out.find("# TYPE filehttpd_compress_cache_hits_total counter\nfilehttpd_compress_cache_hits_total 11\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("filehttpd_compress_cache_fills_total 2\n"), std::string::npos);
+  EXPECT_NE(out.find("filehttpd_compress_cache_evictions_total 1\n"), std::string::npos);
   EXPECT_NE(out.find("filehttpd_requests_total{method=\"POST\",code=\"5xx\"} 7\n"), std::string::npos);
   EXPECT_NE(out.find("filehttpd_response_body_bytes_total 12345678901234\n"), std::string::npos);
   EXPECT_NE(out.find("# TYPE filehttpd_cgi_running gauge\nfilehttpd_cgi_running 3\n"), std::string::npos);
@@ -223,7 +230,7 @@ TEST(Metrics, ExpositionFormat) {
     EXPECT_TRUE(line.starts_with(typed)) << line << " follows the TYPE of " << typed;
   }
   EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + k_accept_errors + k_tls_handshakes +
-                                     k_tls_send_paths + 13));
+                                     k_tls_send_paths + 16));
 }
 
 
