@@ -318,3 +318,20 @@ TEST_F(Compress, SidecarsWinWherePresent) {
   EXPECT_EQ(decode("gzip -dc", body_of(bare)), js);
   EXPECT_EQ(counter("filehttpd_compress_cache_fills_total"), 1) << "only the file without a sidecar";
 }
+
+// A [[site]] compresses its own files into the same cache, the default
+// (private) directory included.
+TEST_F(Compress, SitesCompressToo) {
+  std::string js = script_text(30000, 3);
+  base_.write("a/app.js", js);
+  start_config("profile = \"http\"\n[[site]]\nnames = [\"a.test\"]\nroot = \"" + base_.path() + "/a\"\n");
+  std::string r;
+  wait_until(
+      [&] {
+        r = req("GET /app.js HTTP/1.1\r\nHost: a.test\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+        return header(r, "Content-Encoding") == "gzip";
+      },
+      10s);
+  ASSERT_EQ(header(r, "Content-Encoding"), "gzip") << r.substr(0, 300);
+  EXPECT_EQ(decode("gzip -dc", body_of(r)), js);
+}
