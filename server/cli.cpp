@@ -62,6 +62,7 @@ enum OptId {
   opt_tls_min_version,
   opt_hsts,
   opt_redirect_https,
+  opt_h2c,
 };
 
 const option k_options[] = {
@@ -107,6 +108,7 @@ const option k_options[] = {
     {"tls-min-version", required_argument, nullptr, opt_tls_min_version},
     {"hsts", required_argument, nullptr, opt_hsts},
     {"redirect-https", no_argument, nullptr, opt_redirect_https},
+    {"h2c", no_argument, nullptr, opt_h2c},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -224,6 +226,7 @@ std::string help_text() {
                      "      --tls-min-version V     1.2 or 1.3 (default 1.2)\n"
                      "      --hsts VALUE            Strict-Transport-Security on HTTPS responses\n"
                      "      --redirect-https        plain listeners answer 308 to https://\n"
+                     "      --h2c                   plain listeners take HTTP/2 with prior knowledge\n"
                      "  -h, --help                  this text\n"
                      "  -V, --version               print the version\n"
                      "\n"
@@ -393,6 +396,7 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
         str(cfg.tls.hsts);
         break;
       case opt_redirect_https: set(cfg.tls.redirect_http, true); break;
+      case opt_h2c: set(cfg.h2c, true); break;
       case opt_tls_cert: tls_certs.push_back(arg); break;
       case opt_tls_key: tls_keys.push_back(arg); break;
       case opt_tls_min_version: {

@@ -248,6 +248,12 @@ std::string load_config_keys(const std::string& path, const toml::table& root, C
       {"group", string("group", cfg.group)},
       {"daemon", boolean("daemon", cfg.daemon)},
       {"pidfile", string("pidfile", cfg.pidfile)},
+      {"h2c", boolean("h2c", cfg.h2c)},
+  };
+  std::map<std::string, Setter> h2 = {
+      {"max_concurrent_streams",
+       integer("h2.max_concurrent_streams", cfg.h2.max_concurrent_streams, 1, 10000, false)},
+      {"initial_window", integer("h2.initial_window", cfg.h2.initial_window, 65535, (1u << 31) - 1, true)},
   };
   std::map<std::string, Setter> limits = {
       {"header_bytes", integer("limits.header_bytes", cfg.limits.header_bytes, 1024, 1024 * 1024, true)},
@@ -286,7 +292,8 @@ std::string load_config_keys(const std::string& path, const toml::table& root, C
       {"allow", strings("status.allow", cfg.status_allow_text, true)},
   };
   std::map<std::string, std::map<std::string, Setter>*> sections = {
-      {"limits", &limits}, {"cgi", &cgi}, {"log", &log}, {"health", &health}, {"status", &status}};
+      {"limits", &limits}, {"cgi", &cgi}, {"log", &log}, {"health", &health}, {"status", &status},
+      {"h2", &h2}};
 
   for (auto& [key, node] : root) {
     std::string k(key.str());

@@ -87,6 +87,20 @@ struct TlsConfig {
   std::string min_version = "1.2";  // "1.2" or "1.3"
   std::string hsts;                 // Strict-Transport-Security value for TLS responses; empty: none
   bool redirect_http = false;       // plain listeners answer 308 to https:// (not the ACME path)
+  bool http2 = true;                // offer ALPN "h2" before "http/1.1"
+};
+
+// Default streams one HTTP/2 connection may have open at once.
+inline constexpr std::uint32_t k_default_h2_streams = 100;
+// Default initial HTTP/2 stream window (bytes).
+inline constexpr std::uint32_t k_default_h2_window = 1u << 20;
+// The HTTP/2 connection window we advertise (bytes).
+inline constexpr std::uint32_t k_h2_connection_window = 16u << 20;
+
+// [h2]: HTTP/2 settings (over TLS by ALPN, and h2c when Config::h2c).
+struct H2Config {
+  std::uint64_t max_concurrent_streams = k_default_h2_streams;  // SETTINGS_MAX_CONCURRENT_STREAMS
+  std::uint64_t initial_window = k_default_h2_window;           // SETTINGS_INITIAL_WINDOW_SIZE
 };
 
 struct Config;
@@ -144,6 +158,8 @@ struct Config {
   TlsConfig tls;
   // [[site]] tables, in file order; a request naming none of them gets the top level.
   std::vector<SiteConfig> sites;
+  H2Config h2;
+  bool h2c = false;  // plain listeners take HTTP/2 with prior knowledge (the preface)
   std::string config_file;            // where this config came from, if anywhere
   bool optional_v6_loopback = false;  // classic form: [::1] only where IPv6 exists
 };

@@ -69,6 +69,9 @@ std::string load_tls_section(const std::string& file, const toml::node& node, Tl
     } else if (k == "redirect_http") {
       if (!value.is_boolean()) return here + "tls.redirect_http must be true or false";
       out.redirect_http = *value.value<bool>();
+    } else if (k == "http2") {
+      if (!value.is_boolean()) return here + "tls.http2 must be true or false";
+      out.http2 = *value.value<bool>();
     } else {
       return at(file, name.source()) + ": unknown key 'tls." + k + "'";
     }

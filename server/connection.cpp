@@ -69,6 +69,7 @@ std::uint32_t Connection::interest() const {
     case State::send:
     case State::cgi_head:
     case State::relay: return want_write_ ? (tls_wait ? tls_wait : std::uint32_t{EPOLLOUT}) : 0u;
+    case State::h2: return tls_wait | EPOLLIN | (h2_->wants_write() ? std::uint32_t{EPOLLOUT} : 0u);
     case State::closed: return 0;
   }
   return 0;
@@ -94,6 +95,11 @@ void Connection::on_socket_event(std::uint32_t events) {
   if (events & EPOLLERR) {
     spdlog::debug("{}: connection error", peer());
     close_now();
+    return;
+  }
+  if (state_ == State::h2) {
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLOUT)) read_socket();
+    if (state_ == State::h2) h2_run();
     return;
   }
   bool reading = state_ == State::read_request || state_ == State::linger || state_ == State::read_body;
@@ -224,6 +230,7 @@ void Connection::close_now() {
   state_ = State::closed;
   w_.connection_closed(this);  // counted closed before the peer can see the close
   sock_interest_ = 0;          // close() drops the fd from the epoll set
+  h2_.reset();  // streams cut short log their lines
   fd_.reset();
   out_.clear();
 }
@@ -233,6 +240,11 @@ void Connection::force_close() {
 }
 
 void Connection::on_drain() {
+  if (state_ == State::h2) {
+    h2_->goaway(NGHTTP2_NO_ERROR);  // the streams in flight finish; no new ones start
+    h2_run();
+    return;
+  }
   if (state_ != State::read_request) return;
   bool idle = in_off_ >= in_.size() && !parser_.head_in_progress() && !parser_.unread_body();
   if (idle && requests_ > 0) close_now();
@@ -247,6 +259,7 @@ void Connection::on_timer() {
   }
   if (now < deadline_) return;
   switch (state_) {
+    case State::h2: h2_timer(); return;
     case State::read_request:
       spdlog::debug("{}: {} timeout", peer(), parser_.head_in_progress() || requests_ == 0 ? "header" : "keep-alive");
       io_->shutdown_write();  // over TLS a close_notify first: the client sees a clean end, not a truncation

@@ -14,6 +14,7 @@
 #include "byte_pump.hpp"
 #include "cgi_exchange.hpp"
 #include "exchange.hpp"
+#include "h2_session.hpp"
 #include "http_parser.hpp"
 #include "output_queue.hpp"
 #include "tls_transport.hpp"
@@ -41,6 +42,7 @@ class Connection final : private ExchangeHost {
     relay,         // relaying CGI output to the client
     send,          // sending a head and a file or memory body
     linger,        // sent everything, reading until the peer closes
+    h2,            // an HTTP/2 session owns the connection
     closed,
   };
 
@@ -126,6 +128,17 @@ class Connection final : private ExchangeHost {
   // Body bytes of this response handed to the socket: no head, no chunk framing.
   std::uint64_t body_bytes_sent() const;
 
+  // HTTP/2 (connection_h2.cpp)
+  // Returns the bytes of data taken when they start an HTTP/2 session (the
+  // h2c preface, or ALPN h2), which then owns the connection; 0 otherwise.
+  std::size_t maybe_start_h2(const char* data, std::size_t len);
+  // Feeds bytes read to the HTTP/2 session.
+  void h2_receive(const char* data, std::size_t len);
+  // Lets the HTTP/2 session write, then closes it when it is done.
+  void h2_run();
+  // Acts on the HTTP/2 connection's deadline (idle: GOAWAY; no send progress: close).
+  void h2_timer();
+
   // TLS (connection_tls.cpp)
   // Puts a TLS transport over the socket; closes the socket when OpenSSL cannot.
   void start_tls();
@@ -167,6 +180,7 @@ class Connection final : private ExchangeHost {
   bool in_process_ = false;
   bool head_timer_set_ = false;
   bool want_write_ = false;
+  bool h2_idle_ = false;  // the HTTP/2 session had no open stream at the last h2_run()
   sockaddr_storage peer_{};
   EpollTag sock_tag_{EpollTag::Kind::socket, this};
   steady_clock::time_point deadline_{};
@@ -185,6 +199,9 @@ class Connection final : private ExchangeHost {
   std::uint64_t head_len_ = 0;      // bytes of the framed head at the front of a queued response
   std::uint64_t payload_sent_ = 0;  // CGI body bytes whose framed output the socket took in full
   std::uint64_t linger_read_ = 0;   // bytes read and dropped while lingering
+
+  // HTTP/2
+  std::unique_ptr<H2Session> h2_;  // only once the connection speaks HTTP/2
 
   // CGI
   std::unique_ptr<CgiExchange> cgi_;  // only while a CGI request needs it

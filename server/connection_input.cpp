@@ -14,7 +14,8 @@ void Connection::read_socket() {
   // Bytes OpenSSL has decrypted already get no socket event: take them now.
   do {
     read_once();
-  } while ((state_ == State::read_request || state_ == State::read_body || state_ == State::linger) &&
+  } while ((state_ == State::read_request || state_ == State::read_body || state_ == State::linger ||
+            state_ == State::h2) &&
            io_->pending());
 }
 
@@ -28,8 +29,13 @@ void Connection::read_once() {
     return;
   }
   if (n == 0) {
+    if (state_ == State::h2 && h2_->wants_write()) return;  // half-closed: finish what is owed
     if (state_ == State::read_body) spdlog::info("{}: client closed during the request body", peer());
     close_now();
+    return;
+  }
+  if (state_ == State::h2) {
+    h2_receive(buf, static_cast<std::size_t>(n));
     return;
   }
   if (state_ == State::linger) {
@@ -74,6 +80,9 @@ void Connection::process_buffered() {
 }
 
 std::size_t Connection::process(const char* data, std::size_t len) {
+  if (requests_ == 0 && state_ == State::read_request) {
+    if (std::size_t used = maybe_start_h2(data, len)) return used;
+  }
   in_process_ = true;
   std::size_t off = 0;
   while (state_ == State::read_request && off < len) {

@@ -107,7 +107,7 @@ void Exchange::handle_classic(Request& req) {
 
 void Exchange::handle_http(Request& req) {
   const Config& cfg = w_.cfg();
-  if (req.version_major != 1) {
+  if (req.version_major != 1 && !req.h2) {
     respond_error(505, true);
     return;
   }

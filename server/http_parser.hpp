@@ -28,6 +28,7 @@ struct Request {
   bool chunked = false;
   bool has_content_length = false;
   std::uint64_t content_length = 0;
+  bool h2 = false;  // a stream of an HTTP/2 session (version 2.0), not an HTTP/1.x text request
 
   // Returns the first header named name (case-insensitive), or nullptr: for singleton fields.
   const std::string* find(std::string_view name) const;

@@ -83,6 +83,12 @@ class OutputQueue {
     chunks_.clear();
     next_ = 0;
   }
+  // True when a queued chunk still has bytes to send.
+  bool pending_bytes() const {
+    for (std::size_t i = next_; i < chunks_.size(); ++i)
+      if (chunks_[i].length > 0) return true;
+    return false;
+  }
   // Drops every chunk, the file and the cached entry.
   void clear();
 

@@ -163,6 +163,15 @@ std::vector<std::string> check_pages_as(const Config& cfg, const Root& root, con
 namespace {
 
 // check_config() before its messages are made one line.
+// The HTTP/2 line of -t: where h2 is offered and its settings.
+std::string http2_summary(const Config& cfg) {
+  bool tls = !cfg.tls.listen.empty() && cfg.tls.http2;
+  std::string where = tls && cfg.h2c ? "over TLS (ALPN h2) and h2c" : tls ? "over TLS (ALPN h2)" : cfg.h2c ? "h2c" : "";
+  if (where.empty()) return "HTTP/2: off (tls.http2 needs TLS listeners; h2c = false)";
+  return "HTTP/2: " + where + ", h2.max_concurrent_streams = " + std::to_string(cfg.h2.max_concurrent_streams) +
+         ", h2.initial_window = " + std::to_string(cfg.h2.initial_window);
+}
+
 std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnings, std::vector<std::string>& notes) {
   Root root;
   std::string err = open_root(cfg.root, root);
@@ -201,7 +210,10 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
     if (!err.empty()) return err;
     notes.push_back(ktls_note_here());
   }
-  if (cfg.profile == Profile::http) notes.push_back(describe_compress(cfg.compress));
+  if (cfg.profile == Profile::http) {
+    notes.push_back(describe_compress(cfg.compress));
+    notes.push_back(http2_summary(cfg));
+  }
   return "";
 }
 

@@ -22,8 +22,10 @@ constexpr const char* k_tls12_ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-// ALPN: the one protocol we speak, length-prefixed.
-constexpr unsigned char k_alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// ALPN: the protocols we speak in our order of preference, length-prefixed.
+constexpr unsigned char k_alpn_h2[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// ALPN without HTTP/2 (tls.http2 = false).
+constexpr unsigned char k_alpn_http1[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
 bool iequal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -51,10 +53,14 @@ std::string unreadable(const std::string& path) {
   return "";
 }
 
+// arg is non-null when h2 is offered. Our preference wins over the client's order.
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
-                void*) {
+                void* arg) {
   unsigned char* chosen = nullptr;
-  if (SSL_select_next_proto(&chosen, outlen, k_alpn, sizeof k_alpn, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+  bool h2 = arg != nullptr;
+  const unsigned char* ours = h2 ? k_alpn_h2 : k_alpn_http1;
+  unsigned int ours_len = h2 ? sizeof k_alpn_h2 : sizeof k_alpn_http1;
+  if (SSL_select_next_proto(&chosen, outlen, ours, ours_len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
     return SSL_TLSEXT_ERR_NOACK;
   *out = chosen;
   return SSL_TLSEXT_ERR_OK;
@@ -79,8 +85,8 @@ std::vector<std::string> dns_names(X509* cert) {
   return out;
 }
 
-// A context with our protocol settings and no certificate yet.
-SSL_CTX* new_context(int min_version) {
+// A context with our protocol settings (ALPN h2 when http2) and no certificate yet.
+SSL_CTX* new_context(int min_version, bool http2) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (!ctx) return nullptr;
   SSL_CTX_set_min_proto_version(ctx, min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION);
@@ -89,7 +95,8 @@ SSL_CTX* new_context(int min_version) {
   SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_ENABLE_KTLS);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-  SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
+  static int offer_h2 = 1;  // any non-null argument
+  SSL_CTX_set_alpn_select_cb(ctx, select_alpn, http2 ? &offer_h2 : nullptr);
   use_shared_ticket_keys(ctx);
   return ctx;
 }
@@ -188,7 +195,7 @@ std::shared_ptr<TlsContexts> TlsContexts::build(const TlsConfig& tls, std::strin
       }
     }
     // Load into a scratch context first to learn the names.
-    SSL_CTX* probe = new_context(min_version);
+    SSL_CTX* probe = new_context(min_version, tls.http2);
     if (!probe) {
       err = "cannot make a TLS context: " + ssl_error();
       return nullptr;
@@ -208,7 +215,7 @@ std::shared_ptr<TlsContexts> TlsContexts::build(const TlsConfig& tls, std::strin
     // one whose key type it supports.
     std::size_t slot = std::find(out->names_.begin(), out->names_.end(), names) - out->names_.begin();
     if (slot == out->ctxs_.size()) {
-      SSL_CTX* ctx = new_context(min_version);
+      SSL_CTX* ctx = new_context(min_version, tls.http2);
       if (!ctx) {
         err = "cannot make a TLS context: " + ssl_error();
         return nullptr;

@@ -198,4 +198,11 @@ std::string_view TlsTransport::server_name() const {
   return s ? std::string_view(s) : std::string_view();
 }
 
+bool TlsTransport::alpn_h2() const {
+  const unsigned char* proto = nullptr;
+  unsigned int len = 0;
+  SSL_get0_alpn_selected(ssl_, &proto, &len);
+  return len == 2 && proto[0] == 'h' && proto[1] == '2';
+}
+
 }  // namespace filehttpd

@@ -71,6 +71,8 @@ class TlsTransport final : public Transport {
   TlsSessionInfo session_info() const;
   // Returns the SNI name the client sent, or "" (none, or no handshake yet). No copy.
   std::string_view server_name() const;
+  // True when ALPN chose "h2".
+  bool alpn_h2() const;
 
  private:
   // Runs the handshake; true once established, else -1's errno is set.

@@ -73,9 +73,9 @@ class Tls : public ::testing::Test {
     ASSERT_TRUE(server_->wait_ready(plain_port_)) << server_->stderr_text();
   }
 
-  // curl over TLS to localhost (the a certificate's name), trusting the test CA.
+  // curl over TLS (HTTP/1.1 unless args ask for --http2) to localhost (the a certificate's name), trusting the test CA.
   RunResult https(std::vector<std::string> args) {
-    std::vector<std::string> all = {"--cacert", pki_ + "/ca.pem", "--resolve",
+    std::vector<std::string> all = {"--http1.1", "--cacert", pki_ + "/ca.pem", "--resolve",
                                     "localhost:" + std::to_string(tls_port_) + ":127.0.0.1"};
     all.insert(all.end(), args.begin(), args.end());
     return curl(all);
@@ -87,6 +87,16 @@ class Tls : public ::testing::Test {
     std::vector<std::string> args = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(tls_port_)};
     args.insert(args.end(), extra.begin(), extra.end());
     return run(args, 20s);
+  }
+
+  // Writes www/big.bin of size bytes (numbered lines) and returns its content.
+  std::string write_big(std::size_t size) {
+    std::string big;
+    big.reserve(size);
+    for (std::size_t i = 0; big.size() < size; ++i) big += std::to_string(i * 2654435761u) + "\n";
+    big.resize(size);
+    dir_.write("www/big.bin", big);
+    return big;
   }
 
   // Runs a Python 3 script with the given arguments.

@@ -16,11 +16,7 @@ using namespace std::chrono_literals;
 using tls_testing::Tls;
 
 TEST_F(Tls, GetHeadRangeAndALargeDownload) {
-  std::string big;
-  big.reserve(20u << 20);
-  for (std::size_t i = 0; big.size() < (20u << 20); ++i) big += std::to_string(i * 2654435761u) + "\n";
-  big.resize(20u << 20);
-  dir_.write("www/big.bin", big);
+  std::string big = write_big(20u << 20);
   start();
   RunResult r = https({"-i", url("/")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -37,6 +33,31 @@ TEST_F(Tls, GetHeadRangeAndALargeDownload) {
   // Several requests on one connection.
   r = https({url("/"), url("/index.html")});
   EXPECT_EQ(r.out, "hello over tls\nhello over tls\n");
+}
+
+TEST_F(Tls, Http2ByAlpnServesFilesRangesAndHsts) {
+  std::string big = write_big(5u << 20);
+  start({"--hsts", "max-age=600"});
+  RunResult r = https({"--http2", "-i", url("/")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 200 \r\n")) << r.out;
+  EXPECT_NE(r.out.find("\r\nstrict-transport-security: max-age=600\r\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\r\ncontent-length: 15\r\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\r\n\r\nhello over tls\n")) << r.out;
+  std::string out = dir_.path() + "/got.bin";
+  r = https({"--http2", "-o", out, "-w", "%{http_version}", url("/big.bin")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "2");
+  EXPECT_TRUE(read_file(out) == big) << "the 5 MiB download over h2 differs";
+  r = https({"--http2", "-r", "100-109", url("/big.bin")});
+  EXPECT_EQ(r.out, big.substr(100, 10));
+  // Several streams on one TLS connection.
+  r = https({"--http2", url("/"), url("/index.html"), url("/")});
+  EXPECT_EQ(r.out, "hello over tls\nhello over tls\nhello over tls\n");
+  ASSERT_TRUE(wait_until([&] { return server_->stderr_text().find("\"GET /big.bin HTTP/2.0\" 200 5242880") !=
+                                      std::string::npos; },
+                         5s))
+      << server_->stderr_text();
 }
 
 TEST_F(Tls, SniPicksTheCertificateAndNoSniGetsTheFirst) {
@@ -61,7 +82,10 @@ TEST_F(Tls, EcdsaAndRsaClientsEachGetTheirCertificate) {
 
 TEST_F(Tls, AlpnAndProtocolChoices) {
   start();
-  RunResult r = s_client({"-servername", "a.test", "-alpn", "h2,http/1.1"});
+  // h2 first (tls.http2 is on by default), whatever order the client lists them in.
+  RunResult r = s_client({"-servername", "a.test", "-alpn", "http/1.1,h2"});
+  EXPECT_NE(r.out.find("ALPN protocol: h2"), std::string::npos) << r.out;
+  r = s_client({"-servername", "a.test", "-alpn", "http/1.1"});
   EXPECT_NE(r.out.find("ALPN protocol: http/1.1"), std::string::npos) << r.out;
   r = s_client({"-tls1_3"});
   EXPECT_NE(r.out.find("TLSv1.3"), std::string::npos) << r.out;

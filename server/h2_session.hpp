@@ -1,0 +1,86 @@
+#pragma once
+// An HTTP/2 session over one transport, with nghttp2 doing the framing and
+// HPACK: client bytes go in with receive(), frames come out with flush().
+// Each stream gets an H2Stream (its own Exchange); a response is submitted
+// with nghttp2_submit_response and a data provider over the stream's queue.
+// The session knows no epoll: its connection asks wants_write()/done().
+#include <nghttp2/nghttp2.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "reply.hpp"
+#include "transport.hpp"
+
+namespace filehttpd {
+
+class H2Stream;
+class Worker;
+
+// The client connection preface (RFC 9113 section 3.4).
+inline constexpr std::string_view k_h2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+// Bytes gathered from nghttp2 before one write to the transport.
+inline constexpr std::size_t k_h2_write_batch = 64 * 1024;
+// Streams per second a client may reset before the session ends (nghttp2's limiter burst and rate).
+inline constexpr std::uint64_t k_h2_reset_burst = 1000;
+inline constexpr std::uint64_t k_h2_reset_rate = 33;
+// CONTINUATION frames one header block may have.
+inline constexpr std::size_t k_h2_max_continuations = 8;
+// RST_STREAMs we send on one connection before GOAWAY ENHANCE_YOUR_CALM (MadeYouReset).
+inline constexpr std::uint64_t k_h2_reset_budget = 200;
+
+class H2Session {
+ public:
+  // A server session over io; conn is the connection's host (peer, TLS facts).
+  H2Session(Worker& w, Transport& io, ExchangeHost& conn);
+  ~H2Session();
+  H2Session(const H2Session&) = delete;
+  H2Session& operator=(const H2Session&) = delete;
+
+  // Feeds client bytes (the preface first). Returns false when the session must end.
+  bool receive(const char* data, std::size_t len);
+  // Writes what nghttp2 has to send until done or the transport is full.
+  // Returns false on a transport error.
+  bool flush();
+  // True when bytes wait for the transport to take them.
+  bool wants_write() const { return out_off_ < out_.size(); }
+  // True when the session has nothing more to read or write: close.
+  bool done() const;
+  // True when no stream is open.
+  bool idle() const { return streams_.empty(); }
+  // Sends GOAWAY: with error NO_ERROR the streams in flight finish first.
+  void goaway(std::uint32_t error);
+  // Bytes written to the transport so far.
+  std::uint64_t bytes_out() const { return bytes_out_; }
+
+  // Submits stream's response (called by the stream when its exchange answers).
+  void submit(H2Stream& stream);
+
+ private:
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
+                       const std::uint8_t* value, std::size_t valuelen, std::uint8_t flags, void* self);
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error, void* self);
+  static ssize_t read_data(nghttp2_session*, std::int32_t id, std::uint8_t* buf, std::size_t length,
+                           std::uint32_t* flags, nghttp2_data_source* source, void* self);
+  // Returns the stream with id, or nullptr.
+  H2Stream* stream(std::int32_t id);
+
+  Worker& w_;
+  Transport& io_;
+  ExchangeHost& conn_;
+  nghttp2_session* session_ = nullptr;
+  std::map<std::int32_t, std::unique_ptr<H2Stream>> streams_;
+  std::string out_;
+  std::size_t out_off_ = 0;
+  std::uint64_t requests_ = 0;
+  std::uint64_t resets_sent_ = 0;
+  std::uint64_t bytes_out_ = 0;
+  bool calmed_ = false;
+};
+
+}  // namespace filehttpd

@@ -1,0 +1,152 @@
+#include "h2_stream.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+#include "field_syntax.hpp"
+#include "h2_session.hpp"
+#include "worker.hpp"
+
+namespace filehttpd {
+
+namespace {
+
+// Returns the llhttp method for an HTTP/2 :method, or false when it is none we know.
+bool method_from_name(std::string_view name, llhttp_method_t& out) {
+#define FILEHTTPD_METHOD(num, id, text) \
+  if (name == #text) {                  \
+    out = HTTP_##id;                    \
+    return true;                        \
+  }
+  HTTP_METHOD_MAP(FILEHTTPD_METHOD)
+#undef FILEHTTPD_METHOD
+  return false;
+}
+
+// A sink for OutputQueue::drain that copies into a buffer of room bytes.
+struct CopySink {
+  std::uint8_t* buf;
+  std::size_t room;
+
+  ssize_t send_iov(const iovec* iov, int count, bool) {
+    if (room == 0) return full();
+    std::size_t done = 0;
+    for (int i = 0; i < count && room > 0; ++i) {
+      std::size_t take = std::min(room, iov[i].iov_len);
+      std::copy_n(static_cast<const std::uint8_t*>(iov[i].iov_base), take, buf);
+      buf += take;
+      room -= take;
+      done += take;
+    }
+    return static_cast<ssize_t>(done);
+  }
+  ssize_t send_file(int fd, off_t* offset, std::size_t len) {
+    if (room == 0) return full();
+    ssize_t n = pread(fd, buf, std::min(room, len), *offset);
+    if (n > 0) {
+      *offset += n;
+      buf += n;
+      room -= static_cast<std::size_t>(n);
+    }
+    return n;
+  }
+  static ssize_t full() {
+    errno = EAGAIN;
+    return -1;
+  }
+};
+
+}  // namespace
+
+H2Stream::H2Stream(H2Session& session, std::int32_t id, Worker& w, ExchangeHost& conn)
+    : session_(session), id_(id), conn_(conn), w_(w), ex_(w, *this, out_) {}
+
+bool H2Stream::add_field(std::string_view name, std::string_view value) {
+  // Decoded sizes, as RFC 9113 section 6.5.2 counts them (an HPACK bomb counts in full).
+  header_bytes_ += name.size() + value.size() + 32;
+  if (header_bytes_ > w_.cfg().limits.header_bytes) too_large_ = true;
+  if (too_large_) return true;
+  if (!name.empty() && name[0] == ':') {
+    if (name == ":method")
+      method_ = value;
+    else if (name == ":path") {
+      req_.target = value;
+      has_path_ = !value.empty();
+    } else if (name == ":authority")
+      authority_ = value;
+    return true;
+  }
+  if (req_.header_count < req_.headers.size())
+    req_.headers[req_.header_count] = Header{std::string(name), std::string(value)};
+  else
+    req_.headers.push_back(Header{std::string(name), std::string(value)});
+  ++req_.header_count;
+  return true;
+}
+
+bool H2Stream::begin(std::uint64_t count) {
+  if (method_.empty() || (!has_path_ && method_ != "CONNECT")) return false;
+  req_.method_name = method_;
+  req_.h2 = true;
+  req_.version_major = 2;
+  req_.version_minor = 0;
+  req_.keep_alive = false;
+  if (too_large_) {
+    ex_.bad_request(req_, 431);
+    return true;
+  }
+  if (!authority_.empty() && !req_.find("Host")) {
+    req_.headers.insert(req_.headers.begin(), Header{"Host", authority_});
+    ++req_.header_count;
+  }
+  if (const std::string* cl = req_.find("Content-Length")) {
+    std::uint64_t n = 0;
+    auto r = std::from_chars(cl->data(), cl->data() + cl->size(), n);
+    if (r.ec == std::errc() && r.ptr == cl->data() + cl->size()) {
+      req_.has_content_length = true;
+      req_.content_length = n;
+    }
+  }
+  if (!method_from_name(method_, req_.method)) {
+    ex_.bad_request(req_, 501);
+    return true;
+  }
+  ex_.begin(req_, count);
+  return true;
+}
+
+void H2Stream::send_response() {
+  if (responded_) return;
+  responded_ = true;
+  // Anything queued after the empty head slot is the body.
+  has_body_ = out_.pending_bytes();
+  session_.submit(*this);
+}
+
+long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool& eof) {
+  CopySink sink{buf, room};
+  std::uint64_t sent = 0;
+  OutputQueue::Result r = out_.drain(sink, sent);
+  body_sent_ += sent;
+  if (r == OutputQueue::Result::error || r == OutputQueue::Result::file_shrank) return -1;
+  eof = r == OutputQueue::Result::done;
+  if (eof) out_.clear();
+  return static_cast<long>(sent);
+}
+
+void H2Stream::closed(bool aborted) {
+  ex_.log_access(body_sent_, aborted, !responded_);
+}
+
+void H2Stream::collect_body(Route, bool) {
+  // Request bodies (CGI over HTTP/2) are not taken yet.
+  ex_.refuse_body(500);
+}
+
+int H2Stream::run_script(const CgiSpawn&, const CgiResponseShape&, std::string) {
+  return ENOTSUP;  // CGI over HTTP/2 is not relayed yet
+}
+
+}  // namespace filehttpd

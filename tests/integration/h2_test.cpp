@@ -1,0 +1,135 @@
+// HTTP/2: h2c with prior knowledge (--h2c) checked with curl and nghttp:
+// exact statuses and fields, whole bodies, and the access log's HTTP/2.0
+// lines. HTTP/2 over TLS (ALPN h2) is in tls_test.cpp.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "harness.hpp"
+
+using namespace testing_support;
+using namespace std::chrono_literals;
+
+namespace {
+
+class H2c : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    HttpServerTest::SetUp();
+    if (access("/usr/bin/nghttp", X_OK) != 0) GTEST_SKIP() << "nghttp is missing (install-deps.sh --test)";
+    big_.reserve(6u << 20);
+    for (std::size_t i = 0; big_.size() < (6u << 20); ++i) big_ += std::to_string(i * 2654435761u) + "\n";
+    big_.resize(6u << 20);
+    put("big.bin", big_);
+    put("index.html", "hello over h2\n");
+    put("dir/a.txt", "a\n");
+  }
+
+  // curl with HTTP/2 prior knowledge to path on the server, plus args.
+  RunResult h2c(const std::string& path, std::vector<std::string> args = {}) {
+    args.insert(args.begin(), "--http2-prior-knowledge");
+    args.push_back("http://127.0.0.1:" + std::to_string(port_) + path);
+    return curl(args);
+  }
+
+  std::string big_;
+};
+
+}  // namespace
+
+TEST_F(H2c, FilesHeadRangesAndValidators) {
+  start({"--h2c", "--listing"});
+  RunResult r = h2c("/index.html", {"-i"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 200 \r\n")) << r.out;
+  EXPECT_NE(r.out.find("\r\ncontent-type: text/html; charset=utf-8\r\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\r\ncontent-length: 14\r\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\r\nserver: filehttpd/"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("onnection:"), std::string::npos) << r.out;  // no connection-specific fields
+  EXPECT_TRUE(r.out.ends_with("\r\n\r\nhello over h2\n")) << r.out;
+  std::string etag = header(r.out, "etag");
+  ASSERT_FALSE(etag.empty()) << r.out;
+
+  r = h2c("/big.bin");
+  EXPECT_TRUE(r.out == big_) << "the 6 MiB body differs (" << r.out.size() << " bytes)";
+  r = h2c("/big.bin", {"-I"});
+  EXPECT_NE(r.out.find("\r\ncontent-length: 6291456\r\n"), std::string::npos) << r.out;
+  r = h2c("/big.bin", {"-i", "-r", "100-109"});
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 206 \r\n")) << r.out;
+  EXPECT_NE(r.out.find("\r\ncontent-range: bytes 100-109/6291456\r\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\r\n\r\n" + big_.substr(100, 10))) << r.out;
+  r = h2c("/big.bin", {"-i", "-r", "0-1,10-11"});
+  EXPECT_NE(r.out.find("\r\ncontent-type: multipart/byteranges; boundary="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Content-Range: bytes 10-11/6291456\r\n\r\n" + big_.substr(10, 2)), std::string::npos)
+      << r.out;
+  r = h2c("/index.html", {"-i", "-H", "If-None-Match: " + etag});
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 304 \r\n")) << r.out;
+  r = h2c("/index.html", {"-i", "-H", "If-Match: \"other\""});
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 412 \r\n")) << r.out;
+  r = h2c("/nope", {"-i"});
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 404 \r\n")) << r.out;
+  EXPECT_NE(r.out.find("<h1>404 Not Found</h1>"), std::string::npos) << r.out;
+  r = h2c("/dir/", {"-i"});
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 200 \r\n")) << r.out;
+  EXPECT_NE(r.out.find("a.txt"), std::string::npos) << r.out;
+  r = h2c("/dir", {"-i"});
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 301 \r\n")) << r.out;
+  EXPECT_EQ(header(r.out, "location"), "/dir/") << r.out;
+  // One access-log line per stream, with HTTP/2.0 as the protocol.
+  ASSERT_TRUE(wait_until([&] { return server_->stderr_text().find("\"GET /dir HTTP/2.0\" 301") != std::string::npos; },
+                         5s))
+      << server_->stderr_text();
+  EXPECT_NE(server_->stderr_text().find("\"GET /big.bin HTTP/2.0\" 200 6291456 "), std::string::npos);
+  EXPECT_NE(server_->stderr_text().find("\"HEAD /big.bin HTTP/2.0\" 200 0 "), std::string::npos);
+}
+
+TEST_F(H2c, ManyStreamsOnOneConnectionAndTheSettings) {
+  start({"--h2c"});
+  std::string base = "http://127.0.0.1:" + std::to_string(port_);
+  RunResult r = run({"nghttp", "-nv", base + "/index.html", base + "/big.bin", base + "/nope"}, 30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):100]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[SETTINGS_INITIAL_WINDOW_SIZE(0x04):1048576]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(":status: 404"), std::string::npos) << r.out;
+  // 50 streams at once on one connection (nghttp sends them together). curl
+  // 7.88 cannot reuse a prior-knowledge connection (curl issue 10634), so
+  // nghttp is the client here.
+  std::vector<std::string> args = {"nghttp", "-nv"};
+  for (int i = 0; i < 50; ++i) args.push_back(base + "/index.html?" + std::to_string(i));
+  r = run(args, 30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::size_t ok = 0;
+  for (std::size_t at = r.out.find(":status: 200"); at != std::string::npos; at = r.out.find(":status: 200", at + 1))
+    ++ok;
+  EXPECT_EQ(ok, 50u) << r.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::string text = server_->stderr_text();
+        std::size_t lines = 0;
+        for (std::size_t at = text.find("HTTP/2.0\" 200 14 "); at != std::string::npos;
+             at = text.find("HTTP/2.0\" 200 14 ", at + 1))
+          ++lines;
+        return lines >= 51;
+      },
+      5s))
+      << server_->stderr_text();
+}
+
+TEST_F(H2c, OffByDefaultThePrefaceGets505) {
+  start();
+  std::string resp = req("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  EXPECT_EQ(status_of(resp), 505) << resp;
+  // Upgrade: h2c is ignored: the answer is HTTP/1.1.
+  resp = req("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+             "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(resp), 200) << resp;
+  EXPECT_TRUE(resp.starts_with("HTTP/1.1 200 OK\r\n")) << resp;
+}
+
+TEST_F(H2c, Http1StillWorksWithH2cOn) {
+  start({"--h2c"});
+  std::string resp = get("/index.html");
+  EXPECT_TRUE(resp.starts_with("HTTP/1.1 200 OK\r\n")) << resp;
+  EXPECT_TRUE(resp.ends_with("\r\n\r\nhello over h2\n")) << resp;
+}
