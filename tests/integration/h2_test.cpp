@@ -2,7 +2,11 @@
 // exact statuses and fields, whole bodies, and the access log's HTTP/2.0
 // lines. HTTP/2 over TLS (ALPN h2) is in tls_test.cpp.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <string>
 
@@ -32,6 +36,61 @@ class H2c : public HttpServerTest {
     args.push_back("http://127.0.0.1:" + std::to_string(port_) + path);
     return curl(args);
   }
+
+  // Runs the python3-h2 client below against the server in mode; its stdout.
+  RunResult h2_client(const std::string& mode) {
+    std::string path = base_.write("h2_client.py", k_h2_client);
+    return run({"/usr/bin/python3", path, std::to_string(port_), mode}, 30s);
+  }
+
+  // A python3-h2 client that mounts one misbehaviour (mode) and prints what the server answered.
+  static constexpr const char* k_h2_client = R"PY(
+import socket, sys, time, h2.connection, h2.config, h2.events
+port = int(sys.argv[1]); mode = sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port)); s.settimeout(5)
+c = h2.connection.H2Connection(h2.config.H2Configuration(
+    client_side=True, validate_outbound_headers=False, normalize_outbound_headers=False))
+c.initiate_connection(); s.sendall(c.data_to_send())
+def pump(until, limit):
+    t = time.time(); out = []
+    while time.time() - t < limit:
+        try: d = s.recv(65536)
+        except socket.timeout: break
+        if not d: out.append("closed"); break
+        out += c.receive_data(d)
+        try: s.sendall(c.data_to_send())
+        except OSError: out.append("closed"); break
+        if until(out): break
+    return out
+def ended(o): return any(isinstance(e, h2.events.ConnectionTerminated) for e in o) or "closed" in o
+hdr = [(":method", "GET"), (":path", "/index.html"), (":scheme", "http"), (":authority", "x")]
+if mode == "big":
+    c.send_headers(1, hdr + [("x-big", "a" * 40000)], end_stream=True); s.sendall(c.data_to_send())
+    for e in pump(lambda o: any(isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)) for e in o), 5):
+        if isinstance(e, h2.events.ResponseReceived): print("status", dict(e.headers)[b":status"].decode())
+        if isinstance(e, h2.events.StreamReset): print("reset", int(e.error_code))
+elif mode == "resets":
+    sid = 1
+    for i in range(400):
+        # A connection-specific field makes the request malformed: the server resets the stream.
+        c.send_headers(sid, hdr + [("connection", "close")], end_stream=True)
+        try: s.sendall(c.data_to_send())
+        except OSError: break
+        sid += 2
+    ev = pump(ended, 8)
+    print("resets", sum(isinstance(e, h2.events.StreamReset) for e in ev))
+    for e in ev:
+        if isinstance(e, h2.events.ConnectionTerminated): print("goaway", int(e.error_code))
+elif mode in ("idle", "term"):
+    c.send_headers(1, hdr, end_stream=True); s.sendall(c.data_to_send())
+    pump(lambda o: any(isinstance(e, h2.events.StreamEnded) for e in o), 5)
+    print("served", flush=True)
+    t = time.time()
+    for e in pump(ended, 10):
+        if isinstance(e, h2.events.ConnectionTerminated):
+            print("goaway", int(e.error_code), e.last_stream_id)
+    print("after %.1f" % (time.time() - t))
+)PY";
 
   std::string big_;
 };
@@ -132,4 +191,47 @@ TEST_F(H2c, Http1StillWorksWithH2cOn) {
   std::string resp = get("/index.html");
   EXPECT_TRUE(resp.starts_with("HTTP/1.1 200 OK\r\n")) << resp;
   EXPECT_TRUE(resp.ends_with("\r\n\r\nhello over h2\n")) << resp;
+}
+
+TEST_F(H2c, AHeaderListOverTheLimitGets431) {
+  start({"--h2c", "--header-bytes", "8k"});
+  RunResult r = h2_client("big");
+  EXPECT_EQ(r.out, "status 431\n") << r.err;
+}
+
+TEST_F(H2c, StreamsTheServerHasToResetEndInEnhanceYourCalm) {
+  start({"--h2c"});
+  RunResult r = h2_client("resets");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The budget is 200 resets; the GOAWAY comes with the next (ENHANCE_YOUR_CALM is 0xb).
+  EXPECT_NE(r.out.find("resets 201\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("goaway 11\n"), std::string::npos) << r.out;
+  // Other clients are served meanwhile and after.
+  EXPECT_EQ(h2c("/index.html").out, "hello over h2\n");
+}
+
+TEST_F(H2c, AnIdleConnectionGetsGoawayAfterTheKeepaliveTimeout) {
+  start({"--h2c", "--keepalive-timeout", "1"});
+  RunResult r = h2_client("idle");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("served\ngoaway 0 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("after 1."), std::string::npos) << r.out;
+}
+
+TEST_F(H2c, SigtermSendsGoawayWithTheLastStream) {
+  start({"--h2c"});
+  std::string path = base_.write("h2_client.py", k_h2_client);
+  std::string out = base_.path() + "/client.out";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::freopen(out.c_str(), "w", stdout);
+    execl("/usr/bin/python3", "python3", path.c_str(), std::to_string(port_).c_str(), "term", nullptr);
+    _exit(127);
+  }
+  ASSERT_TRUE(wait_until([&] { return read_file(out).find("served") != std::string::npos; }, 10s)) << read_file(out);
+  server_->signal(SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_NE(read_file(out).find("goaway 0 1\n"), std::string::npos) << read_file(out);
 }
