@@ -81,6 +81,21 @@ elif mode == "resets":
     print("resets", sum(isinstance(e, h2.events.StreamReset) for e in ev))
     for e in ev:
         if isinstance(e, h2.events.ConnectionTerminated): print("goaway", int(e.error_code))
+elif mode == "rapid":
+    # Rapid Reset: HEADERS then RST_STREAM, over and over.
+    sid = 1; sent = 0
+    for i in range(5000):
+        c.send_headers(sid, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"), (":authority", "x")],
+                       end_stream=True)
+        c.reset_stream(sid)
+        try: s.sendall(c.data_to_send())
+        except OSError: break
+        sent += 1; sid += 2
+    ev = pump(ended, 8)
+    print("sent", "all" if sent == 5000 else "some")
+    for e in ev:
+        if isinstance(e, h2.events.ConnectionTerminated): print("goaway", int(e.error_code))
+    if "closed" in ev: print("closed")
 elif mode in ("idle", "term"):
     c.send_headers(1, hdr, end_stream=True); s.sendall(c.data_to_send())
     pump(lambda o: any(isinstance(e, h2.events.StreamEnded) for e in o), 5)
@@ -207,6 +222,19 @@ TEST_F(H2c, StreamsTheServerHasToResetEndInEnhanceYourCalm) {
   EXPECT_NE(r.out.find("resets 201\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("goaway 11\n"), std::string::npos) << r.out;
   // Other clients are served meanwhile and after.
+  EXPECT_EQ(h2c("/index.html").out, "hello over h2\n");
+}
+
+TEST_F(H2c, RapidResetEndsTheConnection) {
+  start({"--h2c"});
+  double cpu_before = cpu_seconds(children_of(server_->pid()).at(0));
+  RunResult r = h2_client("rapid");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // nghttp2's limiter: past a burst of 1000 resets the session ends with GOAWAY (INTERNAL_ERROR, 2).
+  EXPECT_NE(r.out.find("goaway 2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("closed"), std::string::npos) << r.out;
+  double cpu = cpu_seconds(children_of(server_->pid()).at(0)) - cpu_before;
+  EXPECT_LT(cpu, 2.0) << "the worker spent " << cpu << " s of CPU on the attack";
   EXPECT_EQ(h2c("/index.html").out, "hello over h2\n");
 }
 
