@@ -45,7 +45,7 @@ class H2c : public HttpServerTest {
 
   // A python3-h2 client that mounts one misbehaviour (mode) and prints what the server answered.
   static constexpr const char* k_h2_client = R"PY(
-import socket, sys, time, h2.connection, h2.config, h2.events
+import socket, sys, time, h2.connection, h2.config, h2.events, h2.settings
 port = int(sys.argv[1]); mode = sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port)); s.settimeout(5)
 c = h2.connection.H2Connection(h2.config.H2Configuration(
@@ -96,6 +96,16 @@ elif mode == "rapid":
     for e in ev:
         if isinstance(e, h2.events.ConnectionTerminated): print("goaway", int(e.error_code))
     if "closed" in ev: print("closed")
+elif mode == "zerowindow":
+    # Slowloris with flow control: every window at 0, then a request for a big file.
+    c.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0}); s.sendall(c.data_to_send())
+    c.send_headers(1, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"), (":authority", "x")],
+                   end_stream=True)
+    s.sendall(c.data_to_send())
+    t = time.time()
+    ev = pump(ended, 10)
+    print("headers" if any(isinstance(e, h2.events.ResponseReceived) for e in ev) else "no headers")
+    print("closed" if "closed" in ev else "open", "after %.0f" % (time.time() - t))
 elif mode in ("idle", "term"):
     c.send_headers(1, hdr, end_stream=True); s.sendall(c.data_to_send())
     pump(lambda o: any(isinstance(e, h2.events.StreamEnded) for e in o), 5)
@@ -236,6 +246,27 @@ TEST_F(H2c, RapidResetEndsTheConnection) {
   double cpu = cpu_seconds(children_of(server_->pid()).at(0)) - cpu_before;
   EXPECT_LT(cpu, 2.0) << "the worker spent " << cpu << " s of CPU on the attack";
   EXPECT_EQ(h2c("/index.html").out, "hello over h2\n");
+}
+
+TEST_F(H2c, APeerHoldingEveryWindowAtZeroIsClosedBySendTimeout) {
+  start({"--h2c", "--send-timeout", "2"});
+  RunResult r = h2_client("zerowindow");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "headers\nclosed after 2\n") << r.err;
+}
+
+TEST_F(H2c, ABigFileDoesNotHoldUpSmallFilesAskedAfterIt) {
+  start({"--h2c"});
+  std::string base = "http://127.0.0.1:" + std::to_string(port_);
+  // The 6 MiB file is stream 13, the small file stream 15: it must end first.
+  RunResult r = run({"nghttp", "-nv", base + "/big.bin", base + "/index.html"}, 30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // DATA frames with END_STREAM (flags 0x01) end each response.
+  std::size_t small_end = r.out.find("flags=0x01, stream_id=15>");
+  std::size_t big_end = r.out.find("flags=0x01, stream_id=13>");
+  ASSERT_NE(small_end, std::string::npos) << r.out.substr(0, 4000);
+  ASSERT_NE(big_end, std::string::npos);
+  EXPECT_LT(small_end, big_end);
 }
 
 TEST_F(H2c, AnIdleConnectionGetsGoawayAfterTheKeepaliveTimeout) {
