@@ -212,6 +212,11 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
   add("QUERY_STRING", route.query);
   add("DOCUMENT_ROOT", root_path);
   add("REMOTE_ADDR", peer.remote_addr);
+  if (!route.remote_user.empty()) {
+    // The password never reaches the script: Authorization is left out below.
+    add("AUTH_TYPE", "Basic");
+    add("REMOTE_USER", route.remote_user);
+  }
   add("REMOTE_PORT", std::to_string(peer.remote_port));
   if (body_length) {
     add("CONTENT_LENGTH", std::to_string(*body_length));

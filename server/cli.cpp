@@ -245,6 +245,8 @@ std::string validate_config(const Config& cfg) {
   for (const std::string& spec : cfg.tls.listen)
     if (std::find(cfg.listen.begin(), cfg.listen.end(), spec) != cfg.listen.end())
       return "listen spec '" + spec + "' is in both listen and tls.listen";
+  if (!cfg.protection.empty() && cfg.profile == Profile::classic)
+    return "[[auth]] and [[access]] need the http profile (profile = \"http\")";
   if (cfg.workers < 1 || cfg.workers > 256) return "workers must be between 1 and 256";
   if (cfg.limits.header_bytes < 1024 || cfg.limits.header_bytes > 1024 * 1024)
     return "header_bytes must be between 1024 and 1048576";

@@ -10,6 +10,7 @@
 #include "access_log.hpp"
 #include "cli.hpp"
 #include "compress_config.hpp"
+#include "config_auth.hpp"
 #include "config_sites.hpp"
 #include "config_tls.hpp"
 #include "http_parser.hpp"
@@ -313,6 +314,12 @@ std::string load_config_keys(const std::string& path, const toml::table& root, C
     }
     if (k == "compress") {
       std::string err = load_compress_section(path, node, cfg.compress);
+      if (!err.empty()) return err;
+      continue;
+    }
+    if (k == "auth" || k == "access") {
+      std::string err = k == "auth" ? load_auth_rules(path, node, cfg.protection)
+                                    : load_access_rules(path, node, cfg.protection);
       if (!err.empty()) return err;
       continue;
     }

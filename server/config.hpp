@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access_rules.hpp"
 #include "cidr.hpp"
 #include "compress_config.hpp"
 
@@ -133,6 +134,8 @@ struct Config {
   std::vector<std::pair<std::string, std::string>> mime_types;
   // [[headers]] rules, in order, for file, listing and redirect responses (a later rule wins for a name).
   std::vector<HeaderRule> header_rules;
+  // [[access]] and [[auth]] rules, checked before any responder sees a request.
+  ProtectionRules protection;
   // Precompressed sidecars to look for (br, zstd, gzip), in our order of preference; empty: off.
   std::vector<std::string> precompressed;
   // [compress]: compression on the fly (http profile).

@@ -70,6 +70,7 @@ std::uint32_t Connection::interest() const {
     case State::cgi_head:
     case State::relay: return want_write_ ? (tls_wait ? tls_wait : std::uint32_t{EPOLLOUT}) : 0u;
     case State::h2: return tls_wait | EPOLLIN | (h2_->wants_write() ? std::uint32_t{EPOLLOUT} : 0u);
+    case State::auth_wait:
     case State::closed: return 0;
   }
   return 0;
@@ -142,6 +143,21 @@ void Connection::send_response() {
   deadline_ = w_.now() + w_.cfg().limits.send_timeout;
   state_ = State::send;
   send_output();
+}
+
+void Connection::wait_for_auth() {
+  // Bounded like a send: a verification queue that long means the worker is swamped.
+  deadline_ = w_.now() + w_.cfg().limits.send_timeout;
+  set_state(State::auth_wait);
+}
+
+void Connection::auth_verified(bool ok) {
+  if (state_ != State::auth_wait) return;
+  state_ = State::read_request;  // the exchange answers from here as if the head had just come
+  out_.use_shared(w_.head_buffer(), w_.body_buffer());
+  ex_.auth_verified(ok);
+  if (state_ == State::read_body) take_body();
+  if (state_ == State::read_request) update_interest();
 }
 
 void Connection::send_output() {
@@ -224,6 +240,7 @@ void Connection::start_linger() {
 
 void Connection::close_now() {
   if (state_ == State::closed) return;
+  if (state_ == State::auth_wait) w_.auth().cancel(this);
   log_access(true);  // a response cut short still gets its line, with what was sent
   stop_cgi();
   if (cgi_) cgi_->waiting_route().reset();
@@ -278,6 +295,11 @@ void Connection::on_timer() {
       } else {
         deadline_ = k_never;
       }
+      return;
+    case State::auth_wait:
+      spdlog::info("{}: no answer from the password verification for {} ms; closing", peer(),
+                   w_.cfg().limits.send_timeout.count());
+      close_now();
       return;
     case State::linger: close_now(); return;
     case State::closed: return;

@@ -33,13 +33,14 @@ inline constexpr std::chrono::milliseconds k_linger_timeout{2000};
 // Bytes read and dropped while lingering before we give up.
 inline constexpr std::size_t k_linger_max_bytes = 1024 * 1024;
 
-class Connection final : private ExchangeHost {
+class Connection final : private ExchangeHost, private AuthWaiter {
  public:
   enum class State {
     read_request,  // waiting for (the rest of) a request head
     read_body,     // collecting a request body before its CGI starts
     cgi_head,      // waiting for a CGI's header block (parsed output only)
     relay,         // relaying CGI output to the client
+    auth_wait,     // a password is being verified off the loop; nothing is read meanwhile
     send,          // sending a head and a file or memory body
     linger,        // sent everything, reading until the peer closes
     h2,            // an HTTP/2 session owns the connection
@@ -109,6 +110,10 @@ class Connection final : private ExchangeHost {
   std::string_view sni() const override;
   // Header lines every response on this connection carries (HSTS over TLS), CRLF-ended.
   std::string_view connection_head_lines() const;
+  AuthWaiter& auth_waiter() override { return *this; }
+  void wait_for_auth() override;
+  // AuthWaiter: the verification ended; the exchange goes on.
+  void auth_verified(bool ok) override;
 
   // Sends out_ until done or EAGAIN; finishes the response when done.
   void send_output();

@@ -8,6 +8,7 @@
 #include "compress_respond.hpp"
 #include "http_date.hpp"
 #include "log.hpp"
+#include "path.hpp"
 #include "responders.hpp"
 #include "response.hpp"
 #include "tls_context.hpp"
@@ -42,6 +43,9 @@ void Exchange::begin(Request& req, std::uint64_t count) {
   reply_.version_minor = req.version_minor;
   response_open_ = true;
   redirects_ = 0;
+  remote_user_.clear();
+  reply_.passed_rule = nullptr;
+  verified_ = false;
   reply_.head_only = req.method == HTTP_HEAD;
   reply_.force_linger = false;
   reply_.site = site_ = &w_.sites().at(0);
@@ -190,6 +194,7 @@ void Exchange::dispatch(Request& req, int depth) {
     respond_status(reply_, w_, get_or_head);
     return;
   }
+  if (!site_->cfg.protection.empty() && !guard(req, depth)) return;
   bool negotiate = get_or_head && !site_->cfg.precompressed.empty();
   if (get_or_head && depth == 0 && !negotiate) {
     auto hit = site_->cache.lookup(key, w_.now());
@@ -203,6 +208,8 @@ void Exchange::dispatch(Request& req, int depth) {
     }
   }
   Route r = site_->router.route(req);
+  if (r.fallback && route_guarded(r)) return;
+  r.remote_user = remote_user_;
   switch (r.kind) {
     case RouteKind::file: {
       if (negotiate) {
@@ -228,6 +235,79 @@ void Exchange::dispatch(Request& req, int depth) {
       filehttpd::respond_error(reply_, w_, r.status, !reply_.keep_alive, &r);
       return;
   }
+}
+
+// ---------------------------------------------------------------- protected paths
+
+bool Exchange::guard(Request& req, int depth) {
+  DecodedPath target = decode_target(req.target);
+  if (target.status != PathStatus::ok) return true;  // the router refuses it
+  if (verified_) {
+    verified_ = false;
+    return true;
+  }
+  AuthRequest ar{target.path, req.find("Authorization"), &reply_.host.peer_address(), reply_.host.peer()};
+  AuthOutcome o = w_.auth().check(site_->cfg.protection, ar, w_.now(), &reply_.host.auth_waiter());
+  switch (o.verdict) {
+    case AuthVerdict::pass:
+      reply_.passed_rule = o.rule;
+      if (o.rule) remote_user_ = o.user;
+      return true;
+    case AuthVerdict::forbidden:
+      spdlog::info("{}: {} is not allowed by [[access]]", reply_.host.peer(), log_escaped(target.path));
+      respond_error(403, false);
+      return false;
+    case AuthVerdict::challenge: challenge(*o.rule); return false;
+    case AuthVerdict::limited:
+      spdlog::info("{}: too many failed passwords; answering 429", reply_.host.peer());
+      respond_error(429, false);
+      return false;
+    case AuthVerdict::busy:
+      spdlog::warn("{}: the password verification queue is full; answering 503", reply_.host.peer());
+      respond_error(503, false);
+      return false;
+    case AuthVerdict::pending:
+      if (depth > 0) {
+        // A script's local redirect into a path whose credentials are not known yet: not followed.
+        w_.auth().cancel(&reply_.host.auth_waiter());
+        challenge(*o.rule);
+        return false;
+      }
+      waiting_req_ = &req;
+      waiting_rule_ = o.rule;
+      remote_user_ = o.user;
+      w_.watch_auth();
+      reply_.host.wait_for_auth();
+      return false;
+  }
+  return true;
+}
+
+void Exchange::auth_verified(bool ok) {
+  Request* req = waiting_req_;
+  waiting_req_ = nullptr;
+  if (!req) return;
+  if (!ok) {
+    spdlog::info("{}: wrong password for user {}", reply_.host.peer(), log_escaped(remote_user_));
+    remote_user_.clear();
+    challenge(*waiting_rule_);
+    return;
+  }
+  reply_.passed_rule = waiting_rule_;
+  verified_ = true;
+  dispatch(*req, 0);
+}
+
+bool Exchange::route_guarded(const Route& r) {
+  if (!page_guarded(site_->cfg.protection, r.path, reply_.host.peer_address(), reply_.passed_rule)) return false;
+  filehttpd::respond_error(reply_, w_, 404, false);
+  return true;
+}
+
+void Exchange::challenge(const AuthRule& rule) {
+  Route r = error_route(401);
+  r.challenge = basic_challenge(rule.realm);
+  filehttpd::respond_error(reply_, w_, 401, false, &r);
 }
 
 void Exchange::respond_error(int status, bool close) {
@@ -269,8 +349,10 @@ void Exchange::start_cgi(Request& req, Route& route, int depth) {
 bool Exchange::run_error_page(Request& req, int status) {
   auto it = site_->cfg.error_pages.find(status);
   if (it == site_->cfg.error_pages.end() || !error_page_script_runs(status)) return false;
+  if (page_guarded(site_->cfg.protection, it->second, reply_.host.peer_address(), reply_.passed_rule)) return false;
   Route page = site_->router.open_page(it->second);
   if (page.kind != RouteKind::cgi) return false;  // a file (or the built-in page) is sent as usual
+  page.remote_user = remote_user_;
   // As nginx's error_page: the original URI and query, GET without a body, the error's status.
   page.redirect_status = status;
   std::string_view target(req.target);

@@ -43,6 +43,8 @@ class Exchange {
   bool redirect_to_https(const Request& req);
   // A script answered with a local Location: serves that path as a GET.
   void internal_redirect(Request& req, const std::string& target);
+  // The off-loop password check of this request ended: go on, or answer 401.
+  void auth_verified(bool ok);
   // The script's header block came: its status is the response's.
   void set_status(int status) { reply_.response.status = status; }
   // The response ended; keep-alive holds only when its framing allows it too.
@@ -70,6 +72,14 @@ class Exchange {
   bool pick_site(const Request& req);
   // Cache or router, then the matching respond_*; depth counts CGI internal redirects.
   void dispatch(Request& req, int depth);
+  // Applies [[access]] and [[auth]] to req's path. Returns true when the
+  // request may go on; otherwise it has answered (403, 401, 429, 503) or
+  // waits for a verification (auth_verified() goes on).
+  bool guard(Request& req, int depth);
+  // A route the server picked itself (the fallback) behind a rule this request has not passed: 404.
+  bool route_guarded(const Route& r);
+  // Answers 401 with the challenge of rule.
+  void challenge(const AuthRule& rule);
   // Answers status and ends keep-alive, counting the refusal under why.
   void reject(int status, Rejection why);
   // Returns true (and logs) when cgi.max_concurrent scripts run already.
@@ -89,6 +99,10 @@ class Exchange {
   Rejection reject_ = Rejection::none;       // why a 4xx refused the request, for the counters    // a request is being
                                              // answered and has no access-log line yet
   int redirects_ = 0;                        // local redirects followed for this request
+  Request* waiting_req_ = nullptr;           // the request whose password is being verified
+  const AuthRule* waiting_rule_ = nullptr;   // and the rule it is verified for
+  std::string remote_user_;                  // the user the request's [[auth]] rule let in
+  bool verified_ = false;                    // the verification just passed: guard() lets it through once
   std::string request_line_;
 };
 

@@ -8,9 +8,13 @@
 namespace filehttpd {
 
 bool rule_matches(const HeaderRule& rule, std::string_view path) {
-  const std::string& p = rule.path;
+  return path_rule_matches(rule.path, path);
+}
+
+bool path_rule_matches(std::string_view p, std::string_view path) {
   if (p.empty()) return false;  // config refuses it; no prefix to end at a boundary
-  if (p.find_first_of("*?[") != std::string::npos) return fnmatch(p.c_str(), std::string(path).c_str(), 0) == 0;
+  if (p.find_first_of("*?[") != std::string_view::npos)
+    return fnmatch(std::string(p).c_str(), std::string(path).c_str(), 0) == 0;
   if (path.substr(0, p.size()) != p) return false;
   return path.size() == p.size() || p.back() == '/' || path[p.size()] == '/';
 }

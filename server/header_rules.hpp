@@ -14,6 +14,8 @@ namespace filehttpd {
 // or a glob (fnmatch, '*' also crossing '/') when the rule has * ? or [.
 // An empty rule path matches nothing.
 bool rule_matches(const HeaderRule& rule, std::string_view path);
+// The same test for a bare rule path ([[headers]], [[auth]] and [[access]] paths alike).
+bool path_rule_matches(std::string_view rule_path, std::string_view path);
 
 // Returns the Vary value listing the tokens of server, then those of rule
 // not already there (compared without case); "*" on either side gives "*".

@@ -136,6 +136,11 @@ MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_
     for (std::size_t i = 0; i < k_tls_handshakes; ++i) s.tls_handshakes[i] += counter_value(w.tls_handshakes[i]);
     for (std::size_t i = 0; i < k_tls_send_paths; ++i) s.tls_connections[i] += counter_value(w.tls_connections[i]);
     s.log_dropped += counter_value(w.log_dropped);
+    s.auth_failures += counter_value(w.auth_failures);
+    s.auth_limited += counter_value(w.auth_limited);
+    s.auth_offloop += counter_value(w.auth_offloop);
+    s.auth_cache_hits += counter_value(w.auth_cache_hits);
+    s.access_denied += counter_value(w.access_denied);
   }
   s.respawns = counter_value(m.respawns);
   s.reloads = counter_value(m.reloads);
@@ -184,6 +189,15 @@ void render_metrics(const MetricsSnapshot& s, std::string& out) {
       {"filehttpd_compress_cache_evictions_total", "counter",
        "Compressed copies removed, least recently used first, to keep within compress.cache_size.",
        s.compress_evictions},
+      {"filehttpd_auth_failures_total", "counter", "Requests answered 401 for malformed or wrong credentials.",
+       s.auth_failures},
+      {"filehttpd_auth_limited_total", "counter", "Requests answered 429: too many failed passwords from one address.",
+       s.auth_limited},
+      {"filehttpd_auth_verifications_total", "counter", "Password verifications run off the event loop.",
+       s.auth_offloop},
+      {"filehttpd_auth_cache_hits_total", "counter", "Credentials accepted from the cache of recent verifications.",
+       s.auth_cache_hits},
+      {"filehttpd_access_denied_total", "counter", "Requests answered 403 by an [[access]] rule.", s.access_denied},
   };
   const Plain after_rejections[] = {
       {"filehttpd_worker_respawns_total", "counter", "Workers started again after dying unexpectedly.", s.respawns},

@@ -87,6 +87,11 @@ struct alignas(64) WorkerCounters {
   Counter compress_hits;
   Counter compress_fills;
   Counter compress_evictions;
+  Counter auth_failures;    // 401s for malformed or wrong credentials
+  Counter auth_limited;     // 429s: too many failures from one address
+  Counter auth_offloop;     // password verifications handed to the crypt threads
+  Counter auth_cache_hits;  // credentials accepted from the success cache
+  Counter access_denied;    // 403s from [[access]]
 };
 
 // The shared region: the supervisor's own numbers, then the workers' slots.
@@ -156,6 +161,11 @@ struct MetricsSnapshot {
   std::uint64_t compress_hits = 0;
   std::uint64_t compress_fills = 0;
   std::uint64_t compress_evictions = 0;
+  std::uint64_t auth_failures = 0;
+  std::uint64_t auth_limited = 0;
+  std::uint64_t auth_offloop = 0;
+  std::uint64_t auth_cache_hits = 0;
+  std::uint64_t access_denied = 0;
   std::uint64_t start_unix = 0;
   double uptime_seconds = 0;
   std::string_view version;

@@ -17,6 +17,8 @@
 
 namespace filehttpd {
 
+class AuthWaiter;
+struct AuthRule;
 struct Site;
 
 // What an exchange may ask of its connection: nothing more.
@@ -38,6 +40,10 @@ class ExchangeHost {
   virtual bool secure() const = 0;
   // The server name the client gave in TLS SNI, or "" (none, or plain HTTP).
   virtual std::string_view sni() const = 0;
+  // Who hears the answer of a password verification run for this exchange.
+  virtual AuthWaiter& auth_waiter() = 0;
+  // A verification runs off the loop: read nothing more until auth_verified().
+  virtual void wait_for_auth() = 0;
 
  protected:
   ~ExchangeHost() = default;
@@ -70,6 +76,7 @@ struct Reply {
   bool head_only = false;     // HEAD: no body bytes
   int version_minor = 1;      // of the request
   const Site* site = nullptr;  // whose settings answer (never null once an exchange has begun)
+  const AuthRule* passed_rule = nullptr;  // the [[auth]] rule the request's credentials passed
 };
 
 }  // namespace filehttpd

@@ -7,6 +7,7 @@
 #include "compress_respond.hpp"
 #include "content_coding.hpp"
 #include "file_response.hpp"
+#include "auth_cache.hpp"
 #include "header_rules.hpp"
 #include "http_date.hpp"
 #include "listing.hpp"
@@ -202,14 +203,18 @@ void respond_error(Reply& r, const Worker& w, int status, bool close, const Rout
   if (close) r.keep_alive = false;
   Route page;
   if (auto it = r.site->cfg.error_pages.find(status); it != r.site->cfg.error_pages.end()) {
-    page = r.site->router.open_static(it->second);
-    if (page.kind != RouteKind::file)
+    // A page behind a rule this request has not passed is never sent: the built-in one goes instead.
+    bool guarded = page_guarded(r.site->cfg.protection, it->second, r.host.peer_address(), r.passed_rule);
+    if (!guarded) page = r.site->router.open_static(it->second);
+    if (!guarded && page.kind != RouteKind::file)
       spdlog::warn("{}: error page {} for {} cannot be served ({}); sending the built-in one", r.host.peer(),
                    log_escaped(it->second), status, page.status);
   }
   r.start(status);
   if (route && route->allow_get_head) r.add("Allow", "GET, HEAD");
   if (status == 503) r.add("Retry-After", "1");
+  if (route && !route->challenge.empty()) r.add("WWW-Authenticate", route->challenge);
+  if (status == 429) r.add("Retry-After", std::to_string(k_auth_limit_window.count()));
   if (page.kind == RouteKind::file) {
     // The configured page, with the original status and no validators (never a 304).
     std::uint64_t size = static_cast<std::uint64_t>(page.st.st_size);

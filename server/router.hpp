@@ -24,6 +24,8 @@ struct Route {
   std::string path_info;        // CGI: what follows the script in the path
   std::string location;         // redirect: the Location value
   bool allow_get_head = false;  // error 405: send Allow: GET, HEAD
+  std::string challenge;        // error 401: the WWW-Authenticate value
+  std::string remote_user;      // cgi: the user an [[auth]] rule let in (REMOTE_USER)
   bool fallback = false;        // file or cgi: the configured fallback, for a path that does not exist
   int redirect_status = 200;    // cgi: the status it answers for (an error page's), its REDIRECT_STATUS
 };

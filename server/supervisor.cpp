@@ -17,6 +17,7 @@
 
 #include "cli.hpp"
 #include "compress_dir.hpp"
+#include "config_auth.hpp"
 #include "daemon.hpp"
 #include "listener.hpp"
 #include "log.hpp"
@@ -174,6 +175,7 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
       for (const std::string& w : check_pages_as(*cfg.sites[i].cfg, gen.site_roots[i], gen.creds))
         spdlog::warn("site {}: {}", cfg.sites[i].names.front(), w);
   }
+  for (const std::string& w : protection_warnings(cfg)) spdlog::warn("{}", w);
   if (!cfg.tls.listen.empty() || !cfg.tls.certificates.empty()) {
     std::vector<std::string> notes, warnings;
     gen.tls = TlsContexts::build(cfg.tls, err, notes, warnings);

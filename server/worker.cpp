@@ -320,6 +320,7 @@ int Worker::run() {
         case EpollTag::Kind::cgi_in: static_cast<Connection*>(tag->owner)->on_cgi_in_event(ev); break;
         case EpollTag::Kind::cgi_pid: on_child_exit(static_cast<CgiChild*>(tag->owner)); break;
         case EpollTag::Kind::log: on_log_writable(tag->owner); break;
+        case EpollTag::Kind::auth: auth_.on_ready(now_); break;
       }
     }
     for (Connection* c : graveyard_) delete c;
@@ -347,6 +348,11 @@ void Worker::watch_log(int fd, void* dest, bool want) {
   ev.data.ptr = it->get();
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
     epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
+}
+
+void Worker::watch_auth() {
+  if (auth_interest_ == 0 && auth_.fd() >= 0 && !set_interest(auth_.fd(), &auth_tag_, auth_interest_, EPOLLIN))
+    spdlog::error("cannot watch password verifications: {}", std::strerror(errno));
 }
 
 int run_worker(const Config& cfg, WorkerSockets sockets, int stop_fd, const std::vector<SiteRoot>& roots) {

@@ -12,6 +12,7 @@
 
 #include "accept_errors.hpp"
 #include "compress_worker.hpp"
+#include "auth_gate.hpp"
 #include "config.hpp"
 #include "file_cache.hpp"
 #include "router.hpp"
@@ -33,7 +34,7 @@ struct WorkerSockets {
 
 // What an epoll event refers to; epoll_data.ptr points at one of these.
 struct EpollTag {
-  enum class Kind : unsigned char { listener, stop, timer, socket, cgi_out, cgi_in, cgi_pid, log } kind;
+  enum class Kind : unsigned char { listener, stop, timer, socket, cgi_out, cgi_in, cgi_pid, log, auth } kind;
   void* owner;
 };
 
@@ -83,6 +84,10 @@ class Worker {
   Sites& sites() { return sites_; }
   // Returns the compressor that makes this worker's compressed copies of static files.
   Compressor& compressor() { return compressor_; }
+  // Returns the [[access]]/[[auth]] gate; after a pending verdict call watch_auth().
+  AuthGate& auth() { return auth_; }
+  // Makes sure epoll watches the gate's verification answers.
+  void watch_auth();
   steady_clock::time_point now() const { return now_; }
   bool draining() const { return draining_; }
   // Returns true once the server is stopping or about to (the health path answers 503).
@@ -137,6 +142,9 @@ class Worker {
   std::string body_buffer_;
   std::string body_chunk_buffer_;
   Compressor compressor_;
+  AuthGate auth_;
+  EpollTag auth_tag_{EpollTag::Kind::auth, nullptr};
+  std::uint32_t auth_interest_ = 0;
   unique_fd epoll_;
   std::vector<int> listen_fds_;
   std::vector<int> tls_fds_;

@@ -1,0 +1,28 @@
+#pragma once
+// The [[auth]] and [[access]] tables of the config file.
+#include <toml++/toml.h>
+
+#include <string>
+
+#include "access_rules.hpp"
+#include "config.hpp"
+
+namespace filehttpd {
+
+// Reads [[auth]] (path, realm, users: an htpasswd file, loaded now) into
+// out.auth. Returns "" or "FILE:LINE:COL: message" naming the key (and the
+// htpasswd file and line for a bad user line).
+std::string load_auth_rules(const std::string& file, const toml::node& node, ProtectionRules& out);
+
+// Reads [[access]] (path, allow: addresses and blocks) into out.access.
+// Returns "" or "FILE:LINE:COL: message" naming the key.
+std::string load_access_rules(const std::string& file, const toml::node& node, ProtectionRules& out);
+
+// Returns a warning for each [[auth]] rule that plain-HTTP listeners serve
+// without tls.redirect_http (passwords would cross the network in the clear).
+std::vector<std::string> protection_warnings(const Config& cfg);
+
+// Returns the -t lines describing rules, one per rule ("" when there are none).
+std::string describe_protection(const ProtectionRules& rules);
+
+}  // namespace filehttpd
