@@ -36,7 +36,9 @@ void format_access_line(std::string& out, const AccessEntry& e) {
     out += ' ';
   }
   append_field(out, e.peer);
-  out += " - - [";
+  out += " - ";
+  append_field(out, e.user);
+  out += " [";
   out.append(e.time);
   out += "] \"";
   append_field(out, e.request_line);

@@ -20,6 +20,7 @@ struct AccessEntry {
   std::uint64_t body_bytes = 0;  // body bytes sent: no head, no chunk framing
   std::string_view referer;      // "" for none
   std::string_view user_agent;   // "" for none
+  std::string_view user;         // the user an [[auth]] rule let in; "" for none
 };
 
 // Appends s to out with each byte b for which escape(b) holds written as \xHH.

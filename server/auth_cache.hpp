@@ -67,8 +67,6 @@ class FailureLimiter {
   // Counts a failure of address; when the table is full, drops expired
   // entries, then the one whose window started first.
   void fail(std::string_view address, auth_clock::time_point now);
-  // Forgets address's failures (after a success).
-  void clear(std::string_view address) { entries_.erase(std::string(address)); }
   // Returns the number of addresses held.
   std::size_t size() const { return entries_.size(); }
 

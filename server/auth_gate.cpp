@@ -82,9 +82,9 @@ void AuthGate::on_ready(auth_clock::time_point now) {
     pending_.erase(it);
     if (auto f = in_flight_.find(p.peer_key); f != in_flight_.end() && --f->second == 0) in_flight_.erase(f);
     bool ok = d.ok && !p.force_fail;
+    // A success does not forgive earlier failures: one valid account must not reset the count for guessing others.
     if (ok) {
       cache_.store(p.key, now);
-      limiter_.clear(p.peer_key);
     } else {
       limiter_.fail(p.peer_key, now);
       bump(my_counters().auth_failures, std::max<std::size_t>(1, p.waiters.size()));

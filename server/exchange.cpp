@@ -275,7 +275,7 @@ bool Exchange::guard(Request& req, int depth) {
       }
       waiting_req_ = &req;
       waiting_rule_ = o.rule;
-      remote_user_ = o.user;
+      waiting_user_ = std::move(o.user);
       w_.watch_auth();
       reply_.host.wait_for_auth();
       return false;
@@ -288,11 +288,11 @@ void Exchange::auth_verified(bool ok) {
   waiting_req_ = nullptr;
   if (!req) return;
   if (!ok) {
-    spdlog::info("{}: wrong password for user {}", reply_.host.peer(), log_escaped(remote_user_));
-    remote_user_.clear();
+    spdlog::info("{}: wrong password for user {}", reply_.host.peer(), log_escaped(waiting_user_));
     challenge(*waiting_rule_);
     return;
   }
+  remote_user_ = std::move(waiting_user_);
   reply_.passed_rule = waiting_rule_;
   verified_ = true;
   dispatch(*req, 0);
@@ -460,6 +460,7 @@ void Exchange::log_access(std::uint64_t body_bytes, bool aborted, bool nothing_s
   e.body_bytes = body_bytes;
   if (referer) e.referer = *referer;
   if (agent) e.user_agent = *agent;
+  e.user = remote_user_;
   write_access(e);
 }
 

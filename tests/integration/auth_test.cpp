@@ -53,6 +53,10 @@ TEST_F(Auth, ChallengesRefusesAndLetsIn) {
   EXPECT_EQ(status_of(r), 200) << r;
   EXPECT_EQ(body_of(r), "staged secret\n");
   EXPECT_EQ(header(r, "WWW-Authenticate"), "");
+  // The access log names the user (the third field, as nginx's $remote_user).
+  EXPECT_TRUE(wait_until(
+      [&] { return server_->stderr_text().find(" - alice [") != std::string::npos; }, std::chrono::seconds(3)))
+      << server_->stderr_text();
 
   for (const std::string& bad : {basic("alice", "Secret"), basic("mallory", "secret"), basic("alice", "")}) {
     r = fetch("/staging/s.txt", bad);

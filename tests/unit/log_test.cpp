@@ -141,6 +141,12 @@ TEST(AccessLine, CombinedFormat) {
   out.clear();
   format_access_line(out, odd);
   EXPECT_EQ(out, "unix:/run/a\\x0Ab - - [t] \"-\" 400 0 \"-\" \"-\"");
+  // The user an [[auth]] rule let in takes the third field, escaped like the rest.
+  AccessEntry user = bad;
+  user.user = "al ice\"";
+  out.clear();
+  format_access_line(out, user);
+  EXPECT_EQ(out, "::1 - al ice\\x22 [t] \"-\" 400 0 \"-\" \"-\"");
 }
 
 TEST(SyslogLine, PrefixIsRfc3164WithFacilityDaemon) {
