@@ -3,6 +3,7 @@
 #include <crypt.h>
 #include <openssl/crypto.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,6 +68,10 @@ std::size_t CryptPool::busy() const {
 }
 
 void CryptPool::run() {
+  // Below the event loop's priority, so that a burst of checks never keeps the
+  // loop waiting for a CPU (best effort: a refused setpriority changes nothing else).
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), k_crypt_nice) != 0) {
+  }
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });

@@ -16,6 +16,8 @@ namespace filehttpd {
 
 // Threads a worker runs for verifications, at most.
 inline constexpr unsigned k_crypt_threads = 2;
+// The nice value of the verification threads (the worker's own is 0).
+inline constexpr int k_crypt_nice = 10;
 // Verifications waiting for a thread, at most; more are refused (the client gets 503).
 inline constexpr std::size_t k_crypt_queue = 256;
 
