@@ -1,7 +1,8 @@
 #include "auth_cache.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -13,10 +14,29 @@ AuthCache::AuthCache() : capacity_(k_auth_cache_entries), ttl_(k_auth_cache_ttl)
   secret_.resize(32);
   if (RAND_bytes(reinterpret_cast<unsigned char*>(secret_.data()), static_cast<int>(secret_.size())) != 1)
     throw std::runtime_error("RAND_bytes failed for the password cache key");
+  make_keyed();
 }
 
 AuthCache::AuthCache(std::string_view key, std::size_t capacity, auth_clock::duration ttl)
-    : secret_(key), capacity_(capacity), ttl_(ttl) {}
+    : secret_(key), capacity_(capacity), ttl_(ttl) {
+  make_keyed();
+}
+
+AuthCache::~AuthCache() {
+  EVP_MAC_CTX_free(keyed_);
+  OPENSSL_cleanse(secret_.data(), secret_.size());
+}
+
+void AuthCache::make_keyed() {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  keyed_ = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+  EVP_MAC_free(mac);  // the context keeps its own reference
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  if (!keyed_ || EVP_MAC_init(keyed_, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size(),
+                              params) != 1)
+    throw std::runtime_error("cannot set up HMAC-SHA256 for the password cache");
+}
 
 std::size_t AuthCache::KeyHash::operator()(const Key& k) const {
   std::size_t h;
@@ -25,16 +45,19 @@ std::size_t AuthCache::KeyHash::operator()(const Key& k) const {
 }
 
 AuthCache::Key AuthCache::key_for(std::string_view user, std::string_view password, std::string_view hash) const {
-  std::string msg;
-  msg.reserve(user.size() + password.size() + hash.size() + 2);
-  msg.append(user).push_back('\0');
-  msg.append(password).push_back('\0');
-  msg.append(hash);
   Key out{};
-  unsigned len = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), reinterpret_cast<const unsigned char*>(msg.data()),
-       msg.size(), out.data(), &len);
-  OPENSSL_cleanse(msg.data(), msg.size());
+  // A NULL key restarts the MAC under the key it has: no allocation per request.
+  EVP_MAC_CTX* c = keyed_;
+  if (EVP_MAC_init(c, nullptr, 0, nullptr) != 1) throw std::runtime_error("HMAC-SHA256 restart failed");
+  static const unsigned char k_nul = 0;
+  auto feed = [c](std::string_view s) { EVP_MAC_update(c, reinterpret_cast<const unsigned char*>(s.data()), s.size()); };
+  feed(user);
+  EVP_MAC_update(c, &k_nul, 1);
+  feed(password);
+  EVP_MAC_update(c, &k_nul, 1);
+  feed(hash);
+  std::size_t len = 0;
+  EVP_MAC_final(c, out.data(), &len, out.size());
   return out;
 }
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
+
 namespace filehttpd {
 
 using auth_clock = std::chrono::steady_clock;
@@ -34,6 +36,9 @@ class AuthCache {
   AuthCache();
   explicit AuthCache(std::string_view key, std::size_t capacity = k_auth_cache_entries,
                      auth_clock::duration ttl = k_auth_cache_ttl);
+  ~AuthCache();
+  AuthCache(const AuthCache&) = delete;
+  AuthCache& operator=(const AuthCache&) = delete;
 
   // Returns HMAC-SHA256(key, user NUL password NUL hash).
   Key key_for(std::string_view user, std::string_view password, std::string_view hash) const;
@@ -48,7 +53,11 @@ class AuthCache {
   struct KeyHash {
     std::size_t operator()(const Key& k) const;
   };
+  // Makes keyed_ from secret_: HMAC-SHA256 fetched and keyed once, restarted for each key_for().
+  void make_keyed();
+
   std::string secret_;
+  EVP_MAC_CTX* keyed_ = nullptr;
   std::size_t capacity_;
   auth_clock::duration ttl_;
   std::unordered_map<Key, auth_clock::time_point, KeyHash> entries_;  // key -> expiry

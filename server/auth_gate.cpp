@@ -24,6 +24,19 @@ AuthOutcome AuthGate::check(const ProtectionRules& rules, const AuthRequest& req
     out.verdict = AuthVerdict::challenge;
     return out;
   }
+  const Htpasswd& users = *out.rule->users;
+  auto found = users.users.find(out.user);
+  bool known = found != users.users.end();
+  AuthCache::Key key{};
+  if (known) {
+    // Credentials verified a moment ago pass first: an address out of tries
+    // (a NAT shared with a guesser) does not lock out users already in.
+    key = cache_.key_for(out.user, password, found->second);
+    if (cache_.hit(key, now)) {
+      bump(my_counters().auth_cache_hits);
+      return out;
+    }
+  }
   auto in_flight = in_flight_.find(std::string(req.peer_key));
   unsigned flying = in_flight == in_flight_.end() ? 0 : in_flight->second;
   if (limiter_.limited(req.peer_key, now) || (flying >= k_auth_max_failures)) {
@@ -31,9 +44,6 @@ AuthOutcome AuthGate::check(const ProtectionRules& rules, const AuthRequest& req
     out.verdict = AuthVerdict::limited;
     return out;
   }
-  const Htpasswd& users = *out.rule->users;
-  auto found = users.users.find(out.user);
-  bool known = found != users.users.end();
   if (!known && users.users.empty()) {
     limiter_.fail(req.peer_key, now);
     bump(my_counters().auth_failures);
@@ -41,11 +51,7 @@ AuthOutcome AuthGate::check(const ProtectionRules& rules, const AuthRequest& req
     return out;
   }
   const std::string& hash = known ? found->second : users.users.begin()->second;
-  AuthCache::Key key = cache_.key_for(out.user, password, hash);
-  if (known && cache_.hit(key, now)) {
-    bump(my_counters().auth_cache_hits);
-    return out;
-  }
+  if (!known) key = cache_.key_for(out.user, password, hash);
   out.verdict = AuthVerdict::pending;
   for (auto& [id, p] : pending_) {
     if (p.key == key && p.force_fail == !known) {  // the same check is running: wait for its answer
