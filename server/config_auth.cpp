@@ -32,6 +32,14 @@ std::string each_table(const std::string& file, const toml::node& node, const st
   return "";
 }
 
+// Returns true when a site's [[auth]] rules are the top level's, inherited (the same paths and loaded files).
+bool same_auth_rules(const ProtectionRules& a, const ProtectionRules& b) {
+  if (a.auth.size() != b.auth.size()) return false;
+  for (std::size_t i = 0; i < a.auth.size(); ++i)
+    if (a.auth[i].path != b.auth[i].path || a.auth[i].users != b.auth[i].users) return false;
+  return true;
+}
+
 }  // namespace
 
 std::string load_auth_rules(const std::string& file, const toml::node& node, ProtectionRules& out) {
@@ -104,22 +112,35 @@ std::string load_access_rules(const std::string& file, const toml::node& node, P
 std::vector<std::string> protection_warnings(const Config& cfg) {
   std::vector<std::string> out;
   if (cfg.listen.empty() || cfg.tls.redirect_http) return out;
-  for (const AuthRule& r : cfg.protection.auth)
-    out.push_back("[[auth]] " + r.path + " is served on plain HTTP (listen) without tls.redirect_http: " +
-                  "its passwords cross the network in the clear");
+  auto warn = [&](const ProtectionRules& rules, const std::string& where) {
+    for (const AuthRule& r : rules.auth)
+      out.push_back(where + "[[auth]] " + r.path + " is served on plain HTTP (listen) without tls.redirect_http: " +
+                    "its passwords cross the network in the clear");
+  };
+  warn(cfg.protection, "");
+  for (const SiteConfig& site : cfg.sites)
+    if (site.cfg && !same_auth_rules(site.cfg->protection, cfg.protection))
+      warn(site.cfg->protection, "site " + site.names.front() + ": ");
   return out;
 }
 
-std::string describe_protection(const ProtectionRules& rules) {
+std::string describe_protection(const Config& cfg) {
+  std::string out = describe_rules(cfg.protection, "");
+  for (const SiteConfig& site : cfg.sites)
+    if (site.cfg) out += describe_rules(site.cfg->protection, "site " + site.names.front() + ": ");
+  return out;
+}
+
+std::string describe_rules(const ProtectionRules& rules, const std::string& prefix) {
   std::string out;
   for (const AccessRule& r : rules.access) {
-    out += "access " + r.path + " allow";
+    out += prefix + "access " + r.path + " allow";
     if (r.allow_text.empty()) out += " (nobody)";
     for (const std::string& a : r.allow_text) out += " " + a;
     out += "\n";
   }
   for (const AuthRule& r : rules.auth) {
-    out += "auth " + r.path + " realm \"" + r.realm + "\" users " + r.users_file + " (" +
+    out += prefix + "auth " + r.path + " realm \"" + r.realm + "\" users " + r.users_file + " (" +
            std::to_string(r.users ? r.users->users.size() : 0) + " users)\n";
   }
   return out;

@@ -22,7 +22,9 @@ std::string load_access_rules(const std::string& file, const toml::node& node, P
 // without tls.redirect_http (passwords would cross the network in the clear).
 std::vector<std::string> protection_warnings(const Config& cfg);
 
-// Returns the -t lines describing rules, one per rule ("" when there are none).
-std::string describe_protection(const ProtectionRules& rules);
+// Returns the -t lines describing rules, one per rule, each after prefix ("" when there are none).
+std::string describe_rules(const ProtectionRules& rules, const std::string& prefix);
+// Returns describe_rules() of the top level, then of each site ("site NAME: " lines).
+std::string describe_protection(const Config& cfg);
 
 }  // namespace filehttpd

@@ -26,9 +26,9 @@ std::string in_site(const std::string& file, std::string err, int index) {
 }  // namespace
 
 bool site_key(std::string_view key) {
-  // compress, auth and access join this list as they become per-site values.
+  // compress joins this list when it becomes a per-site value.
   for (std::string_view k : {"root", "index", "listing", "fallback", "precompressed", "dotfiles", "error_pages",
-                             "headers", "mime", "cgi"})
+                             "headers", "mime", "cgi", "auth", "access"})
     if (key == k) return true;
   return false;
 }

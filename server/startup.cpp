@@ -195,7 +195,7 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
   }
   if (!cfg.sites.empty()) notes.push_back("default site (no name matched): root " + (root.path.empty() ? "/" : root.path));
   for (std::string& w : protection_warnings(cfg)) warnings.push_back(std::move(w));
-  std::string rules = describe_protection(cfg.protection);
+  std::string rules = describe_protection(cfg);
   for (std::size_t at = 0, nl; (nl = rules.find('\n', at)) != std::string::npos; at = nl + 1)
     notes.push_back(rules.substr(at, nl - at));
   err = check_body_dir(cfg);

@@ -249,3 +249,25 @@ TEST_F(Auth, StartupChecks) {
   EXPECT_NE(s.exit_code, 0);
   EXPECT_NE(s.err.find("auth[1].users: /nonexistent/pw: cannot read"), std::string::npos) << s.err;
 }
+
+TEST_F(Auth, SitesHaveTheirOwnRules) {
+  std::string stage_root = base_.mkdir("stage");
+  base_.write("stage/staging/s.txt", "the stage site's secret\n");
+  base_.write("stage/open.txt", "open on stage\n");
+  start_config("profile = \"http\"\n" + auth_rule("/staging/") + "[[site]]\nnames = [\"stage.test\"]\nroot = \"" +
+               stage_root + "\"\n[[site.auth]]\npath = \"/\"\nrealm = \"whole site\"\nusers = \"" + users_ +
+               "\"\n[[site]]\nnames = [\"inherits.test\"]\nroot = \"" + root_ + "\"\n");
+  auto at = [&](const std::string& host, const std::string& target, const std::string& extra = "") {
+    return req("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n" + extra + "\r\n");
+  };
+  // The site's own rule replaces the top level's: all of it is behind its realm.
+  std::string r = at("stage.test", "/open.txt");
+  EXPECT_EQ(status_of(r), 401) << r;
+  EXPECT_EQ(header(r, "WWW-Authenticate"), "Basic realm=\"whole site\", charset=\"UTF-8\"");
+  EXPECT_EQ(body_of(at("stage.test", "/staging/s.txt", basic("alice", "secret"))), "the stage site's secret\n");
+  // A site that sets no rule keeps the top level's; the default site too.
+  EXPECT_EQ(status_of(at("inherits.test", "/staging/s.txt")), 401);
+  EXPECT_EQ(status_of(at("inherits.test", "/index.html")), 200);
+  EXPECT_EQ(status_of(at("other.test", "/staging/s.txt")), 401);
+  EXPECT_EQ(body_of(at("other.test", "/staging/s.txt", basic("alice", "secret"))), "staged secret\n");
+}

@@ -282,7 +282,7 @@ TEST(ConfigAuth, TablesAndErrors) {
                                users + "\"\n[[access]]\npath = \"/a/\"\nallow = [\"10.0.0.0/8\"]\n");
   ASSERT_EQ(load_config_file(path, cfg), "");
   std::remove(path.c_str());
-  EXPECT_EQ(describe_protection(cfg.protection),
+  EXPECT_EQ(describe_protection(cfg),
             "access /a/ allow 10.0.0.0/8\nauth /s/ realm \"r\" users " + users + " (1 users)\n");
   ASSERT_EQ(protection_warnings(cfg).size(), 1u);
   EXPECT_NE(protection_warnings(cfg)[0].find("[[auth]] /s/ is served on plain HTTP"), std::string::npos);
