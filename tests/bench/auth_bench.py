@@ -59,8 +59,8 @@ def main():
                            check=True)
             results = {"open": [], "auth": []}
             for _ in range(a.rounds):  # interleaved, so drift in the machine's load hits both alike
-                results["open"].append(one_round(srv, lambda p: run_wrk(p, "/1k.bin", a.connections, a.seconds)))
-                results["auth"].append(one_round(srv, lambda p: run_wrk(p, "/p/1k.bin", a.connections, a.seconds,
+                results["open"].append(one_round(srv, lambda s: run_wrk(s.port, "/1k.bin", a.connections, a.seconds)))
+                results["auth"].append(one_round(srv, lambda s: run_wrk(s.port, "/p/1k.bin", a.connections, a.seconds,
                                                                         cred)))
         finally:
             proc.terminate()
