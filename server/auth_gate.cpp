@@ -1,6 +1,7 @@
 #include "auth_gate.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "metrics.hpp"
 
@@ -77,6 +78,8 @@ AuthOutcome AuthGate::check(const ProtectionRules& rules, const AuthRequest& req
 
 void AuthGate::cancel(AuthWaiter* waiter) {
   for (auto& [id, p] : pending_) std::erase(p.waiters, waiter);
+  for (AuthWaiter*& w : delivering_)
+    if (w == waiter) w = nullptr;
 }
 
 void AuthGate::on_ready(auth_clock::time_point now) {
@@ -95,7 +98,14 @@ void AuthGate::on_ready(auth_clock::time_point now) {
       limiter_.fail(p.peer_key, now);
       bump(my_counters().auth_failures, std::max<std::size_t>(1, p.waiters.size()));
     }
-    for (AuthWaiter* w : p.waiters) w->auth_verified(ok);
+    // One waiter's answer may end others (h2 streams of a connection that
+    // closes): those cancel themselves out of delivering_ as they go.
+    delivering_ = std::move(p.waiters);
+    for (std::size_t i = 0; i < delivering_.size(); ++i) {
+      AuthWaiter* w = std::exchange(delivering_[i], nullptr);
+      if (w) w->auth_verified(ok);
+    }
+    delivering_.clear();
   }
 }
 

@@ -82,6 +82,7 @@ class AuthGate {
   std::unique_ptr<CryptPool> pool_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::unordered_map<std::string, unsigned> in_flight_;  // peer_key -> jobs pending
+  std::vector<AuthWaiter*> delivering_;                  // waiters of the answer being delivered
   std::uint64_t next_id_ = 1;
 };
 

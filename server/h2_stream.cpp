@@ -136,6 +136,17 @@ long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool& eof) {
   return static_cast<long>(sent);
 }
 
+H2Stream::~H2Stream() {
+  if (waiting_auth_) w_.auth().cancel(this);
+}
+
+void H2Stream::auth_verified(bool ok) {
+  if (!waiting_auth_) return;
+  waiting_auth_ = false;
+  ex_.auth_verified(ok);
+  conn_.output_ready();
+}
+
 void H2Stream::closed(bool aborted) {
   ex_.log_access(body_sent_, aborted, !responded_);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth_gate.hpp"
 #include "exchange.hpp"
 #include "http_parser.hpp"
 #include "output_queue.hpp"
@@ -17,10 +18,11 @@ namespace filehttpd {
 class H2Session;
 class Worker;
 
-class H2Stream final : public ExchangeHost {
+class H2Stream final : public ExchangeHost, private AuthWaiter {
  public:
   // Stream id of session, on a connection conn (its peer and TLS facts).
   H2Stream(H2Session& session, std::int32_t id, Worker& w, ExchangeHost& conn);
+  ~H2Stream();
   H2Stream(const H2Stream&) = delete;
   H2Stream& operator=(const H2Stream&) = delete;
 
@@ -51,6 +53,15 @@ class H2Stream final : public ExchangeHost {
   const sockaddr_storage& peer_address() const override { return conn_.peer_address(); }
   bool secure() const override { return conn_.secure(); }
   std::string_view sni() const override { return conn_.sni(); }
+  AuthWaiter& auth_waiter() override { return *this; }
+  // The stream has no input to hold back: it only notes that a check runs.
+  void wait_for_auth() override { waiting_auth_ = true; }
+
+ private:
+  // AuthWaiter: the verification ended; the exchange goes on, then the connection flushes.
+  void auth_verified(bool ok) override;
+
+ public:
 
  private:
   H2Session& session_;
@@ -64,6 +75,7 @@ class H2Stream final : public ExchangeHost {
   bool too_large_ = false;
   bool has_body_ = false;
   bool responded_ = false;
+  bool waiting_auth_ = false;  // a password check for this stream runs off the loop
   std::uint64_t header_bytes_ = 0;
   std::uint64_t body_sent_ = 0;
   OutputQueue out_;

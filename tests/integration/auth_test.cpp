@@ -271,3 +271,30 @@ TEST_F(Auth, SitesHaveTheirOwnRules) {
   EXPECT_EQ(status_of(at("other.test", "/staging/s.txt")), 401);
   EXPECT_EQ(body_of(at("other.test", "/staging/s.txt", basic("alice", "secret"))), "staged secret\n");
 }
+
+// Over h2c the same rules hold: the check runs off the loop while the stream
+// waits, two streams with the same credentials share one verification, and a
+// stream that waited is answered once the verification ends.
+TEST_F(Auth, StreamsOverHttp2WaitForTheirVerification) {
+  if (access("/usr/bin/nghttp", X_OK) != 0) GTEST_SKIP() << "nghttp is missing (install-deps.sh --test)";
+  write_users("bob:" + make_hash("$2b$", 8, "pw") + "\n");
+  start_config("profile = \"http\"\nh2c = true\n" + auth_rule("/staging/"));
+  std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/staging/s.txt";
+  RunResult denied = run({"curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                          url});
+  EXPECT_EQ(denied.out, "401 2");
+  RunResult wrong = run({"curl", "-s", "--http2-prior-knowledge", "-u", "bob:nope", "-o", "/dev/null", "-w",
+                         "%{http_code}", url});
+  EXPECT_EQ(wrong.out, "401");
+  std::string auth = basic("bob", "pw");  // "Authorization: Basic ...\r\n"
+  std::string value = auth.substr(auth.find(": ") + 2);
+  value = value.substr(0, value.find('\r'));
+  RunResult two = run({"nghttp", "-nv", "-H", "authorization: " + value, url, url + "?again"}, std::chrono::seconds(20));
+  ASSERT_EQ(two.exit_code, 0) << two.out << two.err;
+  std::size_t ok = 0;
+  for (std::size_t at = two.out.find(":status: 200"); at != std::string::npos; at = two.out.find(":status: 200", at + 1))
+    ++ok;
+  EXPECT_EQ(ok, 2u) << two.out;
+  RunResult again = run({"curl", "-s", "--http2-prior-knowledge", "-u", "bob:pw", url});
+  EXPECT_EQ(again.out, "staged secret\n");
+}
