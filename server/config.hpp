@@ -89,6 +89,8 @@ struct TlsConfig {
   std::string hsts;                 // Strict-Transport-Security value for TLS responses; empty: none
   bool redirect_http = false;       // plain listeners answer 308 to https:// (not the ACME path)
   bool http2 = true;                // offer ALPN "h2" before "http/1.1"
+  bool watch = true;                // reload when a certificate or key file changes, with no signal
+  millis watch_interval{60000};     // how often the supervisor looks at those files
 };
 
 // Default streams one HTTP/2 connection may have open at once.

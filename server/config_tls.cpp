@@ -1,12 +1,16 @@
 #include "config_tls.hpp"
 
+#include "cli.hpp"
 #include "field_syntax.hpp"
-#include "tls_context.hpp"
 #include "tls_context.hpp"
 
 namespace filehttpd {
 
 namespace {
+
+// tls.watch_interval's range: often enough for a test, rarely enough to be free.
+constexpr millis k_min_watch_interval{1000};
+constexpr millis k_max_watch_interval{24 * 3600 * 1000};
 
 std::string at(const std::string& file, const toml::source_region& src) {
   return file + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
@@ -72,11 +76,42 @@ std::string load_tls_section(const std::string& file, const toml::node& node, Tl
     } else if (k == "http2") {
       if (!value.is_boolean()) return here + "tls.http2 must be true or false";
       out.http2 = *value.value<bool>();
+    } else if (k == "watch") {
+      if (!value.is_boolean()) return here + "tls.watch must be true or false";
+      out.watch = *value.value<bool>();
+    } else if (k == "watch_interval") {
+      millis v{};
+      bool ok = false;
+      if (value.is_string()) ok = parse_duration(*value.value<std::string>(), v);
+      if (value.is_integer() && *value.value<std::int64_t>() >= 0)
+        ok = parse_duration(std::to_string(*value.value<std::int64_t>()), v);
+      if (!ok || v < k_min_watch_interval || v > k_max_watch_interval)
+        return here + "tls.watch_interval must be a duration from \"1s\" to \"1440m\", such as \"60s\"";
+      out.watch_interval = v;
     } else {
       return at(file, name.source()) + ": unknown key 'tls." + k + "'";
     }
   }
   return "";
+}
+
+std::vector<std::string> tls_watched_files(const TlsConfig& tls) {
+  std::vector<std::string> files;
+  if (tls.listen.empty() || !tls.watch) return files;
+  for (const TlsCertificate& c : tls.certificates) {
+    files.push_back(c.cert);
+    files.push_back(c.key);
+  }
+  return files;
+}
+
+std::string tls_watch_note(const TlsConfig& tls) {
+  if (!tls.watch) return "tls.watch: off; certificates reload on SIGHUP only";
+  long long ms = tls.watch_interval.count();
+  std::string every = ms % 60000 == 0 ? std::to_string(ms / 60000) + "m"
+                      : ms % 1000 == 0 ? std::to_string(ms / 1000) + "s"
+                                       : std::to_string(ms) + "ms";
+  return "tls.watch: certificate and key files are checked every " + every + " and reloaded when they change";
 }
 
 }  // namespace filehttpd

@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "config_auth.hpp"
+#include "config_tls.hpp"
 #include "listener.hpp"
 #include "request_body.hpp"
 #include "router.hpp"
@@ -214,6 +215,7 @@ std::string check_config_raw(const Config& cfg, std::vector<std::string>& warnin
     TlsContexts::build(cfg.tls, err, notes, warnings);
     if (!err.empty()) return err;
     notes.push_back(ktls_note_here());
+    notes.push_back(tls_watch_note(cfg.tls));
   }
   if (cfg.profile == Profile::http) {
     notes.push_back(describe_compress(cfg.compress));

@@ -18,7 +18,9 @@
 #include "cli.hpp"
 #include "compress_dir.hpp"
 #include "config_auth.hpp"
+#include "config_tls.hpp"
 #include "daemon.hpp"
+#include "file_watch.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
@@ -64,6 +66,7 @@ class Supervisor {
     Root root;
     std::vector<Root> site_roots;  // one per cfg.sites entry
     std::shared_ptr<TlsContexts> tls;  // loaded before the workers fork; they inherit it
+    FileWatch watch;                   // its certificate files as they were just before loading
     std::vector<WorkerProc> workers;
     bool retiring = false;
     unsigned id = 0;
@@ -86,8 +89,12 @@ class Supervisor {
   void on_sigchld();
   // Respawns due workers, at most one per k_respawn_interval.
   void do_respawns();
-  // SIGHUP: re-read the configuration; start a new generation or keep the old.
-  void reload();
+  // SIGHUP (or a watched file changed, as why says): re-read the
+  // configuration; start a new generation or keep the old.
+  void reload(const std::string& why);
+  // tls.watch: when the interval has passed, look at the watched files and
+  // reload if one changed.
+  void check_watch();
   // SIGTERM/SIGINT: with shutdown_delay, first serve on with health at 503
   // (a second signal skips the wait); then begin_stop().
   void on_stop_signal(int sig);
@@ -122,12 +129,14 @@ class Supervisor {
   unique_fd launch_dir_;
   SignalNotes notes_;
   std::string compress_dir_;  // the private compression cache made at start, removed at exit
+  FileWatch watch_;                  // the serving generation's watched files
+  steady::time_point next_watch_{};  // when check_watch() looks next
 };
 
 void Supervisor::act_on(const SignalBatch& batch) {
   if (batch.stop) on_stop_signal(batch.stop);
   if (batch.child) on_sigchld();
-  if (batch.reload && !stopping_ && !delay_until_) reload();
+  if (batch.reload && !stopping_ && !delay_until_) reload("SIGHUP");
   if (batch.reopen) reopen();
   for (int sig = 1; sig <= 64; ++sig) {
     if (!(batch.noted & (1ull << (sig - 1))) || !notes_.should_log(sig, steady::now())) continue;
@@ -177,6 +186,7 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
   }
   for (const std::string& w : protection_warnings(cfg)) spdlog::warn("{}", w);
   if (!cfg.tls.listen.empty() || !cfg.tls.certificates.empty()) {
+    gen.watch = FileWatch(tls_watched_files(cfg.tls));  // before loading: a change while it loads is seen next time
     std::vector<std::string> notes, warnings;
     gen.tls = TlsContexts::build(cfg.tls, err, notes, warnings);
     if (!gen.tls) return err;
@@ -378,9 +388,20 @@ void Supervisor::do_respawns() {
   }
 }
 
-void Supervisor::reload() {
+void Supervisor::check_watch() {
+  if (watch_.paths().empty() || stopping_ || delay_until_) return;
+  auto now = steady::now();
+  if (now < next_watch_) return;
+  next_watch_ = now + cfg_.tls.watch_interval;
+  enter_launch_dir();  // relative paths are the launch directory's
+  std::string path = watch_.changed();
+  leave_launch_dir();
+  if (!path.empty()) reload(path + " changed");
+}
+
+void Supervisor::reload(const std::string& why) {
   notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()));
-  spdlog::info("SIGHUP: reloading the configuration");
+  spdlog::info("{}: reloading the configuration", why);
   Config next_cfg;
   std::vector<char*> args;
   for (auto& a : argv_) args.push_back(a.data());
@@ -412,6 +433,8 @@ void Supervisor::reload() {
     if (!le.empty()) spdlog::error("{}", le);
   }
   cfg_ = next_cfg;
+  watch_ = std::move(gen->watch);
+  next_watch_ = steady::now() + cfg_.tls.watch_interval;
   configure_mime_types(cfg_.mime_types);  // the new workers inherit the table
   listeners_ = std::move(next);
   removed.clear();  // before forking, so the new workers never hold removed sockets
@@ -484,6 +507,8 @@ int Supervisor::run() {
     return 1;
   }
   listeners_ = std::move(next);
+  watch_ = std::move(gen.watch);
+  next_watch_ = steady::now() + cfg_.tls.watch_interval;
   err = metrics_map();
   if (!err.empty()) {
     fail(err);
@@ -521,8 +546,12 @@ int Supervisor::run() {
     if (delay_until_ && !stopping_)
       wait = std::min(wait.value_or(steady::duration::max()),
                       std::max(*delay_until_ - steady::now(), steady::duration(0)));
+    if (!watch_.paths().empty() && !stopping_)
+      wait = std::min(wait.value_or(steady::duration::max()),
+                      std::max(next_watch_ - steady::now(), steady::duration(0)));
     SignalBatch batch = wait_signals(wait);
     act_on(batch);
+    check_watch();
     counter_set(metrics_region()->supervisor_log_dropped, log_lines_dropped());
     if (delay_until_ && !stopping_ && steady::now() >= *delay_until_) begin_stop(SIGTERM);
     do_respawns();
