@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +17,38 @@ namespace tls_testing {
 
 using namespace testing_support;
 using namespace std::chrono_literals;
+
+// Runs the openssl CLI with args; the calling test fails when it does.
+inline void run_openssl(std::vector<std::string> args) {
+  args.insert(args.begin(), "openssl");
+  RunResult r = run(args, 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+// Returns "serial=..." of a PEM certificate file.
+inline std::string serial_of(const std::string& pem) {
+  return run({"openssl", "x509", "-noout", "-serial", "-in", pem}, 20s).out;
+}
+
+// Returns the serial of the leaf certificate 127.0.0.1:port serves, asked
+// with SNI servername (none when empty); scratch is a file it may write.
+inline std::string served_serial(int port, const std::string& servername, const std::string& scratch) {
+  std::vector<std::string> args = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port)};
+  if (servername.empty())
+    args.push_back("-noservername");
+  else
+    args.insert(args.end(), {"-servername", servername});
+  RunResult r = run(args, 20s);
+  std::size_t b = r.out.find("-----BEGIN CERTIFICATE-----");
+  std::size_t e = r.out.find("-----END CERTIFICATE-----");
+  if (b == std::string::npos || e == std::string::npos) return "no certificate: " + r.out + r.err;
+  FILE* f = std::fopen(scratch.c_str(), "w");
+  if (!f) return "cannot write " + scratch;
+  std::string pem = r.out.substr(b, e - b) + "-----END CERTIFICATE-----\n";
+  std::fwrite(pem.data(), 1, pem.size(), f);
+  std::fclose(f);
+  return serial_of(scratch);
+}
 
 class Tls : public ::testing::Test {
  protected:
@@ -33,11 +67,7 @@ class Tls : public ::testing::Test {
   }
 
   // Runs the openssl CLI; the test fails when it does.
-  void openssl(std::vector<std::string> args) {
-    args.insert(args.begin(), "openssl");
-    RunResult r = run(args, 60s);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
+  void openssl(std::vector<std::string> args) { run_openssl(std::move(args)); }
 
   // A key (rsa or ec) and a certificate signed by the test CA: pki/NAME.key, pki/NAME.pem.
   void leaf(const std::string& name, const std::string& type, const std::string& subject, const std::string& san) {

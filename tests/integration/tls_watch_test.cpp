@@ -13,6 +13,7 @@
 
 using namespace testing_support;
 using namespace std::chrono_literals;
+using tls_testing::serial_of;
 
 namespace {
 
@@ -27,21 +28,8 @@ class TlsWatch : public tls_testing::Tls {
     start_raw({"-c", file});
   }
 
-  // Returns the serial of a PEM certificate file ("serial=...").
-  std::string serial_of(const std::string& pem) {
-    RunResult r = run({"openssl", "x509", "-noout", "-serial", "-in", pem}, 20s);
-    return r.out;
-  }
-
-  // Returns the serial of the certificate the TLS port serves now.
-  std::string served_serial() {
-    RunResult r = s_client({"-noservername"});
-    std::size_t b = r.out.find("-----BEGIN CERTIFICATE-----");
-    std::size_t e = r.out.find("-----END CERTIFICATE-----");
-    if (b == std::string::npos || e == std::string::npos) return "no certificate: " + r.out + r.err;
-    std::string pem = dir_.write("served.pem", r.out.substr(b, e - b) + "-----END CERTIFICATE-----\n");
-    return serial_of(pem);
-  }
+  // Returns the serial of the certificate the TLS port serves now (no SNI).
+  std::string served_serial() { return tls_testing::served_serial(tls_port_, "", dir_.path() + "/served.pem"); }
 
   // Replaces path by a copy of from, through a rename (as most tools write).
   void replace(const std::string& path, const std::string& from, unsigned mode = 0644) {

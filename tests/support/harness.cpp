@@ -174,6 +174,16 @@ Server::Server(std::vector<std::string> args, std::vector<std::string> prefix, i
   std::vector<std::string> argv = prefix;
   argv.push_back(FILEHTTPD_BIN);
   argv.insert(argv.end(), args.begin(), args.end());
+  start(argv, err_fd);
+}
+
+Server::Server(Program, const std::vector<std::string>& argv, int err_fd) { start(argv, err_fd); }
+
+std::unique_ptr<Server> Server::program(const std::vector<std::string>& argv) {
+  return std::unique_ptr<Server>(new Server(Program{}, argv, -1));
+}
+
+void Server::start(const std::vector<std::string>& argv, int err_fd) {
   if (err_fd >= 0) {
     pid_ = spawn(argv, err_fd, err_fd);
     return;

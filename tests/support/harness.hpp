@@ -51,6 +51,9 @@ class Server {
   // With err_fd >= 0 the server's stdout and stderr are that fd (the caller
   // keeps it); otherwise a temporary file that stderr_text() reads.
   explicit Server(std::vector<std::string> args, std::vector<std::string> prefix = {}, int err_fd = -1);
+  // Starts another program (argv[0] looked up in PATH), such as a test
+  // ACME server, with the same output capture and the kill at destruction.
+  static std::unique_ptr<Server> program(const std::vector<std::string>& argv);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -70,6 +73,11 @@ class Server {
   std::string stderr_text() const;
 
  private:
+  struct Program {};
+  Server(Program, const std::vector<std::string>& argv, int err_fd);
+  // Runs argv with stdout and stderr on err_fd, or on a temporary file when it is < 0.
+  void start(const std::vector<std::string>& argv, int err_fd);
+
   pid_t pid_ = -1;
   bool reaped_ = false;
   std::string err_path_;
