@@ -23,7 +23,13 @@ COPY config/filehttpd.toml /etc/filehttpd/filehttpd.toml
 COPY www/ /srv/www/
 WORKDIR /
 USER nobody:nogroup
-EXPOSE 8080
+# 8443 for HTTPS once the config has a [tls] table. Mount the certificate and
+# key read-only and point tls.certificates at them, e.g.
+#   -v /srv/tls:/etc/filehttpd/tls:ro
+# The server runs as nobody: the key must be readable by uid 65534 (or run
+# the container as root with user = "nobody" in the config, so only the
+# supervisor reads it). tls.watch reloads them when the mounted files change.
+EXPOSE 8080 8443
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=3s --start-period=2s CMD curl -fsS -o /dev/null http://127.0.0.1:8080/-/health || exit 1
 ENTRYPOINT ["/usr/local/bin/filehttpd"]

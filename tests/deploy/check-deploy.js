@@ -1,7 +1,8 @@
 // Checks what deploy/kubernetes promises beyond schema validity: the probes
 // use the configured health path, the grace period outlasts shutdown_delay +
-// shutdown_timeout, the pod runs locked down, and the Service and the
-// PodDisruptionBudget select the Deployment's pods.
+// shutdown_timeout, the pod runs locked down, the TLS Secret is mounted so
+// renewals reach the watch, and the Service and the PodDisruptionBudget
+// select the Deployment's pods.
 //   NODE_PATH=/opt/filehttpd-npm/node_modules node check-deploy.js DIR OUT.toml
 // Writes the ConfigMap's filehttpd.toml to OUT.toml (for filehttpd -t); prints
 // one line per failed check and exits 1 when any failed.
@@ -69,6 +70,18 @@ check((c.args || []).includes("/etc/filehttpd/filehttpd.toml"), "the container r
 const mounts = (c.volumeMounts || []).map((m) => m.mountPath);
 check(mounts.includes("/etc/filehttpd"), "the ConfigMap is mounted at /etc/filehttpd");
 check(mounts.includes(key("cgi", "body_dir") || "/tmp"), "cgi.body_dir is a writable mount");
+
+// HTTPS: every certificate and key in [tls] lies in a Secret volume mounted
+// whole (a subPath mount never sees a renewed Secret), and the watch is on.
+const certPaths = [...(toml || "").matchAll(/(?:cert|key)\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
+check(certPaths.length > 0, "[tls] names a certificate and a key");
+const secretVolumes = (pod.spec.volumes || []).filter((v) => v.secret).map((v) => v.name);
+for (const p of certPaths) {
+  const m = (c.volumeMounts || []).find((m) => p.startsWith(m.mountPath.replace(/\/?$/, "/")));
+  check(m && secretVolumes.includes(m.name), `${p} is in a mounted Secret`);
+  check(m && !m.subPath, `${p}'s Secret is mounted whole, without subPath`);
+}
+check(!/^\s*watch\s*=\s*false/m.test(toml || ""), "tls.watch is on, so a renewed Secret is picked up");
 
 const labels = pod.metadata.labels || {};
 const selects = (sel) => sel && Object.entries(sel).every(([k, v]) => labels[k] === v);

@@ -146,9 +146,32 @@ TEST(Deploy, KubernetesManifestsValidateOffline) {
   EXPECT_EQ(short_grace.exit_code, 1);
   EXPECT_NE(short_grace.out.find("terminationGracePeriodSeconds 12"), std::string::npos) << short_grace.out;
 
+  // A subPath mount of the Secret would never see a renewal: refused.
+  std::string sub_dir = tmp.mkdir("subpath");
+  for (const std::string& f : files) {
+    std::string text = read_file(f);
+    if (f.ends_with("deployment.yaml"))
+      text = std::regex_replace(text, std::regex("mountPath: /etc/filehttpd-tls\n"),
+                                "mountPath: /etc/filehttpd-tls\n              subPath: tls.crt\n");
+    tmp.write("subpath/" + std::filesystem::path(f).filename().string(), text);
+  }
+  RunResult sub = node({std::string(SOURCE_DIR) + "/tests/deploy/check-deploy.js", sub_dir, toml});
+  EXPECT_EQ(sub.exit_code, 1);
+  EXPECT_NE(sub.out.find("/etc/filehttpd-tls/tls.crt's Secret is mounted whole, without subPath"), std::string::npos)
+      << sub.out;
+
+  // -t with a certificate where the Secret's files would be.
   std::string root = tmp.mkdir("www");
+  std::string tls = tmp.mkdir("tls");
+  RunResult made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", tls + "/tls.key", "-out", tls + "/tls.crt", "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost"},
+                       60s);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  tmp.write("filehttpd.toml", std::regex_replace(read_file(toml), std::regex("/etc/filehttpd-tls/"), tls + "/"));
   RunResult t = run({FILEHTTPD_BIN, "-t", "-c", toml, "--root", root});
   EXPECT_EQ(t.exit_code, 0) << t.out << t.err;
+  EXPECT_NE(t.err.find("tls.watch: certificate and key files are checked every 1m"), std::string::npos) << t.err;
 }
 
 // Three replicas behind haproxy, health-checked on the health path. While

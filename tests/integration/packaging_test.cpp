@@ -28,7 +28,7 @@ TEST(Packaging, DockerfileIsLeanAndCiBuildsIt) {
   ASSERT_FALSE(docker.empty());
   EXPECT_NE(docker.find("FROM debian:bookworm-slim AS build"), std::string::npos);
   for (const char* must :
-       {"EXPOSE 8080", "STOPSIGNAL SIGTERM", "USER nobody", "/srv/www", "/etc/filehttpd/filehttpd.toml",
+       {"EXPOSE 8080 8443", "STOPSIGNAL SIGTERM", "USER nobody", "/srv/www", "/etc/filehttpd/filehttpd.toml",
         "install-deps.sh --image-build", "install-deps.sh --runtime && rm -rf", "/var/lib/apt/lists/*",
         "/var/cache/apt/*", "http://127.0.0.1:8080/-/health", "\"--health-path\", \"/-/health\""}) {
     EXPECT_NE(docker.find(must), std::string::npos) << must;

@@ -480,3 +480,24 @@ TEST_F(Tls, SessionsResumeAcrossAReload) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "True True\n") << server_->stderr_text();
 }
+
+TEST_F(Tls, SslscanSeesOnlyTls12And13AndAeadSuites) {
+  if (access("/usr/bin/sslscan", X_OK) != 0) GTEST_SKIP() << "sslscan is missing (install-deps.sh --test)";
+  start();
+  RunResult r = run({"sslscan", "--no-colour", "127.0.0.1:" + std::to_string(tls_port_)}, 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* line : {"SSLv2     disabled", "SSLv3     disabled", "TLSv1.0   disabled", "TLSv1.1   disabled",
+                           "TLSv1.2   enabled", "TLSv1.3   enabled", "Session renegotiation not supported"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  // Every accepted suite is TLS 1.2 or 1.3, and AEAD.
+  int suites = 0;
+  for (const std::string& l : lines_of(r.out)) {
+    if (l.rfind("Preferred ", 0) != 0 && l.rfind("Accepted ", 0) != 0) continue;
+    ++suites;
+    EXPECT_TRUE(l.find(" TLSv1.2 ") != std::string::npos || l.find(" TLSv1.3 ") != std::string::npos) << l;
+    EXPECT_TRUE(l.find("GCM") != std::string::npos || l.find("CHACHA20-POLY1305") != std::string::npos ||
+                l.find("CHACHA20_POLY1305") != std::string::npos)
+        << l;
+  }
+  EXPECT_GE(suites, 6) << r.out;
+}
