@@ -92,6 +92,8 @@ class Supervisor {
   // SIGHUP (or a watched file changed, as why says): re-read the
   // configuration; start a new generation or keep the old.
   void reload(const std::string& why);
+  // Returns true while tls.watch looks at files: some to watch, not stopping.
+  bool watching() const { return !watch_.paths().empty() && !stopping_ && !delay_until_; }
   // tls.watch: when the interval has passed, look at the watched files and
   // reload if one changed.
   void check_watch();
@@ -389,7 +391,7 @@ void Supervisor::do_respawns() {
 }
 
 void Supervisor::check_watch() {
-  if (watch_.paths().empty() || stopping_ || delay_until_) return;
+  if (!watching()) return;
   auto now = steady::now();
   if (now < next_watch_) return;
   next_watch_ = now + cfg_.tls.watch_interval;
@@ -546,7 +548,7 @@ int Supervisor::run() {
     if (delay_until_ && !stopping_)
       wait = std::min(wait.value_or(steady::duration::max()),
                       std::max(*delay_until_ - steady::now(), steady::duration(0)));
-    if (!watch_.paths().empty() && !stopping_)
+    if (watching())
       wait = std::min(wait.value_or(steady::duration::max()),
                       std::max(next_watch_ - steady::now(), steady::duration(0)));
     SignalBatch batch = wait_signals(wait);

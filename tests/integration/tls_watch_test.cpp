@@ -19,13 +19,16 @@ namespace {
 
 class TlsWatch : public tls_testing::Tls {
  protected:
-  // Starts the server from a config file whose one certificate is cert and key.
-  void start_watching(const std::string& cert, const std::string& key, const std::string& extra_tls) {
+  // Starts the server from a config file whose one certificate is cert and
+  // key, with [tls] lines extra_tls, then flags.
+  void start_watching(const std::string& cert, const std::string& key, const std::string& extra_tls,
+                      std::vector<std::string> flags = {}) {
     std::string file = dir_.write(
         "watch.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(plain_port_) +
                           "\"]\n[tls]\nlisten = [\"127.0.0.1:" + std::to_string(tls_port_) +
                           "\"]\ncertificates = [{ cert = \"" + cert + "\", key = \"" + key + "\" }]\n" + extra_tls);
-    start_raw({"-c", file});
+    flags.insert(flags.begin(), {"-c", file});
+    start_raw(flags);
   }
 
   // Returns the serial of the certificate the TLS port serves now (no SNI).
@@ -141,4 +144,19 @@ TEST_F(TlsWatch, CheckConfigPrintsTheWatch) {
   r = check("watch_interval = \"100ms\"\n");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("t.toml:6:18: tls.watch_interval must be a duration"), std::string::npos) << r.err;
+}
+
+TEST_F(TlsWatch, NoBusyLoopDuringTheShutdownDelay) {
+  std::string cert = dir_.write("pki/cur.pem", read_file(pki_ + "/a.pem"));
+  std::string key = dir_.write("pki/cur.key", read_file(pki_ + "/a.key"), 0600);
+  start_watching(cert, key, "watch_interval = \"1s\"\n", {"--shutdown-delay", "4s"});
+  server_->signal(SIGTERM);
+  // The watch is off while stopping; the supervisor still sleeps until the
+  // delay ends instead of waking for a look that never comes.
+  std::this_thread::sleep_for(1200ms);
+  double before = cpu_seconds(server_->pid());
+  std::this_thread::sleep_for(2s);
+  double used = cpu_seconds(server_->pid()) - before;
+  EXPECT_LT(used, 0.2) << "the supervisor used " << used << " s of CPU in 2 s of shutdown_delay";
+  EXPECT_EQ(server_->wait_exit(10s), 0) << server_->stderr_text();
 }
