@@ -1,5 +1,8 @@
 #include "config_auth.hpp"
 
+#include <algorithm>
+
+#include "config_tls.hpp"
 #include "field_syntax.hpp"
 
 namespace filehttpd {
@@ -144,6 +147,18 @@ std::string describe_rules(const ProtectionRules& rules, const std::string& pref
            std::to_string(r.users ? r.users->users.size() : 0) + " users)\n";
   }
   return out;
+}
+
+std::vector<std::string> watched_files(const Config& cfg) {
+  std::vector<std::string> files = tls_watched_files(cfg.tls);
+  if (!cfg.tls.watch) return files;
+  auto add_users = [&](const Config& c) {
+    for (const AuthRule& r : c.protection.auth)
+      if (std::find(files.begin(), files.end(), r.users_file) == files.end()) files.push_back(r.users_file);
+  };
+  add_users(cfg);
+  for (const SiteConfig& s : cfg.sites) add_users(*s.cfg);
+  return files;
 }
 
 }  // namespace filehttpd

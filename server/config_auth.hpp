@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <string>
+#include <vector>
 
 #include "access_rules.hpp"
 #include "config.hpp"
@@ -26,5 +27,10 @@ std::vector<std::string> protection_warnings(const Config& cfg);
 std::string describe_rules(const ProtectionRules& rules, const std::string& prefix);
 // Returns describe_rules() of the top level, then of each site ("site NAME: " lines).
 std::string describe_protection(const Config& cfg);
+
+// Returns the files tls.watch looks at (none when it is off): the TLS
+// certificates and keys, then the htpasswd file of every [[auth]] rule, top
+// level and sites, each once.
+std::vector<std::string> watched_files(const Config& cfg);
 
 }  // namespace filehttpd

@@ -187,8 +187,9 @@ std::string Supervisor::prepare(Config& cfg, Generation& gen, std::vector<Listen
         spdlog::warn("site {}: {}", cfg.sites[i].names.front(), w);
   }
   for (const std::string& w : protection_warnings(cfg)) spdlog::warn("{}", w);
+  // Before loading: a change while it loads is seen next time.
+  gen.watch = FileWatch(watched_files(cfg));
   if (!cfg.tls.listen.empty() || !cfg.tls.certificates.empty()) {
-    gen.watch = FileWatch(tls_watched_files(cfg.tls));  // before loading: a change while it loads is seen next time
     std::vector<std::string> notes, warnings;
     gen.tls = TlsContexts::build(cfg.tls, err, notes, warnings);
     if (!gen.tls) return err;

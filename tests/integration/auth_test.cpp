@@ -298,3 +298,15 @@ TEST_F(Auth, StreamsOverHttp2WaitForTheirVerification) {
   RunResult again = run({"curl", "-s", "--http2-prior-knowledge", "-u", "bob:pw", url});
   EXPECT_EQ(again.out, "staged secret\n");
 }
+
+// The htpasswd file is watched with the certificates (tls.watch): a changed
+// file takes effect without a signal.
+TEST_F(Auth, HtpasswdReloadsWithTheWatch) {
+  start_config("profile = \"http\"\n" + auth_rule("/staging/") + "[tls]\nwatch_interval = \"1s\"\n");
+  EXPECT_EQ(status_of(fetch("/staging/s.txt", basic("alice", "secret"))), 200);
+  write_users("bob:" + make_hash("$6$", 0, "bobs") + "\n");
+  EXPECT_TRUE(wait_until([&] { return status_of(fetch("/staging/s.txt", basic("bob", "bobs"))) == 200; }, 10s))
+      << server_->stderr_text();
+  EXPECT_EQ(status_of(fetch("/staging/s.txt", basic("alice", "secret"))), 401) << "alice is gone";
+  EXPECT_NE(server_->stderr_text().find(users_ + " changed"), std::string::npos) << server_->stderr_text();
+}
