@@ -306,6 +306,13 @@ std::string load_config_keys(const std::string& path, const toml::table& root, C
         if (!site_cgi_key(sk)) return where(path, sub.source()) + "'cgi." + sk + "' cannot be set per site";
       }
     }
+    if (site && k == "compress" && node.is_table()) {
+      for (auto& [sub, subnode] : *node.as_table()) {
+        std::string sk(sub.str());
+        if (!site_compress_key(sk))
+          return where(path, sub.source()) + "'compress." + sk + "' cannot be set per site (the cache is the server's)";
+      }
+    }
     if (k == "site") continue;  // load_sites(), once the top level is whole
     if (k == "headers") {
       std::string err = header_rules(path, node, cfg.header_rules);

@@ -26,9 +26,15 @@ std::string in_site(const std::string& file, std::string err, int index) {
 }  // namespace
 
 bool site_key(std::string_view key) {
-  // compress joins this list when it becomes a per-site value.
   for (std::string_view k : {"root", "index", "listing", "fallback", "precompressed", "dotfiles", "error_pages",
-                             "headers", "mime", "cgi", "auth", "access"})
+                             "headers", "mime", "cgi", "auth", "access", "compress"})
+    if (key == k) return true;
+  return false;
+}
+
+bool site_compress_key(std::string_view key) {
+  // The cache (cache_dir, cache_size) is the server's: one directory, one bound.
+  for (std::string_view k : {"codings", "types", "min_size", "max_size"})
     if (key == k) return true;
   return false;
 }

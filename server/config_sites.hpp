@@ -15,6 +15,9 @@ bool site_key(std::string_view key);
 // Returns true when a [[site]] table may set cgi.key.
 bool site_cgi_key(std::string_view key);
 
+// Returns true for the [compress] keys a site may set (not the cache's).
+bool site_compress_key(std::string_view key);
+
 // Returns name in the form sites are matched in (lower case, no trailing
 // dot), or "" when it is not a host name or a "*.suffix" wildcard.
 std::string site_name(std::string_view name);

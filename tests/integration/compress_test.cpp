@@ -335,3 +335,23 @@ TEST_F(Compress, SitesCompressToo) {
   ASSERT_EQ(header(r, "Content-Encoding"), "gzip") << r.substr(0, 300);
   EXPECT_EQ(decode("gzip -dc", body_of(r)), js);
 }
+
+// A site may set its own [site.compress] codings, types and sizes (here: off),
+// while the default site keeps compressing; the cache's keys are refused per site.
+TEST_F(Compress, SitesSetTheirOwnCodings) {
+  std::string js = script_text(30000, 5);
+  base_.write("a/app.js", js);
+  put("app.js", js);
+  start_config("profile = \"http\"\n[[site]]\nnames = [\"a.test\"]\nroot = \"" + base_.path() +
+               "/a\"\n[site.compress]\ncodings = []\n");
+  std::string dflt = until_coded("/app.js", "gzip", "gzip");
+  EXPECT_EQ(decode("gzip -dc", body_of(dflt)), js);
+  for (int i = 0; i < 3; ++i) {
+    std::string r = req("GET /app.js HTTP/1.1\r\nHost: a.test\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(status_of(r), 200);
+    EXPECT_EQ(header(r, "Content-Encoding"), "") << r.substr(0, 300);
+    EXPECT_EQ(body_of(r), js);
+  }
+  expect_config_error("profile = \"http\"\n[[site]]\nnames = [\"b.test\"]\n[site.compress]\ncache_size = \"1m\"\n",
+                      ":7:1: site[1]: 'compress.cache_size' cannot be set per site (the cache is the server's)");
+}
