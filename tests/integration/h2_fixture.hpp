@@ -90,6 +90,28 @@ struct Measured {
   double probe_max_ms() const { return probe_ms.empty() ? 0 : *std::max_element(probe_ms.begin(), probe_ms.end()); }
 };
 
+// A test CA and an ECDSA leaf for localhost and 127.0.0.1, made with the
+// openssl CLI in dir: pki/ca.pem, pki/leaf.pem, pki/leaf.key. Returns pki's path
+// ("" and a test failure when openssl fails).
+inline std::string make_test_pki(const TempDir& dir) {
+  std::string pki = dir.mkdir("pki");
+  dir.write("pki/leaf.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  const std::vector<std::vector<std::string>> steps = {
+      {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", pki + "/ca.key",
+       "-out", pki + "/ca.pem", "-days", "30", "-subj", "/CN=filehttpd h2 test CA"},
+      {"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", pki + "/leaf.key"},
+      {"req", "-new", "-key", pki + "/leaf.key", "-out", pki + "/leaf.csr", "-subj", "/CN=localhost"},
+      {"x509", "-req", "-in", pki + "/leaf.csr", "-CA", pki + "/ca.pem", "-CAkey", pki + "/ca.key", "-CAcreateserial",
+       "-out", pki + "/leaf.pem", "-days", "30", "-extfile", pki + "/leaf.ext"}};
+  for (std::vector<std::string> args : steps) {
+    args.insert(args.begin(), "openssl");
+    RunResult r = run(args, 60s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (r.exit_code != 0) return "";
+  }
+  return pki;
+}
+
 class H2 : public HttpServerTest {
  protected:
   void SetUp() override {
