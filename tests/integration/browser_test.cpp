@@ -1,13 +1,16 @@
 // The demo site in a real browser: headless Chromium loads every page from
 // filehttpd serving www/, and the pages must load without errors, with the
 // stylesheet applied, the logo decoded, ranges answered, the CGI's
-// variables shown, and a deep link answered by the fallback rendered whole. Skipped, saying why, without
-// /usr/bin/chromium (scripts/install-deps.sh --browser installs it).
+// variables shown, and a deep link answered by the fallback rendered whole;
+// and the same site over h2 (TLS, ALPN) with every asset fetched over h2.
+// Skipped, saying why, without /usr/bin/chromium (scripts/install-deps.sh
+// --browser installs it).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <regex>
 
+#include "h2_fixture.hpp"
 #include "harness.hpp"
 
 using namespace testing_support;
@@ -135,3 +138,87 @@ TEST_F(Browser, CompressionShowsInTheResourceTiming) {
   EXPECT_LT(std::stoll(encoded) * 2, std::stoll(decoded));
   EXPECT_EQ(console_, "");
 }
+namespace {
+
+// The page Chromium opens over h2: the demo's index in a frame of the same
+// origin, and, a second after it loaded, the protocol of its navigation and of
+// every resource it fetched (performance entries' nextHopProtocol) written
+// into #out, with the demo's own self-check result.
+constexpr const char* k_h2_check_page = R"(<!doctype html>
+<title>h2 check</title>
+<iframe id="f" src="/" style="width:1000px;height:800px"></iframe>
+<pre id="out" data-done="no"></pre>
+<script>
+document.getElementById('f').addEventListener('load', () => {
+  setTimeout(() => {
+    const w = document.getElementById('f').contentWindow;
+    const line = e => e.nextHopProtocol + ' ' + e.name;
+    const nav = w.performance.getEntriesByType('navigation').map(line);
+    const res = w.performance.getEntriesByType('resource').map(line);
+    const out = document.getElementById('out');
+    out.textContent = nav.concat(res).join('\n');
+    out.dataset.resources = res.length;
+    out.dataset.problems = w.document.getElementById('self-check').dataset.problems;
+    out.dataset.done = 'yes';
+  }, 1000);
+});
+</script>
+)";
+
+class BrowserH2 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(k_chromium, X_OK) != 0)
+      GTEST_SKIP() << k_chromium << " is missing (scripts/install-deps.sh --browser installs chromium)";
+    if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "openssl is missing (install-deps.sh --test)";
+    pki_ = h2_support::make_test_pki(dir_);
+    ASSERT_FALSE(pki_.empty());
+    root_ = dir_.path() + "/www";
+    ASSERT_EQ(run({"cp", "-a", std::string(SOURCE_DIR) + "/www", root_}).exit_code, 0);
+    dir_.write("www/h2check.html", k_h2_check_page);
+    // The leaf's SubjectPublicKeyInfo hash, which Chromium is told to trust.
+    RunResult spki = run({"sh", "-c",
+                          "openssl x509 -in " + pki_ + "/leaf.pem -pubkey -noout | openssl pkey -pubin -outform der"
+                          " | openssl dgst -sha256 -binary | base64"});
+    ASSERT_EQ(spki.exit_code, 0) << spki.err;
+    spki_ = lines_of(spki.out).at(0);
+    port_ = free_port();
+    tls_port_ = free_port();
+    log_ = dir_.path() + "/access.log";
+    server_ = std::make_unique<Server>(std::vector<std::string>{
+        "--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--tls-listen",
+        "127.0.0.1:" + std::to_string(tls_port_), "--tls-cert", pki_ + "/leaf.pem", "--tls-key", pki_ + "/leaf.key",
+        "--fallback", "/index.html", "--access-log", log_});
+    ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
+  }
+
+  TempDir dir_;
+  std::string pki_, root_, spki_, log_;
+  int port_ = 0, tls_port_ = 0;
+  std::unique_ptr<Server> server_;
+};
+
+// Headless Chromium loads the demo site over h2 with the test CA's leaf
+// trusted by its SPKI hash: the page and every asset came over h2, and the
+// access log has HTTP/2.0 lines for them.
+TEST_F(BrowserH2, DemoSiteLoadsEveryAssetOverH2) {
+  RunResult r = run({k_chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                     "--user-data-dir=" + dir_.path() + "/profile", "--ignore-certificate-errors-spki-list=" + spki_,
+                     "--virtual-time-budget=10000", "--dump-dom",
+                     "https://127.0.0.1:" + std::to_string(tls_port_) + "/h2check.html"},
+                    90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string dom = r.out;
+  ASSERT_EQ(attribute(dom, "out", "data-done"), "yes") << dom;
+  EXPECT_EQ(attribute(dom, "out", "data-problems"), "0") << dom;
+  int resources = std::stoi("0" + attribute(dom, "out", "data-resources"));
+  EXPECT_GE(resources, 3) << dom;  // style.css, site.js, img/logo.png at least
+  std::smatch body;
+  ASSERT_TRUE(std::regex_search(dom, body, std::regex("<pre id=\"out\"[^>]*>([^<]*)</pre>"))) << dom;
+  std::vector<std::string> entries = lines_of(body[1]);
+  EXPECT_EQ(entries.size(), static_cast<std::size_t>(resources) + 1) << dom;
+  for (const std::string& e : entries) EXPECT_EQ(e.substr(0, 3), "h2 ") << e;
+  EXPECT_NE(read_file(log_).find("\"GET /style.css HTTP/2.0\" 200"), std::string::npos) << read_file(log_);
+}
+
+}  // namespace
