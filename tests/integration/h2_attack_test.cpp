@@ -67,25 +67,30 @@ TEST_F(H2Attack, ContinuationFloodEndsTheConnection) {
 }
 
 // MadeYouReset (CVE-2025-8671), one test per frame that makes the server
-// reset a stream: the resets are counted per connection and past a budget
-// the connection gets GOAWAY ENHANCE_YOUR_CALM.
-TEST_F(H2Attack, MadeYouResetByZeroWindowUpdateGetsEnhanceYourCalm) {
+// reset a stream, sent in batches paced to stay under max_concurrent_streams.
+// nghttp2 1.52 itself makes a WINDOW_UPDATE of 0 a connection error
+// (PROTOCOL_ERROR); a budget on our resets would answer ENHANCE_YOUR_CALM.
+TEST_F(H2Attack, MadeYouResetByZeroWindowUpdateEndsTheConnection) {
   put_big();
   start_h2c();
   Measured m = run_client("made_you_reset.py", {"--mode", "window0", "--seconds", "10"});
   expect_contained(m);
-  expect_ended(m, {k_calm});
+  expect_ended(m, {k_protocol, k_calm});
   EXPECT_TRUE(json_true(m.json, "goaway")) << m.json;
-  EXPECT_GT(json_int(m.json, "rst_received"), 0) << m.json;
 }
 
+// DATA past a CGI request's content-length: nghttp2 resets each such stream
+// and has no limit of its own (nghttpd took 4300 in 5 s), so the reset budget
+// per connection ends it with ENHANCE_YOUR_CALM.
 TEST_F(H2Attack, MadeYouResetByDataPastContentLengthGetsEnhanceYourCalm) {
-  put_big();
+  put_upload_cgi();
   start_h2c();
-  Measured m = run_client("made_you_reset.py", {"--mode", "data", "--seconds", "10"});
+  Measured m = run_client("made_you_reset.py", {"--mode", "data", "--post-path", "/upload.cgi", "--seconds", "10"});
   expect_contained(m);
   expect_ended(m, {k_calm});
   EXPECT_TRUE(json_true(m.json, "goaway")) << m.json;
+  EXPECT_GT(json_int(m.json, "rst_received"), 0) << m.json;
+  EXPECT_LT(json_num(m.json, "end_seconds", 99), 10) << m.json;
 }
 
 // HEADERS on a stream the client half-closed: nghttp2 makes this a
@@ -100,6 +105,7 @@ TEST_F(H2Attack, MadeYouResetByHeadersOnHalfClosedStreamEndsTheConnection) {
 
 TEST_F(H2Attack, MadeYouResetMixedEndsTheConnection) {
   put_big();
+  put_upload_cgi();
   start_h2c();
   Measured m = run_client("made_you_reset.py", {"--mode", "mixed", "--seconds", "10"});
   expect_contained(m);
@@ -126,7 +132,7 @@ TEST_F(H2Attack, PingFloodEndsTheConnection) {
 }
 
 TEST_F(H2Attack, EmptyDataFloodEndsTheConnection) {
-  put("upload.cgi", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nwc -c\n", 0755);
+  put_upload_cgi();
   start_h2c({"--send-timeout", "3"});
   Measured m = run_client("control_flood.py", {"--kind", "empty_data", "--path", "/upload.cgi", "--seconds", "10"});
   expect_contained(m);

