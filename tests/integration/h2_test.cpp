@@ -106,6 +106,39 @@ TEST_F(H2, AccessLogHasOneHttp2LinePerStream) {
   EXPECT_EQ(count_with(lines, "\"GET /nope HTTP/2.0\" 404 "), 1) << read_file(log);
 }
 
+// keepalive_timeout ends an idle h2 connection with GOAWAY NO_ERROR, then closes it.
+TEST_F(H2, IdleConnectionGetsGoawayAtKeepaliveTimeout) {
+  start_h2c({"--keepalive-timeout", "1"});
+  Measured m = run_client("lifecycle.py", {"--mode", "idle", "--seconds", "6"});
+  ASSERT_EQ(m.run.exit_code, 0) << m.run.out << m.run.err;
+  EXPECT_EQ(json_int(m.json, "status"), 200) << m.json;
+  EXPECT_TRUE(json_true(m.json, "goaway")) << m.json;
+  EXPECT_EQ(json_int(m.json, "goaway_code"), 0) << m.json;
+  EXPECT_TRUE(json_true(m.json, "closed")) << m.json;
+  EXPECT_GE(json_num(m.json, "closed_at"), 0.9) << m.json;
+  EXPECT_LT(json_num(m.json, "closed_at"), 3.5) << m.json;
+}
+
+// SIGTERM while a 50 MiB stream is in flight to a slow reader: GOAWAY
+// NO_ERROR naming that stream as the last, the stream finishes whole within
+// shutdown_timeout, a stream opened after the GOAWAY is not served, then the
+// connection closes and the server exits 0.
+TEST_F(H2, SigtermLetsTheStreamInFlightFinish) {
+  put_big();
+  start_h2c({"--shutdown-timeout", "20"});
+  Measured m = run_client("lifecycle.py", {"--mode", "graceful", "--pid", std::to_string(server_->pid()),
+                                           "--signal", "SIGTERM", "--seconds", "10"});
+  ASSERT_EQ(m.run.exit_code, 0) << m.run.out << m.run.err;
+  EXPECT_TRUE(json_true(m.json, "goaway")) << m.json;
+  EXPECT_EQ(json_int(m.json, "goaway_code"), 0) << m.json;
+  EXPECT_EQ(json_int(m.json, "goaway_last_stream"), json_int(m.json, "stream")) << m.json;
+  EXPECT_TRUE(json_true(m.json, "stream_ended")) << m.json;
+  EXPECT_EQ(json_int(m.json, "body_bytes"), static_cast<long long>(k_big_bytes)) << m.json;
+  EXPECT_EQ(json_token(m.json, "late_status"), "null") << m.json;
+  EXPECT_TRUE(json_true(m.json, "closed")) << m.json;
+  EXPECT_EQ(server_->wait_exit(10s), 0);
+}
+
 // Over TLS, ALPN offers h2 first: curl --http2 and nghttp speak h2, a client
 // offering only http/1.1 still gets HTTP/1.1.
 class H2Tls : public H2 {
