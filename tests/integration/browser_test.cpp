@@ -178,17 +178,18 @@ class BrowserH2 : public ::testing::Test {
     dir_.write("www/h2check.html", k_h2_check_page);
     // The leaf's SubjectPublicKeyInfo hash, which Chromium is told to trust.
     RunResult spki = run({"sh", "-c",
-                          "openssl x509 -in " + pki_ + "/leaf.pem -pubkey -noout | openssl pkey -pubin -outform der"
-                          " | openssl dgst -sha256 -binary | base64"});
+                          "openssl x509 -in " + pki_ +
+                              "/leaf.pem -pubkey -noout | openssl pkey -pubin -outform der"
+                              " | openssl dgst -sha256 -binary | base64"});
     ASSERT_EQ(spki.exit_code, 0) << spki.err;
     spki_ = lines_of(spki.out).at(0);
     port_ = free_port();
     tls_port_ = free_port();
     log_ = dir_.path() + "/access.log";
-    server_ = std::make_unique<Server>(std::vector<std::string>{
-        "--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--tls-listen",
-        "127.0.0.1:" + std::to_string(tls_port_), "--tls-cert", pki_ + "/leaf.pem", "--tls-key", pki_ + "/leaf.key",
-        "--fallback", "/index.html", "--access-log", log_});
+    server_ = std::make_unique<Server>(
+        std::vector<std::string>{"--root", root_, "--listen", "127.0.0.1:" + std::to_string(port_), "--tls-listen",
+                                 "127.0.0.1:" + std::to_string(tls_port_), "--tls-cert", pki_ + "/leaf.pem",
+                                 "--tls-key", pki_ + "/leaf.key", "--fallback", "/index.html", "--access-log", log_});
     ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
   }
 
@@ -202,11 +203,11 @@ class BrowserH2 : public ::testing::Test {
 // trusted by its SPKI hash: the page and every asset came over h2, and the
 // access log has HTTP/2.0 lines for them.
 TEST_F(BrowserH2, DemoSiteLoadsEveryAssetOverH2) {
-  RunResult r = run({k_chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--user-data-dir=" + dir_.path() + "/profile", "--ignore-certificate-errors-spki-list=" + spki_,
-                     "--virtual-time-budget=10000", "--dump-dom",
-                     "https://127.0.0.1:" + std::to_string(tls_port_) + "/h2check.html"},
-                    90s);
+  RunResult r = run(
+      {k_chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+       "--user-data-dir=" + dir_.path() + "/profile", "--ignore-certificate-errors-spki-list=" + spki_,
+       "--virtual-time-budget=10000", "--dump-dom", "https://127.0.0.1:" + std::to_string(tls_port_) + "/h2check.html"},
+      90s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string dom = r.out;
   ASSERT_EQ(attribute(dom, "out", "data-done"), "yes") << dom;

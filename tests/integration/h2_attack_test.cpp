@@ -10,7 +10,7 @@ using namespace h2_support;
 
 namespace {
 
-constexpr double k_cpu_limit_s = 2.5;       // worker CPU during one attack of at most 10 s
+constexpr double k_cpu_limit_s = 2.5;        // worker CPU during one attack of at most 10 s
 constexpr long k_rss_growth_kib = 6 * 1024;  // "within a few MiB"
 constexpr double k_probe_median_ms = 100;    // the other client's median latency during the attack
 constexpr int k_no_error = 0, k_protocol = 1, k_internal = 2, k_stream_closed = 5, k_refused = 7, k_calm = 11;
@@ -189,8 +189,8 @@ TEST_F(H2Attack, StreamsPastTheLimitAreRefused) {
 TEST_F(H2Attack, CgiFloodGets503PerStream) {
   put("slow.cgi", "#!/bin/sh\nsleep 1\nprintf 'Content-Type: text/plain\\r\\n\\r\\nslow'\n", 0755);
   start_h2c({"--cgi-max-concurrent", "4"});
-  Measured m = run_client("stream_exhaustion.py",
-                          {"--mode", "cgi", "--path", "/slow.cgi", "--streams", "100", "--rounds", "3"});
+  Measured m =
+      run_client("stream_exhaustion.py", {"--mode", "cgi", "--path", "/slow.cgi", "--streams", "100", "--rounds", "3"});
   expect_contained(m);
   EXPECT_FALSE(json_true(m.json, "ended")) << m.json;
   EXPECT_EQ(json_int(m.json, "streams_sent"), 300) << m.json;

@@ -27,8 +27,8 @@ class H2Features : public H2, public ::testing::WithParamInterface<Mode> {
         "Transfer-Encoding: chunked\\r\\nX-Kept: yes\\r\\n\\r\\nbody'\n",
         0755);
     put("index.html", "<!doctype html><title>app</title>\n");
-    std::vector<std::string> args{"--h2c", "--workers", "1", "--listing", "--fallback", "/index.html",
-                                  "--health-path", "/-/health", "--status-path", "/-/metrics"};
+    std::vector<std::string> args{"--h2c",       "--workers",     "1",         "--listing",     "--fallback",
+                                  "/index.html", "--health-path", "/-/health", "--status-path", "/-/metrics"};
     if (GetParam() == Mode::h2tls) {
       pki_ = make_test_pki(base_);
       ASSERT_FALSE(pki_.empty());
@@ -48,8 +48,7 @@ class H2Features : public H2, public ::testing::WithParamInterface<Mode> {
                              "localhost:" + std::to_string(tls_port_) + ":127.0.0.1"});
     }
     all.insert(all.end(), args.begin(), args.end());
-    all.push_back(GetParam() == Mode::h2c ? url_ + path
-                                          : "https://localhost:" + std::to_string(tls_port_) + path);
+    all.push_back(GetParam() == Mode::h2c ? url_ + path : "https://localhost:" + std::to_string(tls_port_) + path);
     return curl(all);
   }
   std::string pki_;

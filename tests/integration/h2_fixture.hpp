@@ -59,7 +59,9 @@ inline double json_num(const std::string& json, const std::string& key, double f
 }
 
 // Returns true when key holds true in json.
-inline bool json_true(const std::string& json, const std::string& key) { return json_token(json, key) == "true"; }
+inline bool json_true(const std::string& json, const std::string& key) {
+  return json_token(json, key) == "true";
+}
 
 // Returns VmRSS of pid in KiB (-1 when gone).
 inline long rss_kib(pid_t pid) {
@@ -116,8 +118,7 @@ class H2 : public HttpServerTest {
  protected:
   void SetUp() override {
     HttpServerTest::SetUp();
-    if (access(k_python.c_str(), X_OK) != 0 ||
-        run({k_python, "-c", "import h2, hyperframe, hpack"}).exit_code != 0)
+    if (access(k_python.c_str(), X_OK) != 0 || run({k_python, "-c", "import h2, hyperframe, hpack"}).exit_code != 0)
       GTEST_SKIP() << "/usr/bin/python3 with h2, hyperframe and hpack is missing (install-deps.sh --test: python3-h2)";
     put("small.txt", "small file\n");
     put("probe.txt", "probe\n");
@@ -141,8 +142,8 @@ class H2 : public HttpServerTest {
 
   // upload.cgi: answers its CONTENT_LENGTH and the sha256 of the body it read ("N\nHEX  -\n").
   void put_upload_cgi() {
-    put("upload.cgi",
-        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$CONTENT_LENGTH\"\nsha256sum\n", 0755);
+    put("upload.cgi", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$CONTENT_LENGTH\"\nsha256sum\n",
+        0755);
   }
 
   // Starts the server with h2c and one worker (so the probe shares the attacked worker), then extra.

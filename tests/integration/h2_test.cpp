@@ -126,8 +126,8 @@ TEST_F(H2, IdleConnectionGetsGoawayAtKeepaliveTimeout) {
 TEST_F(H2, SigtermLetsTheStreamInFlightFinish) {
   put_big();
   start_h2c({"--shutdown-timeout", "20"});
-  Measured m = run_client("lifecycle.py", {"--mode", "graceful", "--pid", std::to_string(server_->pid()),
-                                           "--signal", "SIGTERM", "--seconds", "10"});
+  Measured m = run_client("lifecycle.py", {"--mode", "graceful", "--pid", std::to_string(server_->pid()), "--signal",
+                                           "SIGTERM", "--seconds", "10"});
   ASSERT_EQ(m.run.exit_code, 0) << m.run.out << m.run.err;
   EXPECT_TRUE(json_true(m.json, "goaway")) << m.json;
   EXPECT_EQ(json_int(m.json, "goaway_code"), 0) << m.json;

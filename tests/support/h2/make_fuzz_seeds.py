@@ -52,7 +52,8 @@ def split_headers(sid, path):
 seeds = {  # each a function, so that each conversation starts with a fresh HPACK encoder
     "get": lambda: [settings(INITIAL_WINDOW_SIZE=65535), headers(1, "/index.html")],
     "two_gets_and_ack": lambda: [settings(), SettingsFrame(0, flags=["ACK"]), headers(1, "/"), headers(3, "/a.txt")],
-    "post": lambda: [settings(), headers(1, "/upload.cgi", "POST", False, [("content-length", "5")]), data(1, b"hello")],
+    "post": lambda: [settings(), headers(1, "/upload.cgi", "POST", False, [("content-length", "5")]),
+                     data(1, b"hello")],
     "post_no_length": lambda: [settings(), headers(1, "/upload.cgi", "POST", False), data(1, b"abc", False),
                        data(1, b"", True)],
     "continuation": lambda: [settings()] + split_headers(1, "/big.bin"),
@@ -62,7 +63,8 @@ seeds = {  # each a function, so that each conversation starts with a fresh HPAC
                            WindowUpdateFrame(1, window_increment=65535), PingFrame(0, opaque_data=b"12345678"),
                            GoAwayFrame(0, last_stream_id=0, error_code=0)],
     "zero_window": lambda: [settings(INITIAL_WINDOW_SIZE=0), headers(1, "/big.bin")],
-    "range_head": lambda: [settings(), headers(1, "/a.txt", "HEAD"), headers(3, "/a.txt", extra=[("range", "bytes=0-1,5-")])],
+    "range_head": lambda: [settings(), headers(1, "/a.txt", "HEAD"),
+                           headers(3, "/a.txt", extra=[("range", "bytes=0-1,5-")])],
     "headers_after_data": lambda: [settings(), headers(1, "/upload.cgi", "POST", False), data(1, b"body", False),
                  headers(1, "/ignored", end_stream=True, extra=[("x-trailer", "1")])],
 }
