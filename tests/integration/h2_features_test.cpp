@@ -27,8 +27,9 @@ class H2Features : public H2, public ::testing::WithParamInterface<Mode> {
         "Transfer-Encoding: chunked\\r\\nX-Kept: yes\\r\\n\\r\\nbody'\n",
         0755);
     put("index.html", "<!doctype html><title>app</title>\n");
-    std::vector<std::string> args{"--h2c",       "--workers",     "1",         "--listing",     "--fallback",
-                                  "/index.html", "--health-path", "/-/health", "--status-path", "/-/metrics"};
+    std::vector<std::string> args{"--cgi-max-body", "1m",         "--h2c",       "--workers",     "1",
+                                  "--listing",      "--fallback", "/index.html", "--health-path", "/-/health",
+                                  "--status-path",  "/-/metrics"};
     if (GetParam() == Mode::h2tls) {
       pki_ = make_test_pki(base_);
       ASSERT_FALSE(pki_.empty());
@@ -139,6 +140,19 @@ TEST_P(H2Features, CgiSeesHttp2AndNoConnectionFields) {
   EXPECT_EQ(header(r.out, "keep-alive"), "") << r.out;
   EXPECT_EQ(header(r.out, "transfer-encoding"), "") << r.out;
   EXPECT_EQ(body_of(r.out), "body");
+}
+
+// limits.header_bytes (32 KiB) counts the decoded header list: one field of
+// 40000 bytes gets 431. cgi.max_body applies per stream: 2 MiB to a CGI with
+// a 1 MiB limit gets 413, and the connection serves the next request.
+TEST_P(H2Features, HeaderAndBodyLimitsApplyPerStream) {
+  RunResult r = h2("/dir/a.txt", {"-H", "X-Big: " + std::string(40000, 'x')});
+  EXPECT_EQ(r.out.substr(0, 13), "HTTP/2 431 \r\n") << r.out.substr(0, 300) << r.err;
+  std::string file = base_.write("two.bin", std::string(2 << 20, 't'));
+  r = h2("/env.cgi", {"--data-binary", "@" + file});
+  EXPECT_EQ(r.out.substr(0, 13), "HTTP/2 413 \r\n") << r.out.substr(0, 300) << r.err;
+  r = h2("/dir/a.txt");
+  EXPECT_EQ(body_of(r.out), "0123456789abcdefghij") << r.out << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, H2Features, ::testing::Values(Mode::h2c, Mode::h2tls), mode_name);

@@ -82,6 +82,22 @@ TEST_F(H2, HundredStreamsOfAMixOnOneConnection) {
   EXPECT_EQ(m.probe_failures, 0) << m.first_probe_failure;
 }
 
+// A 40 MiB CGI upload on one stream: the server paces it with WINDOW_UPDATEs
+// as the body goes to the spill file, the worker's RSS stays within a few
+// MiB, and the script reads every byte (CONTENT_LENGTH and sha256 exact).
+TEST_F(H2, BigCgiUploadIsPacedAndKeepsRssBounded) {
+  put_upload_cgi();
+  start_h2c({"--cgi-max-body", "64m"});
+  Measured m = run_client("upload.py", {"--bytes", std::to_string(40 << 20), "--seconds", "30"}, 60s);
+  ASSERT_EQ(m.run.exit_code, 0) << m.run.out << m.run.err;
+  EXPECT_TRUE(json_true(m.json, "uploaded")) << m.json;
+  EXPECT_EQ(json_int(m.json, "status"), 200) << m.json;
+  EXPECT_TRUE(json_true(m.json, "body_matches")) << m.json;
+  EXPECT_GE(json_int(m.json, "window_updates"), 20) << "40 MiB through a 1 MiB stream window: " << m.json;
+  EXPECT_LE(m.rss_peak_kib - m.rss_before_kib, 6 * 1024) << m.rss_before_kib << " -> " << m.rss_peak_kib << " KiB";
+  EXPECT_EQ(m.probe_failures, 0) << m.first_probe_failure;
+}
+
 // A client whose stream window is 16 KiB still gets the 50 MiB file whole.
 TEST_F(H2, SixteenKibWindowGetsTheWholeBigFile) {
   put_big(true);
