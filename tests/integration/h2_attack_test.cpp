@@ -54,6 +54,16 @@ TEST_F(H2Attack, RapidResetEndsTheConnection) {
   EXPECT_LT(json_num(m.json, "end_seconds", 99), 10) << m.json;
 }
 
+// The same over TLS (ALPN h2): the TLS transport under the session changes nothing.
+TEST_F(H2Attack, RapidResetOverTlsEndsTheConnection) {
+  start_h2_tls();
+  Measured m = run_client("rapid_reset.py",
+                          {"--tls", "--port", std::to_string(tls_port_), "--count", "20000", "--seconds", "10"});
+  expect_contained(m);
+  expect_ended(m, {k_internal, k_calm});
+  EXPECT_LT(json_int(m.json, "goaway_last_stream", 0), 2 * 5000) << m.json;
+}
+
 // CONTINUATION flood (CVE-2024-27316): HEADERS without END_HEADERS then
 // endless CONTINUATION frames; the header cap or nghttp2's CONTINUATION
 // limit ends it after a few frames, with nothing buffered meanwhile.
@@ -166,6 +176,16 @@ TEST_F(H2Attack, ZeroWindowSlowlorisIsClosedBySendTimeout) {
   EXPECT_GE(json_num(m.json, "end_seconds", 0), 1.5) << m.json;
   EXPECT_LT(json_num(m.json, "end_seconds", 99), 6) << m.json;
   EXPECT_EQ(json_int(m.json, "body_bytes"), 0) << m.json;
+}
+
+TEST_F(H2Attack, ZeroWindowSlowlorisOverTlsIsClosedBySendTimeout) {
+  put_big();
+  start_h2_tls({"--send-timeout", "2"});
+  Measured m = run_client("zero_window.py", {"--tls", "--port", std::to_string(tls_port_), "--streams", "10"});
+  expect_contained(m);
+  expect_ended(m, {k_no_error, k_calm, k_internal, k_protocol});
+  EXPECT_GE(json_num(m.json, "end_seconds", 0), 1.5) << m.json;
+  EXPECT_LT(json_num(m.json, "end_seconds", 99), 6) << m.json;
 }
 
 // More streams than max_concurrent_streams (100): those past it are refused

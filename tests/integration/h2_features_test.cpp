@@ -31,11 +31,8 @@ class H2Features : public H2, public ::testing::WithParamInterface<Mode> {
                                   "--listing",      "--fallback", "/index.html", "--health-path", "/-/health",
                                   "--status-path",  "/-/metrics"};
     if (GetParam() == Mode::h2tls) {
-      pki_ = make_test_pki(base_);
-      ASSERT_FALSE(pki_.empty());
-      tls_port_ = free_port();
-      args.insert(args.end(), {"--tls-listen", "127.0.0.1:" + std::to_string(tls_port_), "--tls-cert",
-                               pki_ + "/leaf.pem", "--tls-key", pki_ + "/leaf.key"});
+      add_tls(args);
+      if (IsSkipped() || HasFatalFailure()) return;
     }
     start(args);
   }
@@ -52,8 +49,6 @@ class H2Features : public H2, public ::testing::WithParamInterface<Mode> {
     all.push_back(GetParam() == Mode::h2c ? url_ + path : "https://localhost:" + std::to_string(tls_port_) + path);
     return curl(all);
   }
-  std::string pki_;
-  int tls_port_ = 0;
 };
 
 TEST_P(H2Features, FilesHeadAndValidators) {

@@ -146,9 +146,30 @@ class H2 : public HttpServerTest {
         0755);
   }
 
+  // Makes the test CA and a leaf for localhost, picks tls_port_, and appends
+  // the flags of a TLS listener there to args. Skips the test without openssl
+  // (callers check IsSkipped()).
+  void add_tls(std::vector<std::string>& args) {
+    if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "openssl is missing (install-deps.sh --test)";
+    pki_ = make_test_pki(base_);
+    ASSERT_FALSE(pki_.empty());
+    tls_port_ = free_port();
+    args.insert(args.end(), {"--tls-listen", "127.0.0.1:" + std::to_string(tls_port_), "--tls-cert", pki_ + "/leaf.pem",
+                             "--tls-key", pki_ + "/leaf.key"});
+  }
+
   // Starts the server with h2c and one worker (so the probe shares the attacked worker), then extra.
   void start_h2c(std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"--h2c", "--workers", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    start(args);
+  }
+
+  // Starts the server with h2c, a TLS listener (ALPN h2) and one worker, then extra.
+  void start_h2_tls(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--h2c", "--workers", "1"};
+    add_tls(args);
+    if (IsSkipped() || HasFatalFailure()) return;
     args.insert(args.end(), extra.begin(), extra.end());
     start(args);
   }
@@ -195,6 +216,9 @@ class H2 : public HttpServerTest {
     }
     return m;
   }
+
+  std::string pki_;  // the test CA and leaf, once add_tls() made them
+  int tls_port_ = 0;
 };
 
 }  // namespace h2_support

@@ -162,12 +162,7 @@ class H2Tls : public H2 {
   void SetUp() override {
     H2::SetUp();
     if (IsSkipped()) return;
-    if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "openssl is missing (install-deps.sh --test)";
-    pki_ = make_test_pki(base_);
-    ASSERT_FALSE(pki_.empty());
-    tls_port_ = free_port();
-    start({"--tls-listen", "127.0.0.1:" + std::to_string(tls_port_), "--tls-cert", pki_ + "/leaf.pem", "--tls-key",
-           pki_ + "/leaf.key", "--workers", "1"});
+    start_h2_tls();
   }
   RunResult https(std::vector<std::string> args) {
     std::vector<std::string> all{"--cacert", pki_ + "/ca.pem"};
@@ -175,8 +170,6 @@ class H2Tls : public H2 {
     return curl(all);
   }
   std::string tls_url() { return "https://localhost:" + std::to_string(tls_port_); }
-  std::string pki_;
-  int tls_port_ = 0;
 };
 
 TEST_F(H2Tls, CurlGetsH2ByAlpn) {
