@@ -21,20 +21,38 @@ int count_with(const std::vector<std::string>& lines, const std::string& needle)
   return n;
 }
 
+// Returns the server's SETTINGS frame as `nghttp -v` printed it (it prints its
+// own first, with the same names), or "" when none came.
+std::string server_settings(const std::string& nghttp_out) {
+  auto from = nghttp_out.find("recv SETTINGS frame <length=");
+  if (from == std::string::npos) return "";
+  return nghttp_out.substr(from, nghttp_out.find("recv SETTINGS frame <length=0, flags=0x01") - from);
+}
+
 TEST_F(H2, NghttpVerboseOverH2c) {
   start_h2c();
   RunResult r = run({"nghttp", "-nv", "http://127.0.0.1:" + std::to_string(port_) + "/small.txt"}, 20s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  // The server's SETTINGS (nghttp prints its own first, with the same names).
-  auto settings = r.out.find("recv SETTINGS frame <length=");
-  ASSERT_NE(settings, std::string::npos) << r.out;
-  std::string server = r.out.substr(settings, r.out.find("recv SETTINGS frame <length=0, flags=0x01") - settings);
+  std::string server = server_settings(r.out);
   EXPECT_NE(server.find("[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):100]"), std::string::npos) << r.out;
   EXPECT_NE(server.find("[SETTINGS_INITIAL_WINDOW_SIZE(0x04):1048576]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(") :status: 200"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(") content-length: 11"), std::string::npos) << r.out;
   // The body in one DATA frame that ends the stream (flags 0x01: END_STREAM, no padding).
   EXPECT_NE(r.out.find("recv DATA frame <length=11, flags=0x01, stream_id="), std::string::npos) << r.out;
+}
+
+// [h2] settings from the config file are what SETTINGS advertises.
+TEST_F(H2, ConfiguredSettingsAreAdvertised) {
+  std::string cfg = base_.write("h2.toml", "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) +
+                                               "\"]\nh2c = true\n\n[h2]\nmax_concurrent_streams = 10\n"
+                                               "initial_window = 65535\n");
+  start_with({"-c", cfg});
+  RunResult r = run({"nghttp", "-nv", url_ + "/small.txt"}, 20s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string server = server_settings(r.out);
+  EXPECT_NE(server.find("[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):10]"), std::string::npos) << r.out;
+  EXPECT_NE(server.find("[SETTINGS_INITIAL_WINDOW_SIZE(0x04):65535]"), std::string::npos) << r.out;
 }
 
 TEST_F(H2, CurlPriorKnowledgeGetsFilesAnd404) {
