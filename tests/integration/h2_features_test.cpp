@@ -71,8 +71,6 @@ TEST_P(H2Features, FilesHeadAndValidators) {
   EXPECT_EQ(body_of(r.out), "");
   r = h2("/dir/a.txt", {"-H", "If-Match: \"other\""});
   EXPECT_EQ(r.out.substr(0, 13), "HTTP/2 412 \r\n") << r.out;
-  r = h2("/missing");
-  EXPECT_EQ(r.out.substr(0, 13), "HTTP/2 404 \r\n") << r.out;
 }
 
 TEST_P(H2Features, SingleAndMultipartRanges) {
