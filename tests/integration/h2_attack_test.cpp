@@ -4,6 +4,8 @@
 // GOAWAY code, or the close), that the worker's CPU time stayed bounded and
 // its RSS within a few MiB, and that an HTTP/1.1 client of the same worker was
 // served meanwhile.
+#include <iostream>
+
 #include "h2_fixture.hpp"
 
 using namespace h2_support;
@@ -22,6 +24,10 @@ class H2Attack : public H2 {
   void expect_contained(const Measured& m) {
     ASSERT_EQ(m.run.exit_code, 0) << m.run.out << m.run.err;
     ASSERT_FALSE(m.json.empty()) << m.run.out;
+    std::cout << "[ info ] worker CPU " << m.cpu_seconds << " s, RSS " << m.rss_before_kib << " -> " << m.rss_peak_kib
+              << " KiB, probe median " << m.probe_median_ms() << " ms (max " << m.probe_max_ms() << " ms, "
+              << m.probe_ms.size() << " probes); ended " << json_token(m.json, "ended") << " at "
+              << json_token(m.json, "end_seconds") << " s, GOAWAY " << json_token(m.json, "goaway_name") << "\n";
     EXPECT_LE(m.cpu_seconds, k_cpu_limit_s) << m.json;
     EXPECT_LE(m.rss_peak_kib - m.rss_before_kib, k_rss_growth_kib)
         << "RSS " << m.rss_before_kib << " -> " << m.rss_peak_kib << " KiB; " << m.json;
