@@ -185,9 +185,11 @@ class H2 : public HttpServerTest {
                       std::chrono::milliseconds timeout = 30s) {
     Measured m;
     pid_t w = worker();
-    // Warm the worker up, HTTP/1.1 and h2c (first-touch of code and buffers is not growth under attack).
+    // Warm the worker up, HTTP/1.1, h2c and TLS (first-touch of code and buffers is not growth under attack).
     for (int i = 0; i < 3; ++i) get("/probe.txt");
     curl({"--http2-prior-knowledge", "-o", "/dev/null", url_ + "/probe.txt", url_ + "/small.txt"});
+    if (tls_port_ != 0)
+      curl({"-k", "--http2", "-o", "/dev/null", "https://127.0.0.1:" + std::to_string(tls_port_) + "/"});
     m.rss_before_kib = rss_kib(w);
     m.rss_peak_kib = m.rss_before_kib;
     double cpu0 = cpu_seconds(w);
