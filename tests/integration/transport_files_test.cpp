@@ -47,7 +47,9 @@ TEST_P(TransportFiles, GetAndHead) {
     EXPECT_EQ(h.status, 200);
     EXPECT_EQ(h.field("Content-Length"), std::to_string(content.size()));
     EXPECT_EQ(h.field("ETag"), r.field("ETag"));
-    // curl -I reads no body, so a raw HEAD shows that none is sent.
+    // curl -I reads no body, so a raw HEAD shows that none is sent (over h2
+    // the END_STREAM on HEADERS says so, and curl would fail on DATA after it).
+    if (h2()) continue;
     std::string raw_head = raw("HEAD " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 5);
     std::string bytes = raw_head.substr(raw_head.find('\n') + 1);
     EXPECT_EQ(bytes.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw_head;

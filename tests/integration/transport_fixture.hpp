@@ -1,9 +1,10 @@
 #pragma once
 // Every feature over every transport: a gtest fixture parameterised by how
 // the client reaches the server. The client side of each transport (curl's
-// arguments, the URL, a raw Python client) lives here and nowhere else, so
-// HTTP/2 over TLS (ALPN h2) and h2c (prior knowledge) join by adding an enum
-// value and a case in each switch below.
+// arguments, the URL, a raw Python client) lives here and nowhere else:
+// HTTP/1.1 over TCP and over TLS, HTTP/2 with prior knowledge (h2c) and over
+// TLS by ALPN (h2). Another transport joins by an enum value and a case in
+// each switch below.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <strings.h>
@@ -26,6 +27,8 @@ using namespace std::chrono_literals;
 enum class Transport {
   plain,  // HTTP/1.1 over TCP
   tls,    // HTTP/1.1 over TLS (ALPN http/1.1)
+  h2c,    // HTTP/2 over TCP with prior knowledge (h2c = true)
+  h2,     // HTTP/2 over TLS (ALPN h2)
 };
 
 // Returns the name gtest shows for a transport.
@@ -33,6 +36,8 @@ inline std::string transport_name(const ::testing::TestParamInfo<Transport>& inf
   switch (info.param) {
     case Transport::plain: return "plain";
     case Transport::tls: return "tls";
+    case Transport::h2c: return "h2c";
+    case Transport::h2: return "h2";
   }
   return "unknown";
 }
@@ -79,7 +84,7 @@ class TransportTest : public ::testing::TestWithParam<Transport> {
     if (access("/usr/bin/curl", X_OK) != 0) GTEST_SKIP() << "curl is missing (install-deps.sh --test)";
     root_ = dir_.mkdir("www");
     port_ = free_port();
-    if (GetParam() == Transport::tls) {
+    if (secure()) {
       if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "openssl is missing (install-deps.sh --test)";
       tls_port_ = free_port();
       RunResult r = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -96,8 +101,9 @@ class TransportTest : public ::testing::TestWithParam<Transport> {
 
   // Starts the server from a config: root, the listeners of this transport, then toml.
   void start(const std::string& toml = "") {
-    std::string cfg = "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) + "\"]\n" + toml + "\n";
-    if (GetParam() == Transport::tls)
+    std::string cfg = "root = \"" + root_ + "\"\nlisten = [\"127.0.0.1:" + std::to_string(port_) + "\"]\n" +
+                      (GetParam() == Transport::h2c ? "h2c = true\n" : "") + toml + "\n";
+    if (secure())
       cfg += "[tls]\nlisten = [\"127.0.0.1:" + std::to_string(tls_port_) + "\"]\ncertificates = [{ cert = \"" +
              dir_.path() + "/cert.pem\", key = \"" + dir_.path() + "/key.pem\" }]\n";
     std::string path = dir_.write("server.toml", cfg);
@@ -105,14 +111,21 @@ class TransportTest : public ::testing::TestWithParam<Transport> {
     ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
   }
 
+  // True when this transport runs over TLS.
+  bool secure() const { return GetParam() == Transport::tls || GetParam() == Transport::h2; }
+  // True when this transport speaks HTTP/2.
+  bool h2() const { return GetParam() == Transport::h2c || GetParam() == Transport::h2; }
+
   // The port this transport's client connects to.
-  int port() const { return GetParam() == Transport::tls ? tls_port_ : port_; }
+  int port() const { return secure() ? tls_port_ : port_; }
 
   // The URL of path over this transport.
   std::string url(const std::string& path) const {
     switch (GetParam()) {
-      case Transport::plain: return "http://127.0.0.1:" + std::to_string(port_) + path;
-      case Transport::tls: return "https://localhost:" + std::to_string(tls_port_) + path;
+      case Transport::plain:
+      case Transport::h2c: return "http://127.0.0.1:" + std::to_string(port_) + path;
+      case Transport::tls:
+      case Transport::h2: return "https://localhost:" + std::to_string(tls_port_) + path;
     }
     return "";
   }
@@ -123,6 +136,10 @@ class TransportTest : public ::testing::TestWithParam<Transport> {
       case Transport::plain: return {"--http1.1"};
       case Transport::tls:
         return {"--http1.1", "--cacert", dir_.path() + "/cert.pem", "--resolve",
+                "localhost:" + std::to_string(tls_port_) + ":127.0.0.1"};
+      case Transport::h2c: return {"--http2-prior-knowledge"};
+      case Transport::h2:
+        return {"--http2", "--cacert", dir_.path() + "/cert.pem", "--resolve",
                 "localhost:" + std::to_string(tls_port_) + ":127.0.0.1"};
     }
     return {};
@@ -148,6 +165,9 @@ class TransportTest : public ::testing::TestWithParam<Transport> {
     head = head.substr(last);
     std::size_t sp = head.find(' ');
     out.status = std::atoi(head.c_str() + sp + 1);
+    // The answer came in this transport's protocol (curl --http2 falls back
+    // to HTTP/1.1 when ALPN offers no h2).
+    EXPECT_EQ(head.substr(0, sp), h2() ? "HTTP/2" : "HTTP/1.1") << path;
     for (std::size_t pos = head.find("\r\n"); pos != std::string::npos;) {
       std::size_t start = pos + 2, end = head.find("\r\n", start);
       if (end == std::string::npos || end == start) break;
@@ -162,15 +182,18 @@ class TransportTest : public ::testing::TestWithParam<Transport> {
     return out;
   }
 
-  // Sends data over this transport with a raw client, then reads until the
-  // server closes or timeout_s passes; returns "SECONDS\nBYTES" (what came back).
+  // Sends data over this transport's connection with a raw client (over TLS
+  // offering ALPN h2 when the transport is h2), then reads until the server
+  // closes or timeout_s passes; returns "SECONDS\nBYTES" (what came back).
   std::string raw(const std::string& data, double timeout_s) {
     std::string script = dir_.write("raw.py", R"(import socket, ssl, sys, time
 mode, port, ca, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 data = open(sys.argv[5], "rb").read()
 s = socket.create_connection(("127.0.0.1", port))
-if mode == "tls":
+if mode in ("tls", "h2"):
     ctx = ssl.create_default_context(cafile=ca)
+    if mode == "h2":
+        ctx.set_alpn_protocols(["h2"])
     s = ctx.wrap_socket(s, server_hostname="localhost")
 start = time.time()
 s.sendall(data)
@@ -191,7 +214,7 @@ sys.stdout.flush()
 sys.stdout.buffer.write(got)
 )");
     std::string file = dir_.write("raw.bin", data);
-    const char* mode = GetParam() == Transport::plain ? "plain" : "tls";
+    const char* mode = GetParam() == Transport::h2 ? "h2" : secure() ? "tls" : "plain";
     RunResult r = run({"/usr/bin/python3", script, mode, std::to_string(port()), dir_.path() + "/cert.pem",
                        std::to_string(timeout_s), file},
                       std::chrono::milliseconds(static_cast<int>(timeout_s * 1000) + 20000));
@@ -217,6 +240,8 @@ sys.stdout.buffer.write(got)
 };
 
 // The transports every suite runs over.
-inline auto all_transports() { return ::testing::Values(Transport::plain, Transport::tls); }
+inline auto all_transports() {
+  return ::testing::Values(Transport::plain, Transport::tls, Transport::h2c, Transport::h2);
+}
 
 }  // namespace transport_testing
