@@ -45,7 +45,7 @@ void Connection::output_ready() {
 
 void Connection::h2_run() {
   if (state_ != State::h2) return;
-  std::uint64_t before = h2_->bytes_out();
+  std::uint64_t before = h2_->response_bytes();
   if (!h2_->flush()) {
     close_now();
     return;
@@ -56,10 +56,11 @@ void Connection::h2_run() {
   }
   // Deadlines: bytes owed and none taken for send_timeout, or streams open
   // and nothing sent for send_timeout (a peer holding every window at 0),
-  // close; idle for keepalive_timeout, GOAWAY. Client frames (PING, SETTINGS)
+  // close; idle for keepalive_timeout, GOAWAY. Progress is response bytes
+  // (HEADERS, DATA): client frames (PING, SETTINGS) and our answers to them
   // extend neither.
   steady_clock::time_point now = w_.now();
-  bool progress = h2_->bytes_out() != before;
+  bool progress = h2_->response_bytes() != before;
   if (h2_->wants_write()) {
     if (progress || !want_write_) deadline_ = now + w_.cfg().limits.send_timeout;
     want_write_ = true;

@@ -19,6 +19,8 @@ namespace {
 
 // SETTINGS frames a client may send before it is told to calm down (nghttp2 counts its outbound ACKs).
 constexpr std::size_t k_h2_max_outbound_ack = 1000;
+// Bytes of a frame header (RFC 9113 section 4.1).
+constexpr std::size_t k_h2_frame_header = 9;
 // Entries one SETTINGS frame may carry.
 constexpr std::size_t k_h2_max_settings = 32;
 
@@ -63,6 +65,9 @@ H2Session::H2Session(Worker& w, Transport& io, ExchangeHost& conn) : w_(w), io_(
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, static_cast<std::uint32_t>(h2.max_concurrent_streams)},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(h2.initial_window)},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(w_.cfg().limits.header_bytes)},
+      // RFC 7540 priorities are ignored (RFC 9113 section 5.3.2): PRIORITY frames cost nothing and no
+      // dependency holds a stream back; the RFC 9218 scheduler serves streams by urgency.
+      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
   };
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, sizeof settings / sizeof settings[0]);
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, static_cast<std::int32_t>(k_h2_connection_window));
@@ -88,16 +93,19 @@ bool H2Session::receive(const char* data, std::size_t len) {
 }
 
 bool H2Session::flush() {
+  std::size_t turn = 0;
   while (true) {
     if (out_off_ < out_.size()) {
       ssize_t n = io_.write(out_.data() + out_off_, out_.size() - out_off_);
       if (n < 0) return errno == EAGAIN || errno == EINTR;
       out_off_ += static_cast<std::size_t>(n);
       bytes_out_ += static_cast<std::uint64_t>(n);
+      turn += static_cast<std::size_t>(n);
       if (out_off_ < out_.size()) return true;
     }
     out_.clear();
     out_off_ = 0;
+    if (turn >= k_h2_write_turn) return true;  // the rest next turn, after a look at the input
     while (out_.size() < k_h2_write_batch) {
       const std::uint8_t* data = nullptr;
       ssize_t n = nghttp2_session_mem_send(session_, &data);
@@ -146,6 +154,10 @@ void H2Session::submit(H2Stream& s) {
     auto l = std::to_chars(length, length + sizeof length, r.length);
     nva.push_back(make_nv("content-length", std::string_view(length, static_cast<std::size_t>(l.ptr - length))));
   }
+  // Every response is incremental at the default urgency: streams take turns, so a big file does not hold
+  // up small ones asked after it.
+  nghttp2_extpri pri{NGHTTP2_EXTPRI_DEFAULT_URGENCY, 1};
+  nghttp2_session_change_extpri_stream_priority(session_, s.id(), &pri, 1);
   nghttp2_data_provider body;
   body.source.ptr = &s;
   body.read_callback = read_data;
@@ -197,6 +209,8 @@ int H2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame* fram
 
 int H2Session::on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
   auto* me = static_cast<H2Session*>(self);
+  if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA)
+    me->response_bytes_ += frame->hd.length + k_h2_frame_header;
   if (frame->hd.type != NGHTTP2_RST_STREAM) return 0;
   // Resets the client makes us send (MadeYouReset) are counted against a budget.
   if (++me->resets_sent_ > k_h2_reset_budget && !me->calmed_) {

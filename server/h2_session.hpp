@@ -23,6 +23,9 @@ class Worker;
 inline constexpr std::string_view k_h2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 // Bytes gathered from nghttp2 before one write to the transport.
 inline constexpr std::size_t k_h2_write_batch = 64 * 1024;
+// Bytes one flush() writes before it returns, so the connection reads the client
+// (new requests, WINDOW_UPDATEs) between turns even when the client keeps up.
+inline constexpr std::size_t k_h2_write_turn = 256 * 1024;
 // Streams per second a client may reset before the session ends (nghttp2's limiter burst and rate).
 inline constexpr std::uint64_t k_h2_reset_burst = 1000;
 inline constexpr std::uint64_t k_h2_reset_rate = 33;
@@ -41,11 +44,11 @@ class H2Session {
 
   // Feeds client bytes (the preface first). Returns false when the session must end.
   bool receive(const char* data, std::size_t len);
-  // Writes what nghttp2 has to send until done or the transport is full.
-  // Returns false on a transport error.
+  // Writes what nghttp2 has to send until done, the transport is full or
+  // k_h2_write_turn bytes went out. Returns false on a transport error.
   bool flush();
-  // True when bytes wait for the transport to take them.
-  bool wants_write() const { return out_off_ < out_.size(); }
+  // True when bytes wait for the transport to take them, or nghttp2 has frames it may send now.
+  bool wants_write() const { return out_off_ < out_.size() || nghttp2_session_want_write(session_); }
   // True when the session has nothing more to read or write: close.
   bool done() const;
   // True when no stream is open.
@@ -54,6 +57,9 @@ class H2Session {
   void goaway(std::uint32_t error);
   // Bytes written to the transport so far.
   std::uint64_t bytes_out() const { return bytes_out_; }
+  // Response bytes (HEADERS and DATA frames) handed to the transport so far: the
+  // progress send_timeout measures (control frames such as PING ACKs are not).
+  std::uint64_t response_bytes() const { return response_bytes_; }
 
   // Submits stream's response (called by the stream when its exchange answers).
   void submit(H2Stream& stream);
@@ -80,6 +86,7 @@ class H2Session {
   std::uint64_t requests_ = 0;
   std::uint64_t resets_sent_ = 0;
   std::uint64_t bytes_out_ = 0;
+  std::uint64_t response_bytes_ = 0;
   bool calmed_ = false;
 };
 

@@ -66,8 +66,10 @@ TEST_P(TransportSite, DirectorySlashRedirect) {
   Reply r = fetch("/dir?x=1");
   EXPECT_EQ(r.status, 301) << r.error;
   EXPECT_EQ(r.field("Location"), "/dir/?x=1");
-  Reply followed = fetch("/dir", {"-L"});
-  EXPECT_EQ(followed.status, 200);
+  // curl 7.88.1 fails the second request on a reused prior-knowledge connection ("Error in the HTTP2
+  // framing layer", curl issue 10634, fixed in 8.0): over h2c the redirect is followed on a new connection.
+  Reply followed = GetParam() == Transport::h2c ? fetch(r.field("Location")) : fetch("/dir", {"-L"});
+  EXPECT_EQ(followed.status, 200) << followed.error;
   EXPECT_EQ(followed.body, "INDEX");
 }
 

@@ -89,6 +89,7 @@ class Conn:
         self.keep_body = keep_body
         self.auto_window = auto_window
         self.unacked = 0
+        self.on_done = None  # called with each Stream as it ends, while its frame is handled
         self.next_id = 1
         self.outbuf = bytearray()
         self.window = window
@@ -245,6 +246,12 @@ class Conn:
         if acks:
             self.send(*acks, block=False)
 
+    def mark_done(self, st):
+        """Records when stream st ended (END_STREAM or RST_STREAM) and tells the on_done hook, if any."""
+        st.done_at = self.elapsed()
+        if self.on_done is not None:
+            self.on_done(st)
+
     def handle(self, f, length):
         name = type(f).__name__
         self.frames_in[name] = self.frames_in.get(name, 0) + 1
@@ -270,7 +277,7 @@ class Conn:
             self.rst_received += 1
             if st is not None:
                 st.reset = f.error_code
-                st.done_at = self.elapsed()
+                self.mark_done(st)
         elif isinstance(f, (HeadersFrame, ContinuationFrame)):
             # Header blocks from the server fit one frame here (our SETTINGS keep the default sizes).
             try:
@@ -286,7 +293,7 @@ class Conn:
                     st.headers.append((k, v))
                 if "END_STREAM" in f.flags:
                     st.ended = True
-                    st.done_at = self.elapsed()
+                    self.mark_done(st)
         elif isinstance(f, DataFrame):
             if st is not None:
                 st.body_len += len(f.data)
@@ -294,7 +301,7 @@ class Conn:
                     st.body += f.data
                 if "END_STREAM" in f.flags:
                     st.ended = True
-                    st.done_at = self.elapsed()
+                    self.mark_done(st)
             if self.window and length:
                 out.append(WindowUpdateFrame(0, window_increment=length))
                 if st is not None and not st.ended:
