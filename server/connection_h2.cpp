@@ -25,7 +25,11 @@ std::size_t Connection::maybe_start_h2(const char* data, std::size_t len) {
   h2_ = std::make_unique<H2Session>(w_, *io_, host);
   state_ = State::h2;
   ++requests_;
-  deadline_ = w_.now() + w_.cfg().limits.keepalive_timeout;
+  // Over TLS the preface may come in pieces: the header deadline runs until it is whole.
+  if (!head_timer_set_) {
+    head_timer_set_ = true;
+    deadline_ = w_.now() + w_.cfg().limits.header_timeout;
+  }
   h2_receive(data, len);
   return len;
 }
@@ -54,14 +58,16 @@ void Connection::h2_run() {
     close_now();
     return;
   }
-  // Deadlines: bytes owed and none taken for send_timeout, or streams open
+  // Deadlines: until the whole preface is in, header_timeout; then bytes owed and none taken for send_timeout, or streams open
   // and nothing sent for send_timeout (a peer holding every window at 0),
   // close; idle for keepalive_timeout, GOAWAY. Progress is response bytes
   // (HEADERS, DATA): client frames (PING, SETTINGS) and our answers to them
   // extend neither.
   steady_clock::time_point now = w_.now();
   bool progress = h2_->response_bytes() != before;
-  if (h2_->wants_write()) {
+  if (!h2_->preface_received()) {
+    want_write_ = h2_->wants_write();  // the header deadline set when the session started runs on
+  } else if (h2_->wants_write()) {
     if (progress || !want_write_) deadline_ = now + w_.cfg().limits.send_timeout;
     want_write_ = true;
   } else {
@@ -72,7 +78,7 @@ void Connection::h2_run() {
       deadline_ = now + w_.cfg().limits.send_timeout;
     }
   }
-  h2_idle_ = h2_->idle();
+  h2_idle_ = h2_->idle() && h2_->preface_received();
   update_interest();
 }
 

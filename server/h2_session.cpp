@@ -84,6 +84,7 @@ H2Stream* H2Session::stream(std::int32_t id) {
 }
 
 bool H2Session::receive(const char* data, std::size_t len) {
+  received_ += len;
   ssize_t n = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), len);
   if (n < 0) {
     spdlog::info("{}: HTTP/2 session ended: {}", conn_.peer(), nghttp2_strerror(static_cast<int>(n)));
@@ -197,27 +198,37 @@ int H2Session::on_header(nghttp2_session*, const nghttp2_frame* frame, const std
   return 0;
 }
 
+void H2Session::calm_down(const char* what, std::uint64_t count) {
+  if (calmed_) return;
+  calmed_ = true;
+  spdlog::warn("{}: {} {} on one HTTP/2 connection; GOAWAY", conn_.peer(), count, what);
+  nghttp2_session_terminate_session(session_, NGHTTP2_ENHANCE_YOUR_CALM);
+}
+
 int H2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
   auto* me = static_cast<H2Session*>(self);
+  // Frames that cost us work and carry nothing are counted against budgets.
+  if (frame->hd.type == NGHTTP2_DATA && frame->hd.length == 0 && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+      ++me->empty_data_ > k_h2_empty_data_budget)
+    me->calm_down("empty DATA frames", me->empty_data_);
+  if (frame->hd.type == NGHTTP2_PING && !(frame->hd.flags & NGHTTP2_FLAG_ACK) && ++me->pings_ > k_h2_ping_budget)
+    me->calm_down("PINGs without a request between", me->pings_);
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   H2Stream* s = me->stream(frame->hd.stream_id);
   if (!s) return 0;
+  me->pings_ = 0;
   if (!s->begin(++me->requests_))
     nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_PROTOCOL_ERROR);
   return 0;
 }
 
-int H2Session::on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
+int H2Session::on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self) {
   auto* me = static_cast<H2Session*>(self);
   if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA)
     me->response_bytes_ += frame->hd.length + k_h2_frame_header;
   if (frame->hd.type != NGHTTP2_RST_STREAM) return 0;
   // Resets the client makes us send (MadeYouReset) are counted against a budget.
-  if (++me->resets_sent_ > k_h2_reset_budget && !me->calmed_) {
-    me->calmed_ = true;
-    spdlog::warn("{}: {} streams reset on one HTTP/2 connection; GOAWAY", me->conn_.peer(), me->resets_sent_);
-    nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
-  }
+  if (++me->resets_sent_ > k_h2_reset_budget) me->calm_down("streams reset", me->resets_sent_);
   return 0;
 }
 

@@ -34,6 +34,11 @@ inline constexpr std::size_t k_h2_max_continuations = 8;
 // RST_STREAMs we send on one connection before GOAWAY ENHANCE_YOUR_CALM (MadeYouReset).
 inline constexpr std::uint64_t k_h2_reset_budget = 200;
 
+// Empty DATA frames (no END_STREAM) one connection may send before GOAWAY ENHANCE_YOUR_CALM.
+inline constexpr std::uint64_t k_h2_empty_data_budget = 100;
+// PINGs a client may send between two responses before GOAWAY ENHANCE_YOUR_CALM.
+inline constexpr std::uint64_t k_h2_ping_budget = 100;
+
 class H2Session {
  public:
   // A server session over io; conn is the connection's host (peer, TLS facts).
@@ -53,6 +58,8 @@ class H2Session {
   bool done() const;
   // True when no stream is open.
   bool idle() const { return streams_.empty(); }
+  // True once the whole client connection preface has come in.
+  bool preface_received() const { return received_ >= k_h2_preface.size(); }
   // Sends GOAWAY: with error NO_ERROR the streams in flight finish first.
   void goaway(std::uint32_t error);
   // Bytes written to the transport so far.
@@ -73,6 +80,8 @@ class H2Session {
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error, void* self);
   static ssize_t read_data(nghttp2_session*, std::int32_t id, std::uint8_t* buf, std::size_t length,
                            std::uint32_t* flags, nghttp2_data_source* source, void* self);
+  // Ends the session with GOAWAY ENHANCE_YOUR_CALM (once), logging what ran out.
+  void calm_down(const char* what, std::uint64_t count);
   // Returns the stream with id, or nullptr.
   H2Stream* stream(std::int32_t id);
 
@@ -87,6 +96,9 @@ class H2Session {
   std::uint64_t resets_sent_ = 0;
   std::uint64_t bytes_out_ = 0;
   std::uint64_t response_bytes_ = 0;
+  std::uint64_t received_ = 0;
+  std::uint64_t empty_data_ = 0;
+  std::uint64_t pings_ = 0;
   bool calmed_ = false;
 };
 

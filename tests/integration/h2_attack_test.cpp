@@ -156,6 +156,27 @@ TEST_F(H2Attack, EmptyDataFloodEndsTheConnection) {
   EXPECT_LT(json_num(m.json, "end_seconds", 99), 8) << m.json;
 }
 
+// The same floods from a client that reads every ACK the server sends: no
+// queue of ACKs builds up, so the server's own budgets end them with GOAWAY
+// ENHANCE_YOUR_CALM long before send_timeout could.
+TEST_F(H2Attack, PingFloodFromAReadingClientGetsEnhanceYourCalm) {
+  start_h2c({"--send-timeout", "30"});
+  Measured m = run_client("control_flood.py", {"--kind", "ping", "--reading", "--batch", "50", "--seconds", "10"});
+  expect_contained(m);
+  expect_ended(m, {k_calm});
+  EXPECT_LT(json_num(m.json, "end_seconds", 99), 5) << m.json;
+}
+
+TEST_F(H2Attack, EmptyDataFloodFromAReadingClientGetsEnhanceYourCalm) {
+  put_upload_cgi();
+  start_h2c({"--send-timeout", "30"});
+  Measured m = run_client("control_flood.py",
+                          {"--kind", "empty_data", "--reading", "--batch", "50", "--path", "/upload.cgi", "--seconds", "10"});
+  expect_contained(m);
+  expect_ended(m, {k_calm});
+  EXPECT_LT(json_num(m.json, "end_seconds", 99), 5) << m.json;
+}
+
 // HPACK bomb: 16 KiB header blocks that decode to 64 MB each. The decoded
 // size is counted against limits.header_bytes, so no bomb is served (431 or
 // RST_STREAM, or the connection ends) and nothing large is ever held.

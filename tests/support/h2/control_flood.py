@@ -12,8 +12,10 @@ p.add_argument("--kind", choices=["settings", "ping", "empty_data"], required=Tr
 p.add_argument("--path", default="/upload.cgi", help="the empty_data flood's POST target")
 p.add_argument("--count", type=int, default=2000000, help="frames at most")
 p.add_argument("--batch", type=int, default=1000)
+p.add_argument("--reading", action="store_true", help="read what the server sends after every batch (its ACKs never "
+               "pile up, so only the server's own counting can end the flood)")
 a = p.parse_args()
-c = Conn(a, rcvbuf=4096)
+c = Conn(a, rcvbuf=0 if a.reading else 4096)
 c.wait(lambda: c.server_settings, 2)
 if a.kind == "settings":
     f = SettingsFrame(0)
@@ -37,5 +39,7 @@ while sent < a.count and not c.ended() and time.monotonic() < deadline:
     if not c.send_raw(batch, block=False):
         break
     sent += a.batch
+    if a.reading:
+        c.pump(0)
 c.wait(c.ended, 3)
 c.report(kind=a.kind, frames_sent=sent, bytes_queued_unsent=len(c.outbuf))
