@@ -39,6 +39,20 @@ class Vhosts : public SiteServerTest {
 
 }  // namespace
 
+// Over h2c the :authority pseudo-field picks the site as Host does (curl
+// sends the URL's host as :authority, and no Host field, over HTTP/2).
+TEST_F(Vhosts, H2AuthorityPicksTheSite) {
+  start_config("h2c = true\n" + sites());
+  std::string port = std::to_string(port_);
+  for (auto [name, body] : {std::pair{"a.test", "a\n"}, {"www.a.test", "a\n"}, {"b.test", "b\n"},
+                            {"x.w.test", "w\n"}, {"other.test", "default\n"}}) {
+    RunResult r = run({"curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_version} %{http_code}", "--resolve",
+                       std::string(name) + ":" + port + ":127.0.0.1", "http://" + std::string(name) + ":" + port +
+                       "/who.txt"});
+    EXPECT_EQ(r.out, std::string(body) + "\n2 200") << name << "\n" << r.err;
+  }
+}
+
 TEST_F(Vhosts, HostPicksTheSite) {
   start_config(sites());
   struct Row {
