@@ -187,7 +187,7 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
   add("PATH", k_default_path);
   if (const char* tz = std::getenv("TZ")) add("TZ", tz);
   add("GATEWAY_INTERFACE", "CGI/1.1");
-  add("SERVER_PROTOCOL", req.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1");
+  add("SERVER_PROTOCOL", req.h2 ? "HTTP/2" : req.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1");
   add("SERVER_SOFTWARE", "filehttpd/" FILEHTTPD_VERSION);
   std::string server_name = peer.server_addr;
   if (const std::string* host = req.find("Host")) {

@@ -31,7 +31,7 @@ std::chrono::steady_clock::time_point next_cgi_deadline(std::chrono::steady_cloc
   return current;
 }
 
-int CgiExchange::start(const CgiSpawn& spec, Connection* owner, const CgiResponseShape& shape, std::string label) {
+int CgiExchange::start(const CgiSpawn& spec, CgiOwner* owner, const CgiResponseShape& shape, std::string label) {
   CgiChildHandles h;
   int err = spawn_cgi(spec, h);
   if (err != 0) {
@@ -217,10 +217,16 @@ CgiExchange::Read CgiExchange::take_head() {
     framing_ = Framing::close;
     shape_.keep_alive = false;
   }
-  framing.keep_alive = shape_.keep_alive;
-  framing.version_minor = shape_.version_minor;
-  framing.connection_lines = shape_.head_lines;
-  frame_http1_head(resp, framing, out_.buf);
+  if (shape_.structured) {
+    if (framing_ == Framing::chunked) framing_ = Framing::close;  // HTTP/2 frames the body itself
+    head_ = std::move(resp);
+    head_.reason = {};  // HTTP/2 has no reason phrase
+  } else {
+    framing.keep_alive = shape_.keep_alive;
+    framing.version_minor = shape_.version_minor;
+    framing.connection_lines = shape_.head_lines;
+    frame_http1_head(resp, framing, out_.buf);
+  }
   head_done_ = true;
   status_ = r.status;
   if (head_buf_.size() > r.header_bytes && !shape_.head_only && !bodyless)

@@ -15,11 +15,12 @@
 #include "cgi.hpp"
 #include "compress_codec.hpp"
 #include "request_body.hpp"
+#include "response.hpp"
 #include "unique_fd.hpp"
 
 namespace filehttpd {
 
-class Connection;
+class CgiOwner;
 class Worker;
 struct CgiChild;
 
@@ -62,6 +63,8 @@ struct CgiResponseShape {
   // ("gzip" or "zstd"), or empty; used when the output's type is one of compress_types.
   std::string_view stream_coding;
   const std::vector<std::string>* compress_types = nullptr;
+  // HTTP/2: the header block becomes head() and the body is sent unframed.
+  bool structured = false;
 };
 
 class CgiExchange {
@@ -86,7 +89,7 @@ class CgiExchange {
 
   // Starts the script for owner. label names the request in log lines.
   // Returns 0, or the errno of a failed start (then nothing runs).
-  int start(const CgiSpawn& spec, Connection* owner, const CgiResponseShape& shape, std::string label);
+  int start(const CgiSpawn& spec, CgiOwner* owner, const CgiResponseShape& shape, std::string label);
   // Returns true while a script's pipes are open or its response is being framed.
   bool active() const { return active_; }
   // Returns true once the script has exited (its pipe may still be open).
@@ -111,6 +114,8 @@ class CgiExchange {
 
   // The output pump: script output, framed, on its way to the client.
   BytePump& output() { return out_; }
+  // The script's header block as a Response (shape.structured, once head_done()).
+  const Response& head() const { return head_; }
   // Returns true once the header block has become the response head.
   bool head_done() const { return head_done_; }
   // The response status (the shape's until the header block says otherwise).
@@ -155,6 +160,7 @@ class CgiExchange {
   // output
   BytePump out_{k_relay_buffer};
   std::string head_buf_;  // the header block while it arrives
+  Response head_;         // the parsed head (structured shapes only)
   bool head_done_ = false;
   Framing framing_ = Framing::raw;
   int status_ = 200;

@@ -33,7 +33,7 @@ inline constexpr std::chrono::milliseconds k_linger_timeout{2000};
 // Bytes read and dropped while lingering before we give up.
 inline constexpr std::size_t k_linger_max_bytes = 1024 * 1024;
 
-class Connection final : private ExchangeHost, private AuthWaiter {
+class Connection final : private ExchangeHost, private AuthWaiter, public CgiOwner {
  public:
   enum class State {
     read_request,  // waiting for (the rest of) a request head
@@ -49,7 +49,7 @@ class Connection final : private ExchangeHost, private AuthWaiter {
 
   // With tls, the connection starts with a TLS handshake (worker.tls()'s contexts).
   Connection(Worker& worker, unique_fd fd, const sockaddr_storage& peer, bool tls = false);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -59,11 +59,11 @@ class Connection final : private ExchangeHost, private AuthWaiter {
   // Handles epoll events on the client socket.
   void on_socket_event(std::uint32_t events);
   // Handles readiness of the CGI's stdout.
-  void on_cgi_out_event(std::uint32_t events);
+  void on_cgi_out_event(std::uint32_t events) override;
   // Handles readiness of the CGI's stdin.
-  void on_cgi_in_event(std::uint32_t events);
+  void on_cgi_in_event(std::uint32_t events) override;
   // The CGI child has exited (already reaped).
-  void on_cgi_exit(int wait_status);
+  void on_cgi_exit(int wait_status) override;
   // Acts on an expired deadline.
   void on_timer();
   // The worker is stopping: close now when idle.
@@ -212,8 +212,8 @@ class Connection final : private ExchangeHost, private AuthWaiter {
 
   // CGI
   std::unique_ptr<CgiExchange> cgi_;  // only while a CGI request needs it
-  EpollTag cgi_out_tag_{EpollTag::Kind::cgi_out, this};
-  EpollTag cgi_in_tag_{EpollTag::Kind::cgi_in, this};
+  EpollTag cgi_out_tag_{EpollTag::Kind::cgi_out, static_cast<CgiOwner*>(this)};
+  EpollTag cgi_in_tag_{EpollTag::Kind::cgi_in, static_cast<CgiOwner*>(this)};
   std::uint32_t cgi_out_interest_ = 0;
   std::uint32_t cgi_in_interest_ = 0;
   steady_clock::time_point cgi_deadline_{};

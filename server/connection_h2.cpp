@@ -23,6 +23,7 @@ std::size_t Connection::maybe_start_h2(const char* data, std::size_t len) {
   }
   ExchangeHost& host = *this;
   h2_ = std::make_unique<H2Session>(w_, *io_, host);
+  h2_->on_kick([this] { h2_run(); });
   state_ = State::h2;
   ++requests_;
   // Over TLS the preface may come in pieces: the header deadline runs until it is whole.
@@ -79,10 +80,17 @@ void Connection::h2_run() {
     }
   }
   h2_idle_ = h2_->idle() && h2_->preface_received();
+  deadline_ = std::min(deadline_, h2_->cgi_deadline());
   update_interest();
 }
 
 void Connection::h2_timer() {
+  // A script's deadline, or a stream waiting on a script (cgi.timeout governs it, not send_timeout).
+  if (h2_->expire_cgi(w_.now()) || (!want_write_ && h2_->cgi_waiting())) {
+    deadline_ = w_.now() + w_.cfg().limits.send_timeout;
+    h2_run();
+    return;
+  }
   if (want_write_ || !h2_->idle()) {
     spdlog::info("{}: no HTTP/2 progress for {} ms; closing", peer(), w_.cfg().limits.send_timeout.count());
     close_now();

@@ -51,6 +51,7 @@ H2Session::H2Session(Worker& w, Transport& io, ExchangeHost& conn) : w_(w), io_(
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
   nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_stream_reset_rate_limit(opt, k_h2_reset_burst, k_h2_reset_rate);
@@ -75,6 +76,7 @@ H2Session::H2Session(Worker& w, Transport& io, ExchangeHost& conn) : w_(w), io_(
 
 H2Session::~H2Session() {
   for (auto& [id, s] : streams_) s->closed(true);  // cut short: each still gets its line
+  for (auto& [id, s] : streams_) drop(std::move(s));
   nghttp2_session_del(session_);
 }
 
@@ -174,6 +176,7 @@ ssize_t H2Session::read_data(nghttp2_session*, std::int32_t, std::uint8_t* buf, 
   auto* s = static_cast<H2Stream*>(source->ptr);
   bool eof = false;
   long n = s->read_body(buf, length, eof);
+  if (n == k_h2_deferred) return NGHTTP2_ERR_DEFERRED;
   if (n < 0) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   if (eof) *flags |= NGHTTP2_DATA_FLAG_EOF;
   return n;
@@ -213,11 +216,16 @@ int H2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame* fram
     me->calm_down("empty DATA frames", me->empty_data_);
   if (frame->hd.type == NGHTTP2_PING && !(frame->hd.flags & NGHTTP2_FLAG_ACK) && ++me->pings_ > k_h2_ping_budget)
     me->calm_down("PINGs without a request between", me->pings_);
-  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   H2Stream* s = me->stream(frame->hd.stream_id);
   if (!s) return 0;
+  if (frame->hd.type == NGHTTP2_DATA || (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat != NGHTTP2_HCAT_REQUEST)) {
+    if (end_stream) s->end_of_body();  // the last DATA frame, or trailers
+    return 0;
+  }
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
   me->pings_ = 0;
-  if (!s->begin(++me->requests_))
+  if (!s->begin(++me->requests_, end_stream))
     nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_PROTOCOL_ERROR);
   return 0;
 }
@@ -237,7 +245,9 @@ int H2Session::on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t 
   auto it = me->streams_.find(id);
   if (it == me->streams_.end()) return 0;
   it->second->closed(error != NGHTTP2_NO_ERROR);
+  std::unique_ptr<H2Stream> s = std::move(it->second);
   me->streams_.erase(it);
+  me->drop(std::move(s));
   return 0;
 }
 

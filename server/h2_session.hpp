@@ -6,7 +6,9 @@
 // The session knows no epoll: its connection asks wants_write()/done().
 #include <nghttp2/nghttp2.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -71,17 +73,37 @@ class H2Session {
   // Submits stream's response (called by the stream when its exchange answers).
   void submit(H2Stream& stream);
 
+  // CGI streams (see h2_session_cgi.cpp)
+  // Sets what kick() calls: the connection's flush and deadline update.
+  void on_kick(std::function<void()> fn) { kick_ = std::move(fn); }
+  // Frames may be waiting after an event outside the socket's (a script's output): flush them.
+  void kick();
+  // Stream id's data provider has bytes again.
+  void resume(std::int32_t id);
+  // Resets stream id (INTERNAL_ERROR).
+  void reset(std::int32_t id);
+  // Returns the earliest CGI deadline of the streams.
+  std::chrono::steady_clock::time_point cgi_deadline() const;
+  // True while some stream waits on its script's output.
+  bool cgi_waiting() const;
+  // Acts on the CGI deadlines that passed by now. Returns true when one did.
+  bool expire_cgi(std::chrono::steady_clock::time_point now);
+
  private:
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
                        const std::uint8_t* value, std::size_t valuelen, std::uint8_t flags, void* self);
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int on_data_chunk(nghttp2_session*, std::uint8_t flags, std::int32_t id, const std::uint8_t* data,
+                           std::size_t len, void* self);
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error, void* self);
   static ssize_t read_data(nghttp2_session*, std::int32_t id, std::uint8_t* buf, std::size_t length,
                            std::uint32_t* flags, nghttp2_data_source* source, void* self);
   // Ends the session with GOAWAY ENHANCE_YOUR_CALM (once), logging what ran out.
   void calm_down(const char* what, std::uint64_t count);
+  // Destroys a closed stream; one that had a CGI is kept by the worker until the epoll batch ends.
+  void drop(std::unique_ptr<H2Stream> s);
   // Returns the stream with id, or nullptr.
   H2Stream* stream(std::int32_t id);
 
@@ -100,6 +122,7 @@ class H2Session {
   std::uint64_t empty_data_ = 0;
   std::uint64_t pings_ = 0;
   bool calmed_ = false;
+  std::function<void()> kick_;
 };
 
 }  // namespace filehttpd

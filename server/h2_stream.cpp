@@ -86,7 +86,13 @@ bool H2Stream::add_field(std::string_view name, std::string_view value) {
   return true;
 }
 
-bool H2Stream::begin(std::uint64_t count) {
+H2Stream::~H2Stream() {
+  if (waiting_auth_) w_.auth().cancel(this);
+  stop_cgi();
+}
+
+bool H2Stream::begin(std::uint64_t count, bool end_stream) {
+  ended_ = end_stream;
   if (method_.empty() || (!has_path_ && method_ != "CONNECT")) return false;
   req_.method_name = method_;
   req_.h2 = true;
@@ -109,6 +115,8 @@ bool H2Stream::begin(std::uint64_t count) {
       req_.content_length = n;
     }
   }
+  // A body without a length is as a chunked one in HTTP/1.1: its END_STREAM total counts.
+  if (!end_stream && !req_.has_content_length) req_.chunked = true;
   if (!method_from_name(method_, req_.method)) {
     ex_.bad_request(req_, 501);
     return true;
@@ -126,6 +134,7 @@ void H2Stream::send_response() {
 }
 
 long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool& eof) {
+  if (cgi_relay_) return read_cgi_body(buf, room, eof);
   CopySink sink{buf, room};
   std::uint64_t sent = 0;
   OutputQueue::Result r = out_.drain(sink, sent);
@@ -136,9 +145,6 @@ long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool& eof) {
   return static_cast<long>(sent);
 }
 
-H2Stream::~H2Stream() {
-  if (waiting_auth_) w_.auth().cancel(this);
-}
 
 void H2Stream::auth_verified(bool ok) {
   if (!waiting_auth_) return;
@@ -149,15 +155,6 @@ void H2Stream::auth_verified(bool ok) {
 
 void H2Stream::closed(bool aborted) {
   ex_.log_access(body_sent_, aborted, !responded_);
-}
-
-void H2Stream::collect_body(Route, bool) {
-  // Request bodies (CGI over HTTP/2) are not taken yet.
-  ex_.refuse_body(500);
-}
-
-int H2Stream::run_script(const CgiSpawn&, const CgiResponseShape&, std::string) {
-  return ENOTSUP;  // CGI over HTTP/2 is not relayed yet
 }
 
 }  // namespace filehttpd

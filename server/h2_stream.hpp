@@ -4,25 +4,29 @@
 // provider copies out frame by frame. The stream is the exchange's host:
 // the exchange talks to it exactly as it talks to an HTTP/1.1 connection.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "auth_gate.hpp"
+#include "cgi_exchange.hpp"
 #include "exchange.hpp"
 #include "http_parser.hpp"
 #include "output_queue.hpp"
 #include "reply.hpp"
+#include "router.hpp"
+#include "worker.hpp"
 
 namespace filehttpd {
 
-class H2Session;
-class Worker;
+// read_body's answer when a script's output has no bytes yet.
+inline constexpr long k_h2_deferred = -2;
 
-class H2Stream final : public ExchangeHost, private AuthWaiter {
+class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter {
  public:
   // Stream id of session, on a connection conn (its peer and TLS facts).
   H2Stream(H2Session& session, std::int32_t id, Worker& w, ExchangeHost& conn);
-  ~H2Stream();
+  ~H2Stream() override;
   H2Stream(const H2Stream&) = delete;
   H2Stream& operator=(const H2Stream&) = delete;
 
@@ -31,15 +35,31 @@ class H2Stream final : public ExchangeHost, private AuthWaiter {
   bool add_field(std::string_view name, std::string_view value);
   // The header block is complete: answers the request (or 431 / a reset).
   // Returns false when the stream must be reset instead (pseudo-fields missing).
-  bool begin(std::uint64_t count);
+  // end_stream: the HEADERS frame ended the stream (no body follows).
+  bool begin(std::uint64_t count, bool end_stream);
+  // Takes len bytes of request body from a DATA frame (kept only while collecting one).
+  void body_data(const std::uint8_t* data, std::size_t len);
+  // The client's half of the stream ended: a collected body is whole, its script starts.
+  void end_of_body();
   // Copies up to room body bytes into buf. Sets eof when the body is all out;
-  // returns the bytes copied, or -1 when the body cannot be read (reset).
+  // returns the bytes copied, -1 when the body cannot be read (reset), or
+  // k_h2_deferred when a script's output has no bytes yet (resumed later).
   long read_body(std::uint8_t* buf, std::size_t room, bool& eof);
   // The stream closed: writes its access-log line; aborted when it ended early.
   void closed(bool aborted);
 
-  // The exchange's response (after send_response()).
-  const Response& response() const { return ex_.response(); }
+  // The response to submit: the exchange's, or a script's header block.
+  const Response& response() const;
+  // Returns the CGI deadline (time_point::max() without a script waited on).
+  steady_clock::time_point cgi_deadline() const { return cgi_deadline_; }
+  // True while a script runs and its output is waited on.
+  bool cgi_waiting() const;
+  // The CGI deadline passed: 504 before the head, else the stream is reset.
+  void cgi_timeout();
+  // Stops the stream's script (the stream is going away).
+  void stop_cgi();
+  // True when the stream ever had a CGI (its tags may still be in the epoll batch).
+  bool had_cgi() const { return static_cast<bool>(cgi_); }
   // True when a body is queued behind the response.
   bool has_body() const { return has_body_; }
   std::int32_t id() const { return id_; }
@@ -63,7 +83,23 @@ class H2Stream final : public ExchangeHost, private AuthWaiter {
 
  public:
 
+  // CgiOwner
+  void on_cgi_out_event(std::uint32_t events) override;
+  void on_cgi_in_event(std::uint32_t events) override;
+  void on_cgi_exit(int wait_status) override;
+
  private:
+  // Reads the script's output while there is room; submits the head once parsed.
+  void relay();
+  // Copies script output for a DATA frame (see read_body).
+  long read_cgi_body(std::uint8_t* buf, std::size_t room, bool& eof);
+  // Sets the pipes' epoll interest from what the CGI wants.
+  void update_pipe_interest();
+  // Moves the CGI deadline after ev.
+  void move_cgi_deadline(CgiWait ev);
+  // The script failed before its head: stops it and answers status.
+  void cgi_fail(int status, const char* why);
+
   H2Session& session_;
   std::int32_t id_;
   ExchangeHost& conn_;
@@ -80,6 +116,19 @@ class H2Stream final : public ExchangeHost, private AuthWaiter {
   std::uint64_t body_sent_ = 0;
   OutputQueue out_;
   Exchange ex_;
+  // CGI
+  std::unique_ptr<CgiExchange> cgi_;
+  std::unique_ptr<Route> waiting_route_;  // the script waiting for the request body
+  bool collecting_ = false;
+  bool ended_ = false;        // the client's half closed (END_STREAM)
+  bool cgi_relay_ = false;    // the response body is the script's output
+  bool deferred_ = false;     // the data provider waits for script output
+  std::uint64_t body_limit_ = 0;
+  EpollTag out_tag_{EpollTag::Kind::cgi_out, static_cast<CgiOwner*>(this)};
+  EpollTag in_tag_{EpollTag::Kind::cgi_in, static_cast<CgiOwner*>(this)};
+  std::uint32_t out_interest_ = 0;
+  std::uint32_t in_interest_ = 0;
+  steady_clock::time_point cgi_deadline_ = steady_clock::time_point::max();
 };
 
 }  // namespace filehttpd

@@ -56,7 +56,7 @@ void Worker::forget(int fd, std::uint32_t& current) {
   current = 0;
 }
 
-CgiChild* Worker::start_cgi(Connection* conn, pid_t pid, unique_fd pidfd) {
+CgiChild* Worker::start_cgi(CgiOwner* conn, pid_t pid, unique_fd pidfd) {
   children_.emplace_back();
   CgiChild& c = children_.back();
   c.pid = pid;
@@ -316,8 +316,8 @@ int Worker::run() {
           break;
         }
         case EpollTag::Kind::socket: static_cast<Connection*>(tag->owner)->on_socket_event(ev); break;
-        case EpollTag::Kind::cgi_out: static_cast<Connection*>(tag->owner)->on_cgi_out_event(ev); break;
-        case EpollTag::Kind::cgi_in: static_cast<Connection*>(tag->owner)->on_cgi_in_event(ev); break;
+        case EpollTag::Kind::cgi_out: static_cast<CgiOwner*>(tag->owner)->on_cgi_out_event(ev); break;
+        case EpollTag::Kind::cgi_in: static_cast<CgiOwner*>(tag->owner)->on_cgi_in_event(ev); break;
         case EpollTag::Kind::cgi_pid: on_child_exit(static_cast<CgiChild*>(tag->owner)); break;
         case EpollTag::Kind::log: on_log_writable(tag->owner); break;
         case EpollTag::Kind::auth: auth_.on_ready(now_); break;
@@ -325,6 +325,7 @@ int Worker::run() {
     }
     for (Connection* c : graveyard_) delete c;
     graveyard_.clear();
+    retired_.clear();
     if (draining_ && conns_.empty() && children_.empty()) break;
   }
   for (pid_t pg : stale_groups_) signal_group(pg, SIGKILL);

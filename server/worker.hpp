@@ -38,13 +38,25 @@ struct EpollTag {
   void* owner;
 };
 
+// What a CGI's pipes and exit report to: a connection, or one HTTP/2 stream.
+class CgiOwner {
+ public:
+  virtual ~CgiOwner() = default;
+  // The script's stdout is readable (or hung up).
+  virtual void on_cgi_out_event(std::uint32_t events) = 0;
+  // The script's stdin is writable (or closed).
+  virtual void on_cgi_in_event(std::uint32_t events) = 0;
+  // The script exited with wait_status.
+  virtual void on_cgi_exit(int wait_status) = 0;
+};
+
 // A CGI child. The worker owns it until it is reaped, even when the
 // connection that started it has gone.
 struct CgiChild {
   pid_t pid = -1;
   unique_fd pidfd;
   EpollTag tag{EpollTag::Kind::cgi_pid, this};
-  Connection* conn = nullptr;  // nullptr once abandoned
+  CgiOwner* conn = nullptr;  // nullptr once abandoned
   bool exited = false;
   int wait_status = 0;
   steady_clock::time_point kill_at{};  // SIGKILL deadline after a SIGTERM
@@ -107,11 +119,15 @@ class Worker {
   void forget(int fd, std::uint32_t& current);
 
   // Spawns a CGI and watches its pidfd. Returns the child or nullptr with err set.
-  CgiChild* start_cgi(Connection* conn, pid_t pid, unique_fd pidfd);
+  CgiChild* start_cgi(CgiOwner* conn, pid_t pid, unique_fd pidfd);
   // The connection no longer wants the child: SIGTERM its group now, SIGKILL later.
   void abandon_cgi(CgiChild* child);
   // Returns the number of CGI children alive.
   std::size_t cgi_count() const { return children_.size(); }
+
+  // Keeps a closed HTTP/2 stream that had a CGI until this epoll batch is over
+  // (events of the batch may still point at its pipes' tags).
+  void retire(std::unique_ptr<CgiOwner> owner) { retired_.push_back(std::move(owner)); }
 
   // Called by a connection when it has closed; it is freed after this batch.
   void connection_closed(Connection* conn);
@@ -163,6 +179,7 @@ class Worker {
   std::vector<std::unique_ptr<EpollTag>> log_tags_;
   std::vector<Connection*> conns_;
   std::vector<Connection*> graveyard_;
+  std::vector<std::unique_ptr<CgiOwner>> retired_;
   std::list<CgiChild> children_;
   std::vector<pid_t> stale_groups_;  // CGI groups whose leader exited
   steady_clock::time_point now_;
