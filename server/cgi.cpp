@@ -262,6 +262,12 @@ std::vector<std::string> build_cgi_env(const Request& req, const Route& route, c
   return env;
 }
 
+void nph_status_to_field(std::string& head) {
+  if (!head.starts_with("HTTP/1.") || head.size() < 9 || head[8] != ' ') return;
+  if (head.find('\n') == std::string::npos) return;  // the line is not whole yet
+  head.replace(0, 9, "Status: ");
+}
+
 CgiHeaderResult parse_cgi_headers(std::string_view data) {
   CgiHeaderResult r;
   std::size_t pos = 0;

@@ -73,6 +73,10 @@ struct CgiHeaderResult {
 // Parses a CGI header block at the start of data (LF or CRLF line ends).
 CgiHeaderResult parse_cgi_headers(std::string_view data);
 
+// Rewrites a leading "HTTP/1.x NNN reason" line of an nph- script's output
+// into "Status: NNN reason", once that line is whole; anything else is left as it is.
+void nph_status_to_field(std::string& head);
+
 // Opens what spawn_cgi() reuses (/dev/null) and notes the signal
 // dispositions, so that the first spawn opens nothing new. Call once per worker.
 void prepare_cgi_spawning();

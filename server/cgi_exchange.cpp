@@ -168,6 +168,7 @@ bool CgiExchange::end_output(const char* why_if_no_head) {
 }
 
 CgiExchange::Read CgiExchange::take_head() {
+  if (shape_.structured) nph_status_to_field(head_buf_);  // HTTP/2 has no raw output: nph- heads are parsed
   CgiHeaderResult r = parse_cgi_headers(head_buf_);
   if (r.state == CgiHeaderResult::State::need_more) {
     if (head_buf_.size() < k_cgi_header_limit) return Read::moved;

@@ -1,7 +1,8 @@
 // CGI over HTTP/2: what only a stream's CGI has to get right (the body,
 // SERVER_PROTOCOL and limits are in the transport and feature suites): a
 // client reset kills the script without a zombie or a leaked fd and leaves
-// the connection up, and cgi.timeout answers 504 on its stream.
+// the connection up, cgi.timeout answers 504 on its stream, a slow reader
+// gets the whole output, and nph- output is parsed.
 #include <gtest/gtest.h>
 
 #include "h2_fixture.hpp"
@@ -69,6 +70,19 @@ TEST_F(H2Cgi, BigOutputThroughASmallWindowComesWhole) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.size(), expect.out.size());
   EXPECT_TRUE(r.out == expect.out) << "the output differs from the script's";
+}
+
+// An nph- script's raw output has an HTTP/1.1 status line: over HTTP/2 it is
+// taken as the Status field and the rest parsed as a header block.
+TEST_F(H2Cgi, NphScriptsStatusLineBecomesTheStreamsStatus) {
+  put("nph-raw.sh", "#!/bin/sh\nprintf 'HTTP/1.1 299 Custom\\r\\nContent-Type: text/plain\\r\\nX-Raw: 1\\r\\n\\r\\nraw body'\n",
+      0755);
+  start_h2c();
+  RunResult r = run({"curl", "-s", "-i", "--http2-prior-knowledge", url_ + "/nph-raw.sh"}, 20s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("HTTP/2 299")) << r.out;
+  EXPECT_NE(r.out.find("\r\nx-raw: 1\r\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\r\n\r\nraw body")) << r.out;
 }
 
 }  // namespace

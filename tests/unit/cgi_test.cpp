@@ -87,3 +87,23 @@ TEST(CgiPages, WhichErrorPageScriptsRunAndWhoseStatusWins) {
   EXPECT_TRUE(parse_cgi_headers("Status: 200 OK\r\n\r\n").has_status);
   EXPECT_FALSE(parse_cgi_headers("Location: http://x/\r\n\r\n").has_status);
 }
+
+// An nph- script's status line becomes a Status field, so HTTP/2 can parse its head.
+TEST(CgiHeaders, NphStatusLineBecomesAStatusField) {
+  struct Case {
+    std::string in;
+    std::string out;
+  } cases[] = {
+      {"HTTP/1.1 299 Custom\r\nX-Raw: 1\r\n\r\nbody", "Status: 299 Custom\r\nX-Raw: 1\r\n\r\nbody"},
+      {"HTTP/1.0 404 Not Found\nContent-Type: text/plain\n\n", "Status: 404 Not Found\nContent-Type: text/plain\n\n"},
+      {"HTTP/1.1 204\r\n\r\n", "Status: 204\r\n\r\n"},
+      {"Content-Type: text/plain\r\n\r\n", "Content-Type: text/plain\r\n\r\n"},  // no status line: as it is
+      {"HTTP/1.1 200 OK", "HTTP/1.1 200 OK"},                                  // not a whole line yet
+      {"HTTP/2 200\r\n\r\n", "HTTP/2 200\r\n\r\n"},                            // not HTTP/1.x: left to fail
+  };
+  for (const Case& c : cases) {
+    std::string head = c.in;
+    nph_status_to_field(head);
+    EXPECT_EQ(head, c.out) << c.in;
+  }
+}
