@@ -219,7 +219,8 @@ int H2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame* fram
   bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   H2Stream* s = me->stream(frame->hd.stream_id);
   if (!s) return 0;
-  if (frame->hd.type == NGHTTP2_DATA || (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat != NGHTTP2_HCAT_REQUEST)) {
+  if (frame->hd.type == NGHTTP2_DATA ||
+      (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat != NGHTTP2_HCAT_REQUEST)) {
     if (end_stream) s->end_of_body();  // the last DATA frame, or trailers
     return 0;
   }

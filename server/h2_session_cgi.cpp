@@ -7,8 +7,8 @@
 
 namespace filehttpd {
 
-int H2Session::on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data,
-                             std::size_t len, void* self) {
+int H2Session::on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data, std::size_t len,
+                             void* self) {
   auto* me = static_cast<H2Session*>(self);
   if (H2Stream* s = me->stream(id)) s->body_data(data, len);
   return 0;

@@ -120,9 +120,9 @@ class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter 
   std::unique_ptr<CgiExchange> cgi_;
   std::unique_ptr<Route> waiting_route_;  // the script waiting for the request body
   bool collecting_ = false;
-  bool ended_ = false;        // the client's half closed (END_STREAM)
-  bool cgi_relay_ = false;    // the response body is the script's output
-  bool deferred_ = false;     // the data provider waits for script output
+  bool ended_ = false;      // the client's half closed (END_STREAM)
+  bool cgi_relay_ = false;  // the response body is the script's output
+  bool deferred_ = false;   // the data provider waits for script output
   std::uint64_t body_limit_ = 0;
   EpollTag out_tag_{EpollTag::Kind::cgi_out, static_cast<CgiOwner*>(this)};
   EpollTag in_tag_{EpollTag::Kind::cgi_in, static_cast<CgiOwner*>(this)};

@@ -75,7 +75,8 @@ TEST_F(H2Cgi, BigOutputThroughASmallWindowComesWhole) {
 // An nph- script's raw output has an HTTP/1.1 status line: over HTTP/2 it is
 // taken as the Status field and the rest parsed as a header block.
 TEST_F(H2Cgi, NphScriptsStatusLineBecomesTheStreamsStatus) {
-  put("nph-raw.sh", "#!/bin/sh\nprintf 'HTTP/1.1 299 Custom\\r\\nContent-Type: text/plain\\r\\nX-Raw: 1\\r\\n\\r\\nraw body'\n",
+  put("nph-raw.sh",
+      "#!/bin/sh\nprintf 'HTTP/1.1 299 Custom\\r\\nContent-Type: text/plain\\r\\nX-Raw: 1\\r\\n\\r\\nraw body'\n",
       0755);
   start_h2c();
   RunResult r = run({"curl", "-s", "-i", "--http2-prior-knowledge", url_ + "/nph-raw.sh"}, 20s);

@@ -98,8 +98,8 @@ TEST(CgiHeaders, NphStatusLineBecomesAStatusField) {
       {"HTTP/1.0 404 Not Found\nContent-Type: text/plain\n\n", "Status: 404 Not Found\nContent-Type: text/plain\n\n"},
       {"HTTP/1.1 204\r\n\r\n", "Status: 204\r\n\r\n"},
       {"Content-Type: text/plain\r\n\r\n", "Content-Type: text/plain\r\n\r\n"},  // no status line: as it is
-      {"HTTP/1.1 200 OK", "HTTP/1.1 200 OK"},                                  // not a whole line yet
-      {"HTTP/2 200\r\n\r\n", "HTTP/2 200\r\n\r\n"},                            // not HTTP/1.x: left to fail
+      {"HTTP/1.1 200 OK", "HTTP/1.1 200 OK"},                                    // not a whole line yet
+      {"HTTP/2 200\r\n\r\n", "HTTP/2 200\r\n\r\n"},                              // not HTTP/1.x: left to fail
   };
   for (const Case& c : cases) {
     std::string head = c.in;
