@@ -50,11 +50,12 @@ class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter 
 
   // The response to submit: the exchange's, or a script's header block.
   const Response& response() const;
-  // Returns the CGI deadline (time_point::max() without a script waited on).
+  // Returns the CGI deadline: limits.body_timeout while a body is collected,
+  // cgi.timeout while a script is waited on, else time_point::max().
   steady_clock::time_point cgi_deadline() const { return cgi_deadline_; }
-  // True while a script runs and its output is waited on.
+  // True while a body is collected or a script's output is waited on.
   bool cgi_waiting() const;
-  // The CGI deadline passed: 504 before the head, else the stream is reset.
+  // The CGI deadline passed: 408 while collecting, 504 before the head, else the stream is reset.
   void cgi_timeout();
   // Stops the stream's script (the stream is going away).
   void stop_cgi();
@@ -97,6 +98,8 @@ class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter 
   void update_pipe_interest();
   // Moves the CGI deadline after ev.
   void move_cgi_deadline(CgiWait ev);
+  // Stops collecting the request body and answers status (408, 413, 500).
+  void refuse_body(int status);
   // The script failed before its head: stops it and answers status.
   void cgi_fail(int status, const char* why);
 

@@ -34,44 +34,48 @@ void H2Stream::collect_body(Route route, bool) {
   waiting_route_ = std::make_unique<Route>(std::move(route));
   body_limit_ = std::min(w_.cfg().cgi.max_body, w_.cfg().limits.max_body);
   collecting_ = true;
+  cgi_deadline_ = w_.now() + w_.cfg().limits.body_timeout;  // as over HTTP/1.1: since the last body bytes
   if (ended_) end_of_body();
 }
 
 void H2Stream::body_data(const std::uint8_t* data, std::size_t len) {
   if (!collecting_) return;  // a body no script waits for is dropped
   const Config& cfg = w_.cfg();
+  cgi_deadline_ = w_.now() + cfg.limits.body_timeout;
   if (cgi_->body().size() + len > body_limit_) {
     bool cgi_limit = cfg.cgi.max_body <= cfg.limits.max_body;
     spdlog::info("{}: request body over {} ({} bytes)", peer(), cgi_limit ? "cgi.max_body" : "limits.max_body",
                  body_limit_);
-    collecting_ = false;
-    cgi_->body().clear();
-    waiting_route_.reset();
-    ex_.refuse_body(413);
+    refuse_body(413);
     return;
   }
   if (int err = cgi_->body().append(reinterpret_cast<const char*>(data), len)) {
     spdlog::error("{}: cannot keep the request body in {}: {}", peer(), spill_dir_for(cfg.cgi.body_dir),
                   std::strerror(err));
-    collecting_ = false;
-    cgi_->body().clear();
-    waiting_route_.reset();
-    ex_.refuse_body(500);
+    refuse_body(500);
   }
+}
+
+void H2Stream::refuse_body(int status) {
+  collecting_ = false;
+  cgi_deadline_ = steady_clock::time_point::max();
+  cgi_->body().clear();
+  waiting_route_.reset();
+  ex_.refuse_body(status);
 }
 
 void H2Stream::end_of_body() {
   ended_ = true;
   if (!collecting_) return;
-  collecting_ = false;
-  Route route = std::move(*waiting_route_);
-  waiting_route_.reset();
   if (req_.has_content_length && cgi_->body().size() != req_.content_length) {
     spdlog::info("{}: request body of {} bytes, Content-Length {}", peer(), cgi_->body().size(), req_.content_length);
-    cgi_->body().clear();
-    ex_.refuse_body(400);
+    refuse_body(400);
     return;
   }
+  collecting_ = false;
+  cgi_deadline_ = steady_clock::time_point::max();
+  Route route = std::move(*waiting_route_);
+  waiting_route_.reset();
   if (!ex_.spawn_script(req_, route, cgi_->body().size())) cgi_->body().clear();
 }
 
@@ -94,7 +98,7 @@ int H2Stream::run_script(const CgiSpawn& spec, const CgiResponseShape& exchange_
 }
 
 bool H2Stream::cgi_waiting() const {
-  return cgi_ && cgi_->active() && cgi_->wants_readable();
+  return collecting_ || (cgi_ && cgi_->active() && cgi_->wants_readable());
 }
 
 void H2Stream::on_cgi_in_event(std::uint32_t events) {
@@ -203,6 +207,11 @@ void H2Stream::cgi_fail(int status, const char* why) {
 
 void H2Stream::cgi_timeout() {
   cgi_deadline_ = steady_clock::time_point::max();
+  if (collecting_) {
+    spdlog::info("{}: no request body bytes for {} ms; answering 408", peer(), w_.cfg().limits.body_timeout.count());
+    refuse_body(408);
+    return;
+  }
   if (!cgi_ || !cgi_->active()) return;
   if (cgi_->script_exited()) {
     spdlog::info("{}: CGI exited but its output stayed open; ending the response", peer());

@@ -40,7 +40,7 @@ TEST_F(H2Cgi, ClientResetKillsTheScriptAndKeepsTheConnection) {
   // The client's connection has closed by now; the pipes went with the script.
   auto until = std::chrono::steady_clock::now() + 3s;
   while (fd_count(w) > fds_before && std::chrono::steady_clock::now() < until) usleep(50 * 1000);
-  EXPECT_EQ(fd_count(w), fds_before);
+  EXPECT_LE(fd_count(w), fds_before);  // fewer when the warm-up's connection closed meanwhile
 }
 
 // A script silent past cgi.timeout gets 504 on its stream, and is killed.
@@ -84,6 +84,17 @@ TEST_F(H2Cgi, NphScriptsStatusLineBecomesTheStreamsStatus) {
   EXPECT_TRUE(r.out.starts_with("HTTP/2 299")) << r.out;
   EXPECT_NE(r.out.find("\r\nx-raw: 1\r\n"), std::string::npos) << r.out;
   EXPECT_TRUE(r.out.ends_with("\r\n\r\nraw body")) << r.out;
+}
+
+// A request body that stops coming gets 408 after limits.body_timeout on its stream.
+TEST_F(H2Cgi, StalledBodyGets408AtBodyTimeout) {
+  put_upload_cgi();
+  start_h2c({"--body-timeout", "1s"});
+  Measured m = run_client("body_stall.py", {"--seconds", "8"}, 20s);
+  ASSERT_EQ(m.run.exit_code, 0) << m.run.out << m.run.err;
+  EXPECT_EQ(json_int(m.json, "status"), 408) << m.json;
+  EXPECT_GE(json_num(m.json, "ended_at"), 0.9) << m.json;
+  EXPECT_LT(json_num(m.json, "ended_at"), 5.0) << m.json;
 }
 
 }  // namespace
