@@ -53,7 +53,7 @@ class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter 
   // Returns the CGI deadline: limits.body_timeout while a body is collected,
   // cgi.timeout while a script is waited on, else time_point::max().
   steady_clock::time_point cgi_deadline() const { return cgi_deadline_; }
-  // True while a body is collected or a script's output is waited on.
+  // True while a script's output is waited on.
   bool cgi_waiting() const;
   // The CGI deadline passed: 408 while collecting, 504 before the head, else the stream is reset.
   void cgi_timeout();

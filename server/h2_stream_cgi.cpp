@@ -98,7 +98,9 @@ int H2Stream::run_script(const CgiSpawn& spec, const CgiResponseShape& exchange_
 }
 
 bool H2Stream::cgi_waiting() const {
-  return collecting_ || (cgi_ && cgi_->active() && cgi_->wants_readable());
+  // Not while collecting: an uploader makes the server send WINDOW_UPDATEs, so
+  // send_timeout closes only a connection whose body stalled (or an empty-DATA flood).
+  return cgi_ && cgi_->active() && cgi_->wants_readable();
 }
 
 void H2Stream::on_cgi_in_event(std::uint32_t events) {
