@@ -22,6 +22,8 @@ namespace filehttpd {
 // read_body's answer when a script's output has no bytes yet.
 inline constexpr long k_h2_deferred = -2;
 
+class H2Session;
+
 class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter {
  public:
   // Stream id of session, on a connection conn (its peer and TLS facts).
