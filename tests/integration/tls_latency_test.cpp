@@ -93,7 +93,10 @@ TEST_F(Tls, KeepAliveRequestsStayFastBesideAHandshakeStorm) {
   EXPECT_GE(count, 50) << r.out;
   // The storm adds under 50 ms to the 99th percentile; on an idle machine
   // the calm p99 is a fraction of a millisecond, so this is the 50 ms bound.
-  EXPECT_LT(p99 - calm_p99, 50.0) << "calm " << calm.out << "storm " << r.out;
+  if (k_sanitized)
+    std::printf("sanitizer build: the 50 ms bound is asserted in the Release run (handshakes are several times slower)\n");
+  else
+    EXPECT_LT(p99 - calm_p99, 50.0) << "calm " << calm.out << "storm " << r.out;
   // The storm really shook hands with the same worker, hundreds of times.
   std::string m = https({url("/-/metrics")}).out;
   std::string key = "filehttpd_tls_handshakes_total{result=\"ok\",version=\"TLSv1.3\"} ";
