@@ -281,7 +281,10 @@ TEST_F(H2Attack, SmallFilesAreNotHeldUpBehindABigOne) {
     expect_contained(m);
     EXPECT_EQ(json_int(m.json, "big_bytes"), static_cast<long long>(k_big_bytes)) << m.json;
     EXPECT_EQ(json_token(m.json, "small_statuses"), "[200, 200, 200, 200, 200]") << m.json;
-    EXPECT_TRUE(json_true(m.json, "small_done_before_big")) << "priority " << priority << ": " << m.json;
+    // When less than the bound was left of the big file as the small ones were
+    // asked for (a busy client), it may end first without holding them up.
+    bool little_left = static_cast<long long>(k_big_bytes) - json_int(m.json, "big_bytes_when_asked") <= (16 << 20);
+    EXPECT_TRUE(json_true(m.json, "small_done_before_big") || little_left) << "priority " << priority << ": " << m.json;
     EXPECT_LE(json_int(m.json, "big_bytes_when_small_done") - json_int(m.json, "big_bytes_when_asked"), 16 << 20)
         << m.json;
   }
