@@ -112,8 +112,6 @@ class Connection final : private ExchangeHost, private AuthWaiter, public CgiOwn
   std::string_view connection_head_lines() const;
   AuthWaiter& auth_waiter() override { return *this; }
   void wait_for_auth() override;
-  // An h2 stream answered outside this connection's events: flush the session.
-  void output_ready() override;
   // AuthWaiter: the verification ended; the exchange goes on.
   void auth_verified(bool ok) override;
 

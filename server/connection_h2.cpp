@@ -44,10 +44,6 @@ void Connection::h2_receive(const char* data, std::size_t len) {
   if (!in_process_) h2_run();
 }
 
-void Connection::output_ready() {
-  if (state_ == State::h2) h2_run();
-}
-
 void Connection::h2_run() {
   if (state_ != State::h2) return;
   std::uint64_t before = h2_->response_bytes();

@@ -145,12 +145,11 @@ long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool& eof) {
   return static_cast<long>(sent);
 }
 
-
 void H2Stream::auth_verified(bool ok) {
   if (!waiting_auth_) return;
   waiting_auth_ = false;
   ex_.auth_verified(ok);
-  conn_.output_ready();
+  session_.kick();
 }
 
 void H2Stream::closed(bool aborted) {

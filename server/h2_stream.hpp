@@ -81,7 +81,7 @@ class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter 
   void wait_for_auth() override { waiting_auth_ = true; }
 
  private:
-  // AuthWaiter: the verification ended; the exchange goes on, then the connection flushes.
+  // AuthWaiter: the verification ended; the exchange goes on, then the session is kicked to flush.
   void auth_verified(bool ok) override;
 
  public:

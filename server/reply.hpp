@@ -44,9 +44,6 @@ class ExchangeHost {
   virtual AuthWaiter& auth_waiter() = 0;
   // A verification runs off the loop: read nothing more until auth_verified().
   virtual void wait_for_auth() = 0;
-  // An answer made outside the connection's own events (a verification that
-  // ended) is queued: send it. HTTP/1.1 sends as it answers; h2 flushes here.
-  virtual void output_ready() {}
 
  protected:
   ~ExchangeHost() = default;
