@@ -11,6 +11,7 @@
 #include "h2_stream.hpp"
 #include "http_date.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "worker.hpp"
 
 namespace filehttpd {
@@ -52,6 +53,8 @@ H2Session::H2Session(Worker& w, Transport& io, ExchangeHost& conn) : w_(w), io_(
   nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
+  nghttp2_session_callbacks_set_send_data_callback(cb, send_data);
+  by_reference_ = io_.zero_copy_files();
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_stream_reset_rate_limit(opt, k_h2_reset_burst, k_h2_reset_rate);
@@ -96,30 +99,32 @@ bool H2Session::receive(const char* data, std::size_t len) {
 }
 
 bool H2Session::flush() {
-  std::size_t turn = 0;
+  std::uint64_t turn = 0;
   while (true) {
-    if (out_off_ < out_.size()) {
-      ssize_t n = io_.write(out_.data() + out_off_, out_.size() - out_off_);
-      if (n < 0) return errno == EAGAIN || errno == EINTR;
-      out_off_ += static_cast<std::size_t>(n);
-      bytes_out_ += static_cast<std::uint64_t>(n);
-      turn += static_cast<std::size_t>(n);
-      if (out_off_ < out_.size()) return true;
+    if (!wire_.empty()) {
+      std::uint64_t sent = 0;
+      WireQueue::Result r = wire_.write(io_, sent);
+      bytes_out_ += sent;
+      turn += sent;
+      if (r == WireQueue::Result::would_block) return true;
+      if (r == WireQueue::Result::file_shrank) {
+        spdlog::info("{}: a file shrank while its HTTP/2 DATA frame was on the wire; closing", conn_.peer());
+        return false;
+      }
+      if (r == WireQueue::Result::error) return errno == EAGAIN || errno == EINTR;
     }
-    out_.clear();
-    out_off_ = 0;
     if (turn >= k_h2_write_turn) return true;  // the rest next turn, after a look at the input
-    while (out_.size() < k_h2_write_batch) {
+    while (wire_.size() < k_h2_write_batch) {
       const std::uint8_t* data = nullptr;
       ssize_t n = nghttp2_session_mem_send(session_, &data);
       if (n < 0) {
         spdlog::info("{}: HTTP/2 send failed: {}", conn_.peer(), nghttp2_strerror(static_cast<int>(n)));
         return false;
       }
-      if (n == 0) break;
-      out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+      if (n == 0) break;  // nothing more, or send_data paused with a full batch
+      wire_.append(data, static_cast<std::size_t>(n));
     }
-    if (out_.empty()) return true;
+    if (wire_.empty()) return true;
   }
 }
 
@@ -172,14 +177,33 @@ void H2Session::submit(H2Stream& s) {
 }
 
 ssize_t H2Session::read_data(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
-                             std::uint32_t* flags, nghttp2_data_source* source, void*) {
+                             std::uint32_t* flags, nghttp2_data_source* source, void* self) {
+  auto* me = static_cast<H2Session*>(self);
   auto* s = static_cast<H2Stream*>(source->ptr);
   bool eof = false;
-  long n = s->read_body(buf, length, eof);
+  bool by_ref = false;
+  long n = s->read_body(buf, length, me->by_reference_, by_ref, eof);
   if (n == k_h2_deferred) return NGHTTP2_ERR_DEFERRED;
   if (n < 0) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   if (eof) *flags |= NGHTTP2_DATA_FLAG_EOF;
+  if (by_ref) *flags |= NGHTTP2_DATA_FLAG_NO_COPY;  // counted in send_data
+  else bump(my_counters().h2_data_bytes[static_cast<std::size_t>(H2DataPath::copied)], static_cast<std::uint64_t>(n));
   return n;
+}
+
+int H2Session::send_data(nghttp2_session*, nghttp2_frame* frame, const std::uint8_t* framehd, std::size_t length,
+                         nghttp2_data_source* source, void* self) {
+  // Called in the same nghttp2_session_mem_send as the read_data that chose NO_COPY: the stream is alive.
+  auto* me = static_cast<H2Session*>(self);
+  auto* s = static_cast<H2Stream*>(source->ptr);
+  off_t offset = 0;
+  std::shared_ptr<const unique_fd> file = s->take_file(length, offset);
+  if (!file || frame->data.padlen != 0) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  me->wire_.append(framehd, k_h2_frame_header);
+  me->wire_.append_file(std::move(file), offset, length);
+  bump(my_counters().h2_data_bytes[static_cast<std::size_t>(H2DataPath::by_reference)], length);
+  // A full batch pauses nghttp2 (the frame counts as sent): flush() writes it before asking for more.
+  return me->wire_.size() >= k_h2_write_batch ? NGHTTP2_ERR_PAUSE : 0;
 }
 
 int H2Session::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self) {

@@ -3,6 +3,9 @@
 // HPACK: client bytes go in with receive(), frames come out with flush().
 // Each stream gets an H2Stream (its own Exchange); a response is submitted
 // with nghttp2_submit_response and a data provider over the stream's queue.
+// Where the transport sends files without copying (h2c, kTLS), DATA frames of
+// a file carry it by reference (NGHTTP2_DATA_FLAG_NO_COPY): the frame header
+// and the file range go into the wire queue, and sendfile writes the payload.
 // The session knows no epoll: its connection asks wants_write()/done().
 #include <nghttp2/nghttp2.h>
 
@@ -13,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "h2_wire.hpp"
 #include "reply.hpp"
 #include "transport.hpp"
 
@@ -55,7 +59,7 @@ class H2Session {
   // k_h2_write_turn bytes went out. Returns false on a transport error.
   bool flush();
   // True when bytes wait for the transport to take them, or nghttp2 has frames it may send now.
-  bool wants_write() const { return out_off_ < out_.size() || nghttp2_session_want_write(session_); }
+  bool wants_write() const { return !wire_.empty() || nghttp2_session_want_write(session_); }
   // True when the session has nothing more to read or write: close.
   bool done() const;
   // True when no stream is open.
@@ -100,6 +104,8 @@ class H2Session {
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error, void* self);
   static ssize_t read_data(nghttp2_session*, std::int32_t id, std::uint8_t* buf, std::size_t length,
                            std::uint32_t* flags, nghttp2_data_source* source, void* self);
+  static int send_data(nghttp2_session*, nghttp2_frame* frame, const std::uint8_t* framehd, std::size_t length,
+                       nghttp2_data_source* source, void* self);
   // Ends the session with GOAWAY ENHANCE_YOUR_CALM (once), logging what ran out.
   void calm_down(const char* what, std::uint64_t count);
   // Destroys a closed stream; one that had a CGI is kept by the worker until the epoll batch ends.
@@ -112,8 +118,8 @@ class H2Session {
   ExchangeHost& conn_;
   nghttp2_session* session_ = nullptr;
   std::map<std::int32_t, std::unique_ptr<H2Stream>> streams_;
-  std::string out_;
-  std::size_t out_off_ = 0;
+  WireQueue wire_;
+  bool by_reference_ = false;  // file DATA goes out by reference (the transport copies nothing)
   std::uint64_t requests_ = 0;
   std::uint64_t resets_sent_ = 0;
   std::uint64_t bytes_out_ = 0;

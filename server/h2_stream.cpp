@@ -25,10 +25,12 @@ bool method_from_name(std::string_view name, llhttp_method_t& out) {
   return false;
 }
 
-// A sink for OutputQueue::drain that copies into a buffer of room bytes.
+// A sink for OutputQueue::drain that copies into a buffer of room bytes;
+// with stop_at_files, file ranges long enough to go by reference are left to the session.
 struct CopySink {
   std::uint8_t* buf;
   std::size_t room;
+  bool stop_at_files;
 
   ssize_t send_iov(const iovec* iov, int count, bool) {
     if (room == 0) return full();
@@ -43,7 +45,7 @@ struct CopySink {
     return static_cast<ssize_t>(done);
   }
   ssize_t send_file(int fd, off_t* offset, std::size_t len) {
-    if (room == 0) return full();
+    if (room == 0 || (stop_at_files && len >= k_h2_by_reference_min)) return full();
     ssize_t n = pread(fd, buf, std::min(room, len), *offset);
     if (n > 0) {
       *offset += n;
@@ -133,9 +135,17 @@ void H2Stream::send_response() {
   session_.submit(*this);
 }
 
-long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool& eof) {
+long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool by_reference, bool& by_ref, bool& eof) {
   if (cgi_relay_) return read_cgi_body(buf, room, eof);
-  CopySink sink{buf, room};
+  OutputQueue::Next next;
+  if (by_reference && out_.peek(next) && next.file && next.length >= k_h2_by_reference_min) {
+    // A file range goes out by reference: the session queues the file itself after the frame header.
+    std::uint64_t n = std::min<std::uint64_t>(room, next.length);
+    by_ref = true;
+    eof = next.last && n == next.length;
+    return static_cast<long>(n);
+  }
+  CopySink sink{buf, room, by_reference};
   std::uint64_t sent = 0;
   OutputQueue::Result r = out_.drain(sink, sent);
   body_sent_ += sent;
@@ -143,6 +153,17 @@ long H2Stream::read_body(std::uint8_t* buf, std::size_t room, bool& eof) {
   eof = r == OutputQueue::Result::done;
   if (eof) out_.clear();
   return static_cast<long>(sent);
+}
+
+std::shared_ptr<const unique_fd> H2Stream::take_file(std::size_t len, off_t& offset) {
+  OutputQueue::Next next;
+  if (!out_.peek(next) || !next.file || next.length < len) return nullptr;
+  offset = next.offset;
+  std::shared_ptr<const unique_fd> file = out_.share_file();
+  out_.consume(len);
+  body_sent_ += len;
+  if (!out_.peek(next)) out_.clear();
+  return file;
 }
 
 void H2Stream::auth_verified(bool ok) {

@@ -19,6 +19,9 @@
 
 namespace filehttpd {
 
+// The shortest file range sent by reference: a shorter one is copied, so that
+// small responses share one write instead of a sendfile each.
+inline constexpr std::uint64_t k_h2_by_reference_min = 16 * 1024;
 // read_body's answer when a script's output has no bytes yet.
 inline constexpr long k_h2_deferred = -2;
 
@@ -46,7 +49,12 @@ class H2Stream final : public ExchangeHost, public CgiOwner, private AuthWaiter 
   // Copies up to room body bytes into buf. Sets eof when the body is all out;
   // returns the bytes copied, -1 when the body cannot be read (reset), or
   // k_h2_deferred when a script's output has no bytes yet (resumed later).
-  long read_body(std::uint8_t* buf, std::size_t room, bool& eof);
+  // With by_reference, file bytes are not copied: by_ref is set and the
+  // count returned is for take_file(), which the session calls next.
+  long read_body(std::uint8_t* buf, std::size_t room, bool by_reference, bool& by_ref, bool& eof);
+  // Hands over the len file bytes read_body() announced by reference: their
+  // offset, and the file, which stays open as long as the caller holds it.
+  std::shared_ptr<const unique_fd> take_file(std::size_t len, off_t& offset);
   // The stream closed: writes its access-log line; aborted when it ended early.
   void closed(bool aborted);
 

@@ -31,6 +31,7 @@ constexpr const char* k_tls_handshake_labels[k_tls_handshakes] = {
     "result=\"ok\",version=\"TLSv1.2\"", "result=\"ok\",version=\"TLSv1.3\"",
     "result=\"failed\",version=\"none\"", "result=\"not_tls\",version=\"none\""};
 constexpr const char* k_tls_send_path_names[k_tls_send_paths] = {"ktls", "userspace"};
+constexpr const char* k_h2_data_path_names[k_h2_data_paths] = {"by_reference", "copied"};
 
 void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -135,6 +136,7 @@ MetricsSnapshot metrics_snapshot(const SharedMetrics& m, std::uint64_t now_mono_
     for (std::size_t i = 0; i < k_accept_errors; ++i) s.accept_errors[i] += counter_value(w.accept_errors[i]);
     for (std::size_t i = 0; i < k_tls_handshakes; ++i) s.tls_handshakes[i] += counter_value(w.tls_handshakes[i]);
     for (std::size_t i = 0; i < k_tls_send_paths; ++i) s.tls_connections[i] += counter_value(w.tls_connections[i]);
+    for (std::size_t i = 0; i < k_h2_data_paths; ++i) s.h2_data_bytes[i] += counter_value(w.h2_data_bytes[i]);
     s.log_dropped += counter_value(w.log_dropped);
     s.auth_failures += counter_value(w.auth_failures);
     s.auth_limited += counter_value(w.auth_limited);
@@ -227,6 +229,11 @@ void render_metrics(const MetricsSnapshot& s, std::string& out) {
   for (std::size_t i = 0; i < k_tls_send_paths; ++i)
     fmt::format_to(std::back_inserter(out), "filehttpd_tls_connections_total{{send_path=\"{}\"}} {}\n",
                    k_tls_send_path_names[i], s.tls_connections[i]);
+  family(out, "filehttpd_h2_data_bytes_total", "counter",
+         "HTTP/2 DATA payload bytes by how they reach the socket: a file range sent by reference, or copied.");
+  for (std::size_t i = 0; i < k_h2_data_paths; ++i)
+    fmt::format_to(std::back_inserter(out), "filehttpd_h2_data_bytes_total{{path=\"{}\"}} {}\n",
+                   k_h2_data_path_names[i], s.h2_data_bytes[i]);
   for (const Plain& p : after_rejections) plain(out, p.name, p.type, p.help, p.value);
   family(out, "filehttpd_uptime_seconds", "gauge", "Seconds since the server started.");
   fmt::format_to(std::back_inserter(out), "filehttpd_uptime_seconds {:.3f}\n", s.uptime_seconds);

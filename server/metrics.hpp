@@ -51,12 +51,20 @@ enum class TlsSendPath : std::uint8_t {
   count,
 };
 
+// How HTTP/2 DATA payloads reach the transport.
+enum class H2DataPath : std::uint8_t {
+  by_reference,  // a file range behind the frame header, sent with sendfile (NGHTTP2_DATA_FLAG_NO_COPY)
+  copied,        // copied into nghttp2's frame buffer (memory bodies, CGI output, TLS without kTLS)
+  count,
+};
+
 inline constexpr std::size_t k_methods = static_cast<std::size_t>(MethodLabel::count);
 inline constexpr std::size_t k_status_classes = 5;  // 1xx .. 5xx
 inline constexpr std::size_t k_rejections = static_cast<std::size_t>(Rejection::count);
 inline constexpr std::size_t k_accept_errors = static_cast<std::size_t>(AcceptError::count);
 inline constexpr std::size_t k_tls_handshakes = static_cast<std::size_t>(TlsHandshake::count);
 inline constexpr std::size_t k_tls_send_paths = static_cast<std::size_t>(TlsSendPath::count);
+inline constexpr std::size_t k_h2_data_paths = static_cast<std::size_t>(H2DataPath::count);
 // Worker slots: enough for 256 workers in each of a few overlapping generations (reloads).
 inline constexpr std::size_t k_metric_slots = 1024;
 
@@ -81,6 +89,7 @@ struct alignas(64) WorkerCounters {
   Counter accept_errors[k_accept_errors];
   Counter tls_handshakes[k_tls_handshakes];
   Counter tls_connections[k_tls_send_paths];
+  Counter h2_data_bytes[k_h2_data_paths];
   Counter log_dropped;  // this process's dropped log lines, published
   // Compression cache: hits are written by the event loop, fills and
   // evictions by the worker's compressor thread (each word has one writer).
@@ -155,6 +164,7 @@ struct MetricsSnapshot {
   std::uint64_t accept_errors[k_accept_errors] = {};
   std::uint64_t tls_handshakes[k_tls_handshakes] = {};
   std::uint64_t tls_connections[k_tls_send_paths] = {};
+  std::uint64_t h2_data_bytes[k_h2_data_paths] = {};
   std::uint64_t respawns = 0;
   std::uint64_t reloads = 0;
   std::uint64_t log_dropped = 0;

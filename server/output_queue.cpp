@@ -42,7 +42,37 @@ void OutputQueue::clear() {
   chunks_.clear();
   next_ = 0;
   file_.reset();
+  shared_file_.reset();
   cached_.reset();
+}
+
+std::shared_ptr<const unique_fd> OutputQueue::share_file() {
+  if (!shared_file_ && file_) shared_file_ = std::make_shared<const unique_fd>(std::move(file_));
+  return shared_file_;
+}
+
+bool OutputQueue::peek(Next& next) const {
+  std::size_t i = next_;
+  while (i < chunks_.size() && chunks_[i].length == 0) ++i;
+  if (i == chunks_.size()) return false;
+  const Chunk& c = chunks_[i];
+  next.file = c.data == nullptr;
+  next.offset = c.offset;
+  next.length = c.length;
+  next.last = true;
+  for (std::size_t j = i + 1; j < chunks_.size() && next.last; ++j) next.last = chunks_[j].length == 0;
+  return true;
+}
+
+void OutputQueue::consume(std::uint64_t n) {
+  while (next_ < chunks_.size() && chunks_[next_].length == 0) ++next_;
+  if (next_ == chunks_.size()) return;
+  Chunk& c = chunks_[next_];
+  n = std::min(n, c.length);
+  if (c.data) c.data += n;
+  else c.offset += static_cast<off_t>(n);
+  c.length -= n;
+  if (c.length == 0) ++next_;
 }
 
 }  // namespace filehttpd

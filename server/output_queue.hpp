@@ -62,9 +62,27 @@ class OutputQueue {
   // Queues length bytes of the file from offset.
   void add_file(off_t offset, std::uint64_t length);
   // Sets the file that add_file() ranges come from.
-  void set_file(unique_fd fd) { file_ = std::move(fd); }
+  void set_file(unique_fd fd) {
+    file_ = std::move(fd);
+    shared_file_.reset();
+  }
   // Returns true when a file is set.
-  bool has_file() const { return static_cast<bool>(file_); }
+  bool has_file() const { return static_cast<bool>(file_) || shared_file_; }
+  // Returns the file, shared from now on with whoever takes it (a session's
+  // wire queue that sends file ranges after this queue is gone); null when none.
+  std::shared_ptr<const unique_fd> share_file();
+
+  // The next chunk with bytes to send, as peek() describes it.
+  struct Next {
+    bool file = false;         // a file range (else memory)
+    off_t offset = 0;          // where the range starts, for a file
+    std::uint64_t length = 0;  // its bytes
+    bool last = false;         // no chunk with bytes follows it
+  };
+  // Describes the next chunk with bytes into next. Returns false when none is left.
+  bool peek(Next& next) const;
+  // Marks the first n bytes of the next chunk with bytes as sent (n at most its length).
+  void consume(std::uint64_t n);
   // Keeps a cached entry alive while its body is queued.
   void keep(std::shared_ptr<const CachedFile> entry) { cached_ = std::move(entry); }
   // Drops the queued chunks and keeps a first slot for the head, which
@@ -113,7 +131,11 @@ class OutputQueue {
   std::string own_scratch_;
   std::vector<Chunk> chunks_;
   std::size_t next_ = 0;  // first chunk not fully sent
+  // The file descriptor the chunks' ranges come from.
+  int file_fd() const { return shared_file_ ? shared_file_->get() : file_.get(); }
+
   unique_fd file_;
+  std::shared_ptr<const unique_fd> shared_file_;  // the file once share_file() was called
   std::shared_ptr<const CachedFile> cached_;
 };
 
@@ -143,7 +165,7 @@ OutputQueue::Result OutputQueue::drain(Sink& sink, std::uint64_t& sent) {
       for (; i < chunks_.size() && !more_follows; ++i) more_follows = chunks_[i].length > 0;
       if constexpr (requires { sink.send_iov_file(iov, count, 0, off_t{0}, std::size_t{0}); }) {
         if (file_next)
-          n = sink.send_iov_file(iov, count, file_.get(), file_next->offset,
+          n = sink.send_iov_file(iov, count, file_fd(), file_next->offset,
                                  std::min(file_next->length, k_sendfile_max));
         else
           n = sink.send_iov(iov, count, more_follows);
@@ -164,7 +186,7 @@ OutputQueue::Result OutputQueue::drain(Sink& sink, std::uint64_t& sent) {
       }
     } else {
       off_t off = c.offset;
-      n = sink.send_file(file_.get(), &off, std::min(c.length, k_sendfile_max));
+      n = sink.send_file(file_fd(), &off, std::min(c.length, k_sendfile_max));
       if (n == 0) return Result::file_shrank;
       if (n > 0) {
         c.offset = off;

@@ -60,6 +60,8 @@ class TlsTransport final : public Transport {
   bool wants_write() const override { return want_write_; }
   // True when OpenSSL holds decrypted bytes that read() has not returned yet.
   bool pending() const override;
+  // True when the kernel encrypts what is sent (kTLS): SSL_sendfile copies nothing through us.
+  bool zero_copy_files() const override { return ktls_send_; }
 
   // True once the handshake is done.
   bool established() const { return established_; }

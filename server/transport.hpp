@@ -36,6 +36,9 @@ class Transport {
   virtual bool wants_write() const { return false; }
   // Returns true when read() has bytes at hand that no socket event will announce.
   virtual bool pending() const { return false; }
+  // True when send_file() hands pages to the kernel without copying them through us
+  // (sendfile on a plain socket, SSL_sendfile under kTLS).
+  virtual bool zero_copy_files() const { return false; }
 
   // Writes len bytes from data as one buffer, with nothing to follow: send_iov's result.
   ssize_t write(const char* data, std::size_t len) {
@@ -57,6 +60,8 @@ class PlainTransport final : public Transport {
   ssize_t send_file(int file_fd, off_t* offset, std::size_t len) override;
   // shutdown(SHUT_WR).
   void shutdown_write() override;
+  // sendfile() copies nothing through us.
+  bool zero_copy_files() const override { return true; }
 
  private:
   int fd_;

@@ -38,9 +38,9 @@ class H2c : public HttpServerTest {
   }
 
   // Runs the python3-h2 client below against the server in mode; its stdout.
-  RunResult h2_client(const std::string& mode) {
+  RunResult h2_client(const std::string& mode, const std::string& arg = "") {
     std::string path = base_.write("h2_client.py", k_h2_client);
-    return run({"/usr/bin/python3", path, std::to_string(port_), mode}, 30s);
+    return run({"/usr/bin/python3", path, std::to_string(port_), mode, arg}, 30s);
   }
 
   // A python3-h2 client that mounts one misbehaviour (mode) and prints what the server answered.
@@ -106,6 +106,29 @@ elif mode == "zerowindow":
     ev = pump(ended, 10)
     print("headers" if any(isinstance(e, h2.events.ResponseReceived) for e in ev) else "no headers")
     print("closed" if "closed" in ev else "open", "after %.0f" % (time.time() - t))
+elif mode == "shrink":
+    # Reads 128 KiB of the 6 MiB file, cuts the file to 200 KiB (argv[3]), then reads on.
+    c.send_headers(1, [(":method", "GET"), (":path", "/big.bin"), (":scheme", "http"), (":authority", "x")],
+                   end_stream=True)
+    s.sendall(c.data_to_send())
+    got = 0; cut = False; t = time.time(); how = "timeout"
+    while time.time() - t < 10 and how == "timeout":
+        try: d = s.recv(65536)
+        except socket.timeout: break
+        except OSError: d = b""  # a reset: the server closed with our bytes unread
+        if not d: how = "closed"; break
+        for e in c.receive_data(d):
+            if isinstance(e, h2.events.DataReceived):
+                got += len(e.data)
+                c.acknowledge_received_data(e.flow_controlled_length, e.stream_id)
+            if isinstance(e, h2.events.StreamEnded): how = "complete"
+            if isinstance(e, h2.events.StreamReset): how = "reset"
+            if isinstance(e, h2.events.ConnectionTerminated): how = "goaway"
+        if got >= 128 * 1024 and not cut:
+            open(sys.argv[3], "r+b").truncate(200 * 1024); cut = True
+        try: s.sendall(c.data_to_send())
+        except OSError: how = "closed"
+    print(how, "short" if got < 6 * 1024 * 1024 else "whole")
 elif mode in ("idle", "term"):
     c.send_headers(1, hdr, end_stream=True); s.sendall(c.data_to_send())
     pump(lambda o: any(isinstance(e, h2.events.StreamEnded) for e in o), 5)
@@ -267,6 +290,19 @@ TEST_F(H2c, ABigFileDoesNotHoldUpSmallFilesAskedAfterIt) {
   ASSERT_NE(small_end, std::string::npos) << r.out.substr(0, 4000);
   ASSERT_NE(big_end, std::string::npos);
   EXPECT_LT(small_end, big_end);
+}
+
+// DATA frames carry the file by reference: when it shrinks under a response,
+// the frame whose bytes are gone cannot be completed, so the connection ends
+// (close or reset, never a short frame or a hang), and the worker goes on.
+TEST_F(H2c, AFileThatShrinksMidResponseEndsOnlyItsConnection) {
+  start({"--h2c"});
+  pid_t worker = children_of(server_->pid()).at(0);
+  RunResult r = h2_client("shrink", root_ + "/big.bin");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == "closed short\n" || r.out == "reset short\n" || r.out == "goaway short\n") << r.out << r.err;
+  EXPECT_EQ(h2c("/index.html").out, "hello over h2\n");
+  EXPECT_EQ(children_of(server_->pid()).at(0), worker) << "the worker was replaced";
 }
 
 TEST_F(H2c, AnIdleConnectionGetsGoawayAfterTheKeepaliveTimeout) {

@@ -18,27 +18,6 @@ using tls_testing::Tls;
 
 namespace {
 
-// Returns the value of the sample key (name{labels}) in a metrics text, or -1.
-long long sample_of(const std::string& metrics, const std::string& key) {
-  std::size_t at = metrics.find(key + " ");
-  return at == std::string::npos ? -1 : std::stoll(metrics.substr(at + key.size() + 1));
-}
-
-// Why kernel TLS cannot be used here, or "" when the kernel offers it: the
-// tls ULP is registered, or its module is there for the kernel to load.
-std::string ktls_missing() {
-  std::ifstream ulp("/proc/sys/net/ipv4/tcp_available_ulp");
-  std::string word;
-  while (ulp >> word)
-    if (word == "tls") return "";
-  utsname u{};
-  uname(&u);
-  std::string dir = std::string("/lib/modules/") + u.release + "/kernel/net/tls";
-  if (std::filesystem::exists(dir)) return "";
-  return "the kernel has no tls ULP (/proc/sys/net/ipv4/tcp_available_ulp lists no tls, and " + dir +
-         " is missing), so OpenSSL cannot turn on kTLS";
-}
-
 // Connects over a memory BIO so the raw TLS records are visible: after the
 // handshake (and any tickets) it fetches each path on one connection and
 // prints "PATH RECORDS BODYLEN" for each response, where RECORDS counts the

@@ -187,3 +187,49 @@ TEST_P(TransportFiles, FiftyMebibyteDownload) {
     server_.reset();
   }
 }
+
+// HTTP/2 DATA frames of a file carry it by reference where the transport
+// copies nothing (h2c: sendfile after each frame header), and are copied into
+// nghttp2's frames where it would copy anyway (TLS without kTLS), as are
+// ranges under 16 KiB; the bytes are the file's either way, a multipart body
+// (part heads in memory between file ranges) included. HTTP/1.1 counts nothing.
+TEST_P(TransportFiles, Http2FileDataGoesByReferenceWhereTheTransportCopiesNothing) {
+  std::string big = pattern(3u << 20, 6);
+  put("big.bin", big);
+  start("[status]\npath = \"/-/metrics\"");
+  Reply r = fetch("/big.bin");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(sha256_hex(r.body), sha256_hex(big));
+  Reply multi = fetch("/big.bin", {"-H", "Range: bytes=5-104,2000000-2099999"});
+  EXPECT_EQ(multi.status, 206) << multi.error;
+  EXPECT_NE(multi.body.find(big.substr(5, 100)), std::string::npos);
+  EXPECT_NE(multi.body.find(big.substr(2000000, 100000)), std::string::npos);
+  // The counters, asked over HTTP/1.1 on the plain port, which every transport's server has.
+  RunResult m = curl({"--http1.1", "http://127.0.0.1:" + std::to_string(port_) + "/-/metrics"});
+  long long by_ref = sample_of(m.out, "filehttpd_h2_data_bytes_total{path=\"by_reference\"}");
+  long long copied = sample_of(m.out, "filehttpd_h2_data_bytes_total{path=\"copied\"}");
+  // The 100-byte range is under k_h2_by_reference_min: copied, to share a write with its neighbours.
+  long long by_ref_bytes = static_cast<long long>(big.size()) + 100000, file_bytes = by_ref_bytes + 100;
+  switch (GetParam()) {
+    case Transport::plain:
+    case Transport::tls:
+      EXPECT_EQ(by_ref, 0) << m.out;
+      EXPECT_EQ(copied, 0) << m.out;
+      break;
+    case Transport::h2c:
+      // The last piece of a range under 16 KiB (its tail, or a window's edge) is copied too.
+      EXPECT_GE(by_ref, by_ref_bytes - 2 * 16384) << m.out;
+      EXPECT_LE(by_ref, by_ref_bytes) << m.out;
+      EXPECT_GE(by_ref + copied, file_bytes) << m.out;
+      EXPECT_LT(copied, 2 * 16384 + 1000) << "only part heads, the short range and range tails are copied\n" << m.out;
+      break;
+    case Transport::h2:
+      if (!ktls_missing().empty()) {
+        EXPECT_EQ(by_ref, 0) << m.out;
+        EXPECT_GE(copied, file_bytes) << m.out;
+      } else {
+        EXPECT_EQ(by_ref + copied >= file_bytes, true) << "kTLS may carry the file by reference\n" << m.out;
+      }
+      break;
+  }
+}

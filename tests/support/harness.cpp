@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -487,6 +488,24 @@ std::string HttpServerTest::req(const std::string& raw, std::chrono::millisecond
 
 std::string HttpServerTest::get(const std::string& target, const std::string& extra) {
   return req("GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra + "\r\n");
+}
+
+long long sample_of(const std::string& metrics, const std::string& key) {
+  std::size_t at = metrics.find(key + " ");
+  return at == std::string::npos ? -1 : std::stoll(metrics.substr(at + key.size() + 1));
+}
+
+std::string ktls_missing() {
+  std::ifstream ulp("/proc/sys/net/ipv4/tcp_available_ulp");
+  std::string word;
+  while (ulp >> word)
+    if (word == "tls") return "";
+  utsname u{};
+  uname(&u);
+  std::string dir = std::string("/lib/modules/") + u.release + "/kernel/net/tls";
+  if (std::filesystem::exists(dir)) return "";
+  return "the kernel has no tls ULP (/proc/sys/net/ipv4/tcp_available_ulp lists no tls, and " + dir +
+         " is missing), so OpenSSL cannot turn on kTLS";
 }
 
 }  // namespace testing_support

@@ -166,6 +166,13 @@ std::string body_of(const std::string& resp);
 // Polls cond every 20 ms until it holds or timeout passes; returns the last result.
 bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 
+// Returns the value of the sample key (name{labels}) in a metrics text, or -1.
+long long sample_of(const std::string& metrics, const std::string& key);
+
+// Why kernel TLS cannot be used here, or "" when the kernel offers it: the
+// tls ULP is registered, or its module is there for the kernel to load.
+std::string ktls_missing();
+
 // Base fixture: base_/www is the document root, base_/secret.txt sits beside
 // it, and port_ is free. Subclasses decide how the server is started.
 class ServerTest : public ::testing::Test {

@@ -173,6 +173,7 @@ TEST(Metrics, ExpositionFormat) {
   s.accept_errors[static_cast<std::size_t>(AcceptError::other)] = 4;
   s.tls_handshakes[static_cast<std::size_t>(TlsHandshake::ok_tls13)] = 9;
   s.tls_connections[static_cast<std::size_t>(TlsSendPath::userspace)] = 6;
+  s.h2_data_bytes[static_cast<std::size_t>(H2DataPath::by_reference)] = 1048576;
   s.uptime_seconds = 12.3456;
   s.version = "1.2.3";
   s.compress_hits = 11;
@@ -207,12 +208,17 @@ TEST(Metrics, ExpositionFormat) {
                      "filehttpd_tls_connections_total{send_path=\"userspace\"} 6\n"),
             std::string::npos)
       << out;
+  EXPECT_NE(out.find("# TYPE filehttpd_h2_data_bytes_total counter\n"
+                     "filehttpd_h2_data_bytes_total{path=\"by_reference\"} 1048576\n"
+                     "filehttpd_h2_data_bytes_total{path=\"copied\"} 0\n"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("filehttpd_uptime_seconds 12.346\n"), std::string::npos);
   EXPECT_NE(out.find("filehttpd_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back(), '\n');
 
-  std::regex sample_re(R"([a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.]+)");
+  std::regex sample_re(R"([a-z_][a-z0-9_]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.]+)");
   std::string typed;  // the family whose TYPE came last
   int samples = 0;
   std::size_t pos = 0;
@@ -231,7 +237,7 @@ TEST(Metrics, ExpositionFormat) {
   }
   // 5: the auth and access counters
   EXPECT_EQ(samples, static_cast<int>(k_methods * k_status_classes + (k_rejections - 1) + k_accept_errors + k_tls_handshakes +
-                                     k_tls_send_paths + 16 + 5));
+                                     k_tls_send_paths + k_h2_data_paths + 16 + 5));
 }
 
 

@@ -4,6 +4,8 @@
 // own_buffers() has run; a file that is shorter than its range is reported.
 #include "output_queue.hpp"
 
+#include "fake_socket.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,54 +15,9 @@
 #include <random>
 
 using namespace filehttpd;
+using filehttpd::test::FakeSocket;
 
 namespace {
-
-struct FakeSocket {
-  std::mt19937* rng;
-  std::string got;
-  int calls = 0;
-  std::size_t fixed = 0;  // when set, every call takes up to this many bytes
-  // Takes a random prefix, or nothing (EAGAIN) now and then.
-  std::size_t allowance() {
-    ++calls;
-    if (fixed) return fixed;
-    if ((*rng)() % 5 == 0) return 0;
-    return 1 + (*rng)() % ((*rng)() % 3 == 0 ? 100000 : 300);
-  }
-  // Appends up to room bytes of the buffers to got; returns how many.
-  std::size_t take(const iovec* iov, int count, std::size_t room) {
-    std::size_t taken = 0;
-    for (int i = 0; i < count && taken < room; ++i) {
-      std::size_t n = std::min(room - taken, iov[i].iov_len);
-      got.append(static_cast<const char*>(iov[i].iov_base), n);
-      taken += n;
-    }
-    return taken;
-  }
-  ssize_t send_iov(const iovec* iov, int count, bool) {
-    std::size_t room = allowance();
-    if (room == 0) {
-      errno = EAGAIN;
-      return -1;
-    }
-    return static_cast<ssize_t>(take(iov, count, room));
-  }
-  ssize_t send_file(int fd, off_t* off, std::size_t len) {
-    std::size_t room = allowance();
-    if (room == 0) {
-      errno = EAGAIN;
-      return -1;
-    }
-    std::string buf(std::min(room, len), '\0');
-    ssize_t n = pread(fd, buf.data(), buf.size(), *off);
-    if (n > 0) {
-      got.append(buf.data(), static_cast<std::size_t>(n));
-      *off += n;
-    }
-    return n;
-  }
-};
 
 // A sink that frames records: buffers followed by a file range go out in one
 // call (as TLS puts a head and the start of a body in one record).
@@ -86,22 +43,9 @@ struct RecordSocket : FakeSocket {
   }
 };
 
-class OutputQueueTest : public ::testing::Test {
+class OutputQueueTest : public filehttpd::test::FileBodyTest {
  protected:
-  void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() / ("oq-" + std::to_string(getpid()));
-    std::mt19937 rng(7);
-    content_.resize(200000);
-    for (char& c : content_) c = static_cast<char>(rng());
-    int fd = open(path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
-    ASSERT_EQ(write(fd, content_.data(), content_.size()), static_cast<ssize_t>(content_.size()));
-    close(fd);
-  }
-  void TearDown() override { std::filesystem::remove(path_); }
-  unique_fd open_file() { return unique_fd(open(path_.c_str(), O_RDONLY | O_CLOEXEC)); }
-
-  std::filesystem::path path_;
-  std::string content_;
+  void SetUp() override { make_file("oq-", 200000, 7); }
 };
 
 }  // namespace
