@@ -21,6 +21,14 @@ bool compress_file_applies(const Site& site, const Route& route) {
          compress_static(site.cfg.compress, site.mime.type_for(route.path), static_cast<std::uint64_t>(route.st.st_size));
 }
 
+bool identity_only(const CompressConfig& cfg, const Request& req) {
+  std::string joined;
+  const std::string* accept = req.find_list("Accept-Encoding", joined);
+  if (!accept) return true;
+  unsigned all = cfg.codings.size() >= 32 ? ~0u : (1u << cfg.codings.size()) - 1;
+  return choose_coding(accept, cfg.codings, all).index < 0;
+}
+
 void respond_compressed(Reply& r, const Worker& w, Compressor& c, const Request& req, Route& route) {
   const CompressConfig& cfg = r.site->cfg.compress;
   const std::vector<std::string>& codings = cfg.codings;

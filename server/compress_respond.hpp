@@ -16,6 +16,10 @@ struct Site;
 // Returns true when a GET/HEAD of route's file (its type from its name) is compressed on the fly under site's config.
 bool compress_file_applies(const Site& site, const Route& route);
 
+// Returns true when req's client takes none of cfg's codings (no Accept-Encoding,
+// identity preferred, or only codings we do not make): the file itself is its answer.
+bool identity_only(const CompressConfig& cfg, const Request& req);
+
 // GET/HEAD of a file compress_file_applies() to (r.site's): the best cached copy the
 // client accepts (its own ETag, Vary, Range, 304, HEAD), else the file itself
 // with Vary, and a job for the coding the client would have liked.

@@ -26,6 +26,16 @@ const std::string& clf_time() {
   return clf.get();
 }
 
+// The file as it is, as one variant of a compressible file (Vary: Accept-Encoding):
+// its type and URL path from the cache entry when there is one, else from the route.
+FileVariant identity_variant(const Site& site, const CachedFile* cached, const Route& r) {
+  FileVariant v;
+  v.vary = true;
+  v.content_type = cached ? std::string_view(cached->content_type) : site.mime.type_for(r.path);
+  v.url_path = cached ? std::string_view(cached->url_path) : std::string_view(r.path);
+  return v;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- profiles
@@ -206,6 +216,12 @@ void Exchange::dispatch(Request& req, int depth) {
       respond_file(reply_, w_, req, none, std::move(hit));
       return;
     }
+    if (hit && identity_only(site_->cfg.compress, req)) {
+      Route none;
+      FileVariant identity = identity_variant(*site_, hit.get(), none);
+      respond_file(reply_, w_, req, none, std::move(hit), &identity);
+      return;
+    }
   }
   Route r = site_->router.route(req);
   if (r.fallback && route_guarded(r)) return;
@@ -216,14 +232,17 @@ void Exchange::dispatch(Request& req, int depth) {
         respond_precompressed(reply_, w_, req, r, w_.compressor());
         return;
       }
-      if (get_or_head && compress_file_applies(*site_, r)) {
+      bool compress = get_or_head && compress_file_applies(*site_, r);
+      if (compress && !identity_only(site_->cfg.compress, req)) {
         respond_compressed(reply_, w_, w_.compressor(), req, r);
         return;
       }
       std::shared_ptr<const CachedFile> cached;
       // A fallback answers for a path that does not exist: never cached under it.
       if (depth == 0 && !r.fallback) cached = site_->cache.refresh(key, r.fd.get(), r.st, r.path, w_.now());
-      respond_file(reply_, w_, req, r, std::move(cached));
+      // A compressible file sent as it is (the client takes no coding of ours) is one of its variants.
+      FileVariant identity = identity_variant(*site_, cached.get(), r);
+      respond_file(reply_, w_, req, r, std::move(cached), compress ? &identity : nullptr);
       return;
     }
     case RouteKind::listing: respond_listing(reply_, w_, req, r); return;

@@ -130,6 +130,34 @@ TEST_F(Compress, IdentityFirstThenEachCodingRoundTrips) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
+// A client that takes no coding of ours gets the file from the memory cache
+// (the second request on), still marked as a variant, and asks for no copy;
+// one that takes gzip still gets one made.
+TEST_F(Compress, ANoCodingClientGetsTheFileWithVaryAndQueuesNothing) {
+  std::string js = script_text(4000);
+  put("small.js", js);
+  start_compress();
+  for (const char* accept : {"", "", "Accept-Encoding: identity\r\n", "Accept-Encoding: compress\r\n", ""}) {
+    std::string r = get("/small.js", accept);
+    EXPECT_EQ(status_of(r), 200) << accept;
+    EXPECT_EQ(header(r, "Vary"), "Accept-Encoding") << accept;
+    EXPECT_EQ(header(r, "Content-Encoding"), "") << accept;
+    EXPECT_EQ(body_of(r), js) << accept;
+  }
+  std::string tag = header(get("/small.js"), "ETag");
+  std::string nm = get("/small.js", "If-None-Match: " + tag + "\r\n");
+  EXPECT_EQ(status_of(nm), 304);
+  EXPECT_EQ(header(nm, "Vary"), "Accept-Encoding");
+  std::string part = get("/small.js", "Range: bytes=10-19\r\n");
+  EXPECT_EQ(status_of(part), 206);
+  EXPECT_EQ(body_of(part), js.substr(10, 10));
+  sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(counter("filehttpd_compress_cache_fills_total"), 0) << "no client asked for a coding";
+  std::string gz = until_coded("/small.js", "gzip", "gzip");
+  EXPECT_EQ(header(gz, "Content-Encoding"), "gzip");
+  EXPECT_EQ(decode("gzip -dc", body_of(gz)), js);
+}
+
 TEST_F(Compress, SmallOrForeignFilesAreLeftAlone) {
   put("small.css", "body{}");
   put("photo.png", hex_text(8000, 1));
