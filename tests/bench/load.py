@@ -16,6 +16,12 @@ from procs import CLK_TCK, cpu_ticks, rss_by_name, tree
 UNITS = {"B": 1 / 1e6, "KB": 1024 / 1e6, "MB": 1024 * 1024 / 1e6, "GB": 1024 ** 3 / 1e6}
 
 
+# h2load asks for gzip by default, wrk for no coding. Every h2load run asks
+# for none, so that every server sends the same bytes: filehttpd compresses
+# text on the fly by default, the peers as configured here do not.
+IDENTITY = ("-H", "accept-encoding: identity")
+
+
 def run_wrk(port, path, connections, seconds, extra=(), scheme="http"):
     """One wrk run on CPU 1: a dict of reqs, rps, mbps, non2xx, sock (socket errors)."""
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *extra,
@@ -43,7 +49,7 @@ def run_h2load(port, path, seconds, log):
     """One h2load run on CPU 1, one HTTP/1.1 keep-alive connection, one
     request at a time, for seconds: run_wrk's dict plus lat, the (mean, p99,
     max) us of every request, read from h2load's per-request log."""
-    cmd = ["taskset", "-c", "1", "h2load", "--h1", "-t1", "-c1", "-m1", f"-D{seconds}", f"--log-file={log}",
+    cmd = ["taskset", "-c", "1", "h2load", *IDENTITY, "--h1", "-t1", "-c1", "-m1", f"-D{seconds}", f"--log-file={log}",
            f"http://127.0.0.1:{port}{path}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
     micros = []
@@ -72,7 +78,7 @@ def h2load_result(out):
 def run_h2(url, connections, streams, seconds):
     """One h2load run on CPU 1 over HTTP/2 (h2 by ALPN for https, h2c with
     prior knowledge for http): connections x streams for seconds; run_wrk's dict."""
-    cmd = ["taskset", "-c", "1", "h2load", "-t1", f"-c{connections}", f"-m{streams}", f"-D{seconds}", url]
+    cmd = ["taskset", "-c", "1", "h2load", *IDENTITY, "-t1", f"-c{connections}", f"-m{streams}", f"-D{seconds}", url]
     return h2load_result(subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout)
 
 
@@ -82,7 +88,7 @@ def run_page(urls, h2, loads):
     streams at once, else over six HTTP/1.1 connections. run_wrk's dict plus
     lat, the (mean, p99, max) wall time in us of a page load."""
     conns = ["-c1", f"-m{len(urls)}"] if h2 else ["--h1", "-c6", "-m1"]
-    cmd = ["taskset", "-c", "1", "h2load", "-t1", *conns, f"-n{len(urls)}", *urls]
+    cmd = ["taskset", "-c", "1", "h2load", *IDENTITY, "-t1", *conns, f"-n{len(urls)}", *urls]
     walls, total = [], None
     for _ in range(loads):
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
