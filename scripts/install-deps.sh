@@ -25,8 +25,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 RUNTIME_PKGS="libspdlog1.10 libfmt9 libtomlplusplus3 libsystemd0 libssl3 libnghttp2-14 zlib1g libzstd1 libbrotli1 libcrypt1 media-types curl"
 # media-types: /etc/mime.types, which the server reads for content types beyond its built-in table.
 BUILD_PKGS="build-essential cmake pkg-config node-llhttp libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libsystemd-dev libssl-dev libnghttp2-dev zlib1g-dev libzstd-dev libbrotli-dev libcrypt-dev media-types"
-# libseccomp-dev builds tests/support/seccomp_run; the rest are programs the tests run.
-TEST_PKGS="libseccomp-dev curl openssl systemd util-linux busybox procps python3 python3-prometheus-client php8.2-cgi git mandoc nghttp2-client python3-h2 sslscan testssl.sh pebble certbot gzip zstd brotli"
+# ccache lets .ci/run reuse compiled objects between runs; libseccomp-dev builds
+# tests/support/seccomp_run; the rest are programs the tests run.
+TEST_PKGS="ccache libseccomp-dev curl openssl systemd util-linux busybox procps python3 python3-prometheus-client php8.2-cgi git mandoc nghttp2-client python3-h2 sslscan testssl.sh pebble certbot gzip zstd brotli"
 BENCH_PKGS="wrk nginx-light lighttpd lighttpd-mod-openssl h2o caddy nghttp2-client strace gnuplot-nox"
 FUZZ_PKGS="clang-14 libfuzzer-14-dev"
 BROWSER_PKGS="chromium"
