@@ -141,10 +141,14 @@ void H2Session::submit(H2Stream& s) {
   const Response& r = s.response();
   char status[4];
   auto st = std::to_chars(status, status + sizeof status, r.status);
-  std::vector<nghttp2_nv> nva;
-  std::vector<std::string> names;  // lower-cased field names
-  nva.reserve(r.fields.size() + 6);
-  names.reserve(r.fields.size());
+  // Reused per response: nghttp2_submit_response copies the fields.
+  std::vector<nghttp2_nv>& nva = nva_;
+  std::string& names = names_;  // the lower-cased field names, back to back
+  nva.clear();
+  names.clear();
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < r.fields.size(); ++i) total += r.fields[i].name.size();
+  names.reserve(total);  // no reallocation below: the nv entries point into it
   nva.push_back(make_nv(":status", std::string_view(status, static_cast<std::size_t>(st.ptr - status))));
   nva.push_back(make_nv("date", http_date_now()));
   nva.push_back(make_nv("server", "filehttpd/" FILEHTTPD_VERSION));
@@ -153,9 +157,9 @@ void H2Session::submit(H2Stream& s) {
   for (std::size_t i = 0; i < r.fields.size(); ++i) {
     Field f = r.fields[i];
     if (connection_specific(f.name)) continue;
-    std::string& n = names.emplace_back(f.name);
-    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-    nva.push_back(make_nv(n, f.value));
+    std::size_t at = names.size();
+    for (char c : f.name) names.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+    nva.push_back(make_nv(std::string_view(names).substr(at), f.value));
   }
   char length[24];
   if (r.has_length) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "h2_wire.hpp"
 #include "reply.hpp"
@@ -119,6 +120,8 @@ class H2Session {
   nghttp2_session* session_ = nullptr;
   std::map<std::int32_t, std::unique_ptr<H2Stream>> streams_;
   WireQueue wire_;
+  std::vector<nghttp2_nv> nva_;  // submit()'s field list, reused
+  std::string names_;            // submit()'s lower-cased names, reused
   bool by_reference_ = false;  // file DATA goes out by reference (the transport copies nothing)
   std::uint64_t requests_ = 0;
   std::uint64_t resets_sent_ = 0;

@@ -80,6 +80,7 @@ bool H2Stream::add_field(std::string_view name, std::string_view value) {
       authority_ = value;
     return true;
   }
+  if (req_.headers.empty()) req_.headers.reserve(16);  // one allocation for a usual request's fields
   if (req_.header_count < req_.headers.size())
     req_.headers[req_.header_count] = Header{std::string(name), std::string(value)};
   else
