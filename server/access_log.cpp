@@ -33,6 +33,10 @@ std::string log_escaped(std::string_view s) {
 void format_access_line(std::string& out, const AccessEntry& e) {
   if (!e.vhost.empty()) {
     append_field(out, e.vhost);
+    if (e.vhost_port != 0) {
+      out += ':';
+      out += std::to_string(e.vhost_port);
+    }
     out += ' ';
   }
   append_field(out, e.peer);

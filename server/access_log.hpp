@@ -13,6 +13,7 @@ inline constexpr int k_status_client_closed = 499;
 // One response as the access log sees it.
 struct AccessEntry {
   std::string_view vhost;         // vhost_combined: the site's first name; "" leaves the field out
+  unsigned vhost_port = 0;        // vhost_combined: the port the request came in on (0: none, a unix socket)
   std::string_view peer;          // client address
   std::string_view time;          // "10/Oct/2000:13:55:36 +0000"
   std::string_view request_line;  // "-" when no request line was understood

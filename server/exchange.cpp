@@ -471,7 +471,10 @@ void Exchange::log_access(std::uint64_t body_bytes, bool aborted, bool nothing_s
   const std::string* referer = parsed ? req_->find("Referer") : nullptr;
   const std::string* agent = parsed ? req_->find("User-Agent") : nullptr;
   AccessEntry e;
-  if (w_.cfg().log.access_format == "vhost_combined") e.vhost = site_->name;
+  if (w_.cfg().log.access_format == "vhost_combined") {
+    e.vhost = site_->name;  // with the port, as Apache's vhost_combined (%v:%p)
+    e.vhost_port = reply_.host.peer_info().server_port;
+  }
   e.peer = reply_.host.peer();
   e.time = clf_time();
   e.request_line = request_line_;

@@ -180,9 +180,10 @@ TEST_F(Vhosts, VhostCombinedLogNamesTheSite) {
   at("other.test", "/who.txt");
   ASSERT_TRUE(wait_until([&] { return lines_of(read_file(log)).size() >= 3; }, 5s)) << read_file(log);
   std::vector<std::string> lines = lines_of(read_file(log));
-  EXPECT_EQ(lines[0].rfind("a.test 127.0.0.1 - - [", 0), 0u) << lines[0];
-  EXPECT_EQ(lines[1].rfind("*.w.test 127.0.0.1 - - [", 0), 0u) << lines[1];
-  EXPECT_EQ(lines[2].rfind("- 127.0.0.1 - - [", 0), 0u) << lines[2];
+  std::string port = ":" + std::to_string(port_) + " ";
+  EXPECT_EQ(lines[0].rfind("a.test" + port + "127.0.0.1 - - [", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("*.w.test" + port + "127.0.0.1 - - [", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("-" + port + "127.0.0.1 - - [", 0), 0u) << lines[2];
   EXPECT_NE(lines[0].find("\"GET /who.txt HTTP/1.1\" 200 2 "), std::string::npos) << lines[0];
 }
 
