@@ -199,8 +199,20 @@ void Server::start(const std::vector<std::string>& argv, int err_fd) {
 
 Server::~Server() {
   if (pid_ > 0 && !reaped_) {
+    // The workers (and anything they run) go too, and are waited for: a worker
+    // outliving its supervisor for a moment still holds the listening socket,
+    // and the next server a test starts on the same port would fail to bind.
+    std::vector<pid_t> below = descendants_of(pid_);
     kill(pid_, SIGKILL);
+    for (pid_t p : below) kill(p, SIGKILL);
     waitpid(pid_, nullptr, 0);
+    wait_until(
+        [&] {
+          for (pid_t p : below)
+            if (process_alive(p)) return false;
+          return true;
+        },
+        std::chrono::seconds(5));
   }
   if (!err_path_.empty()) unlink(err_path_.c_str());
 }
