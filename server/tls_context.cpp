@@ -95,6 +95,8 @@ SSL_CTX* new_context(int min_version, bool http2) {
   SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_ENABLE_KTLS);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  // One socket read takes a record's header and body together, and any records after it (pending() sees them).
+  SSL_CTX_set_read_ahead(ctx, 1);
   static int offer_h2 = 1;  // any non-null argument
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, http2 ? &offer_h2 : nullptr);
   use_shared_ticket_keys(ctx);

@@ -74,7 +74,9 @@ ssize_t TlsTransport::fail(int rc) {
 }
 
 bool TlsTransport::pending() const {
-  return established_ && !not_tls_ && SSL_pending(ssl_) > 0;
+  // Decrypted bytes, or (OpenSSL reads ahead) whole records read from the socket
+  // and not yet decrypted; a partial record waits for the socket like any read.
+  return established_ && !not_tls_ && (SSL_pending(ssl_) > 0 || (!read_starved_ && SSL_has_pending(ssl_)));
 }
 
 ssize_t TlsTransport::read(char* buf, std::size_t len) {
@@ -112,9 +114,12 @@ ssize_t TlsTransport::read(char* buf, std::size_t len) {
   }
   std::size_t got = 0;
   int rc = SSL_read_ex(ssl_, buf, len, &got);
+  read_starved_ = false;
   if (rc == 1) return static_cast<ssize_t>(got);
   if (SSL_get_error(ssl_, rc) == SSL_ERROR_ZERO_RETURN) return 0;
-  return fail(rc);
+  ssize_t n = fail(rc);
+  read_starved_ = want_read_;  // what OpenSSL holds is not a whole record
+  return n;
 }
 
 ssize_t TlsTransport::write_bytes(const char* data, std::size_t len) {

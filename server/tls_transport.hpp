@@ -92,6 +92,7 @@ class TlsTransport final : public Transport {
   bool want_write_ = false;
   bool established_ = false;
   bool checked_first_ = false;
+  bool read_starved_ = false;  // the last read wanted more socket bytes: held bytes are no whole record
   bool not_tls_ = false;
   bool shut_ = false;
   bool ktls_send_ = false;

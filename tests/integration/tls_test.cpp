@@ -204,10 +204,18 @@ namespace {
 const char k_pipeline_py[] = R"(import socket, ssl, sys, time
 port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 pad = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+own_records = len(sys.argv) > 5 and sys.argv[5] == "records"
 ctx = ssl.create_default_context(cafile=ca)
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
 req = b"GET / HTTP/1.1\r\nHost: localhost\r\n" + (b"X-Pad: " + b"p" * pad + b"\r\n" if pad else b"") + b"\r\n"
-s.sendall(req * n)
+if own_records:
+    # A record per request, corked so that they leave in one segment: the server reads them all at once.
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    for i in range(n):
+        s.sendall(req)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+else:
+    s.sendall(req * n)
 s.settimeout(0.5)
 data, end = b"", time.time() + 5
 while data.count(b"HTTP/1.1 200") < n and time.time() < end:
@@ -269,6 +277,16 @@ TEST_F(Tls, ManyPipelinedRequestsBeyondOneReadAreAllAnswered) {
   RunResult r = python(k_pipeline_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "400", "60"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "400 41600\n");  // 104 bytes a request
+}
+
+// Ten requests, each in its own record, arriving in one segment: one socket
+// read takes them all (OpenSSL reads ahead), and the ones still in OpenSSL's
+// buffer are answered without a socket event.
+TEST_F(Tls, PipelinedRequestsInSeparateRecordsOfOneSegmentAreAllAnswered) {
+  start();
+  RunResult r = python(k_pipeline_py, {std::to_string(tls_port_), pki_ + "/ca.pem", "10", "0", "records"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "10 350\n");
 }
 
 TEST_F(Tls, AbortedHandshakesLeaveNoDescriptorBehind) {
