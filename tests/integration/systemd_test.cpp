@@ -116,8 +116,10 @@ TEST_F(Ops, ServesUnderTheUnitsSystemCallFilter) {
   Server s({"-c", file}, {SECCOMP_RUN_BIN, filter});
   ASSERT_TRUE(s.wait_ready(port_)) << s.stderr_text();
   if (!user.empty()) {
-    std::string status = read_file("/proc/" + std::to_string(children_of(s.pid()).at(0)) + "/status");
-    EXPECT_EQ(status.find("Uid:\t0\t"), std::string::npos) << "the worker kept root under the filter";
+    // The worker exists from the fork on and drops root just after: give it that moment.
+    std::string status_path = "/proc/" + std::to_string(children_of(s.pid()).at(0)) + "/status";
+    EXPECT_TRUE(wait_until([&] { return read_file(status_path).find("Uid:\t0\t") == std::string::npos; }, 5s))
+        << "the worker kept root under the filter";
   }
   EXPECT_EQ(body_of(get("/a.txt")), "filtered");
   std::string tls_url = "https://localhost:" + std::to_string(tls_port) + "/a.txt";
