@@ -53,6 +53,17 @@ class H2Attack : public H2 {
           << "GOAWAY " << json_token(m.json, "goaway_name") << " " << json_token(m.json, "goaway_debug");
     }
   }
+  // A control-frame flood of kind (plus extra arguments) from a peer that reads
+  // nothing, with send_timeout 3 s: contained, and ended within 8 s.
+  void expect_flood_ended(const std::string& kind, std::vector<std::string> extra = {}) {
+    start_h2c({"--send-timeout", "3"});
+    std::vector<std::string> args = {"--kind", kind, "--seconds", "10"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Measured m = run_client("control_flood.py", args);
+    expect_contained(m);
+    expect_ended(m, {k_calm, k_protocol, k_internal});
+    EXPECT_LT(json_num(m.json, "end_seconds", 99), 8) << m.json;
+  }
 };
 
 // Rapid Reset (CVE-2023-44487): nghttp2's RST_STREAM limiter (burst 1000,
@@ -137,29 +148,13 @@ TEST_F(H2Attack, MadeYouResetMixedEndsTheConnection) {
 // SETTINGS, PING and empty-DATA floods from a peer that reads nothing: the
 // connection ends (nghttp2's outbound-ACK limit, a frame budget, or at the
 // latest send_timeout, here 3 s) well inside the 10 s attack.
-TEST_F(H2Attack, SettingsFloodEndsTheConnection) {
-  start_h2c({"--send-timeout", "3"});
-  Measured m = run_client("control_flood.py", {"--kind", "settings", "--seconds", "10"});
-  expect_contained(m);
-  expect_ended(m, {k_calm, k_protocol, k_internal});
-  EXPECT_LT(json_num(m.json, "end_seconds", 99), 8) << m.json;
-}
+TEST_F(H2Attack, SettingsFloodEndsTheConnection) { expect_flood_ended("settings"); }
 
-TEST_F(H2Attack, PingFloodEndsTheConnection) {
-  start_h2c({"--send-timeout", "3"});
-  Measured m = run_client("control_flood.py", {"--kind", "ping", "--seconds", "10"});
-  expect_contained(m);
-  expect_ended(m, {k_calm, k_protocol, k_internal});
-  EXPECT_LT(json_num(m.json, "end_seconds", 99), 8) << m.json;
-}
+TEST_F(H2Attack, PingFloodEndsTheConnection) { expect_flood_ended("ping"); }
 
 TEST_F(H2Attack, EmptyDataFloodEndsTheConnection) {
   put_upload_cgi();
-  start_h2c({"--send-timeout", "3"});
-  Measured m = run_client("control_flood.py", {"--kind", "empty_data", "--path", "/upload.cgi", "--seconds", "10"});
-  expect_contained(m);
-  expect_ended(m, {k_calm, k_protocol, k_internal});
-  EXPECT_LT(json_num(m.json, "end_seconds", 99), 8) << m.json;
+  expect_flood_ended("empty_data", {"--path", "/upload.cgi"});
 }
 
 // The same floods from a client that reads every ACK the server sends: no
