@@ -48,9 +48,7 @@ class Compress : public SiteServerTest {
   }
   // The value of a counter on the status path (-1 when missing).
   long long counter(const std::string& name) {
-    std::string body = body_of(get("/status"));
-    std::size_t at = body.find("\n" + name + " ");
-    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+    return sample_of(body_of(get("/status")), name);
   }
   // Bytes of the finished copies in the cache directory.
   std::uint64_t cache_bytes(int* count = nullptr) {

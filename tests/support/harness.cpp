@@ -480,6 +480,9 @@ void ServerTest::SetUp() {
 }
 
 void ServerTest::start_with(const std::vector<std::string>& args, const std::vector<std::string>& prefix) {
+  // A server started before stops first: the new one binds the same port, which
+  // the old one would still hold until the assignment below destroyed it.
+  server_.reset();
   server_ = std::make_unique<Server>(args, prefix);
   ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
 }
@@ -503,8 +506,12 @@ std::string HttpServerTest::get(const std::string& target, const std::string& ex
 }
 
 long long sample_of(const std::string& metrics, const std::string& key) {
-  std::size_t at = metrics.find(key + " ");
-  return at == std::string::npos ? -1 : std::stoll(metrics.substr(at + key.size() + 1));
+  // Only at the start of a line: a key is never taken for the tail of a longer name.
+  std::string line = key + " ";
+  std::size_t at = metrics.starts_with(line) ? 0 : metrics.find("\n" + line);
+  if (at == std::string::npos) return -1;
+  if (at > 0) ++at;
+  return std::stoll(metrics.substr(at + line.size()));
 }
 
 std::string ktls_missing() {

@@ -166,7 +166,7 @@ std::string body_of(const std::string& resp);
 // Polls cond every 20 ms until it holds or timeout passes; returns the last result.
 bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 
-// Returns the value of the sample key (name{labels}) in a metrics text, or -1.
+// Returns the value of the sample key (name{labels}) at the start of a line of a metrics text, or -1.
 long long sample_of(const std::string& metrics, const std::string& key);
 
 // Why kernel TLS cannot be used here, or "" when the kernel offers it: the
