@@ -124,6 +124,7 @@ TEST_F(Acme, CertbotIssuesThroughTheWebrootAndTheWatchServesTheRenewal) {
                             std::to_string(tls_port_) + "\"]\ncertificates = [{ cert = \"" + live +
                             "/fullchain.pem\", key = \"" + live + "/privkey.pem\" }]\nredirect_http = true\n" +
                             "watch_interval = \"1s\"\n");
+  server_.reset();  // the certbot-stage server frees the plain port first
   server_ = std::make_unique<Server>(std::vector<std::string>{"-c", config});
   ASSERT_TRUE(server_->wait_ready(plain_port_)) << server_->stderr_text();
   r = fetch_over_tls();
@@ -138,7 +139,8 @@ TEST_F(Acme, CertbotIssuesThroughTheWebrootAndTheWatchServesTheRenewal) {
   std::string second = serial_of(live + "/cert.pem");
   ASSERT_NE(second, first);
   // pebble fetched the challenge through the redirecting plain port.
-  EXPECT_NE(server_->stderr_text().find("\"GET /.well-known/acme-challenge/"), std::string::npos)
+  EXPECT_TRUE(wait_until(
+      [&] { return server_->stderr_text().find("\"GET /.well-known/acme-challenge/") != std::string::npos; }, 5s))
       << server_->stderr_text();
   EXPECT_TRUE(wait_until([&] { return served_serial() == second; }, 10s)) << server_->stderr_text();
   EXPECT_NE(server_->stderr_text().find("changed: reloading the configuration"), std::string::npos);

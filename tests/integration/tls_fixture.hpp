@@ -99,6 +99,7 @@ class Tls : public ::testing::Test {
   }
 
   void start_raw(std::vector<std::string> args) {
+    server_.reset();  // a server started before frees its ports first
     server_ = std::make_unique<Server>(args);
     ASSERT_TRUE(server_->wait_ready(plain_port_)) << server_->stderr_text();
   }

@@ -107,6 +107,7 @@ class TransportTest : public ::testing::TestWithParam<Transport> {
       cfg += "[tls]\nlisten = [\"127.0.0.1:" + std::to_string(tls_port_) + "\"]\ncertificates = [{ cert = \"" +
              dir_.path() + "/cert.pem\", key = \"" + dir_.path() + "/key.pem\" }]\n";
     std::string path = dir_.write("server.toml", cfg);
+    server_.reset();  // a server started before frees its ports first
     server_ = std::make_unique<Server>(std::vector<std::string>{"-c", path});
     ASSERT_TRUE(server_->wait_ready(port_)) << server_->stderr_text();
   }
