@@ -1,14 +1,21 @@
 #include "auth_cache.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+// SHA256_Init and friends are deprecated in OpenSSL 3 but kept in every 3.x:
+// they hash from a copied state with no allocation (see keyed_).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <cstring>
 #include <stdexcept>
 
 namespace filehttpd {
+
+namespace {
+constexpr std::size_t k_block = 64;  // SHA-256's block
+}  // namespace
 
 AuthCache::AuthCache() : capacity_(k_auth_cache_entries), ttl_(k_auth_cache_ttl) {
   secret_.resize(32);
@@ -23,41 +30,49 @@ AuthCache::AuthCache(std::string_view key, std::size_t capacity, auth_clock::dur
 }
 
 AuthCache::~AuthCache() {
-  EVP_MAC_CTX_free(keyed_);
+  OPENSSL_cleanse(keyed_.data(), keyed_.size());
   OPENSSL_cleanse(secret_.data(), secret_.size());
 }
 
 void AuthCache::make_keyed() {
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  keyed_ = mac ? EVP_MAC_CTX_new(mac) : nullptr;
-  EVP_MAC_free(mac);  // the context keeps its own reference
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
-  if (!keyed_ || EVP_MAC_init(keyed_, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size(),
-                              params) != 1)
-    throw std::runtime_error("cannot set up HMAC-SHA256 for the password cache");
+  static_assert(sizeof(SHA256_CTX) <= sizeof keyed_, "keyed_ holds a SHA256_CTX");
+  // A key longer than a block is hashed first, as HMAC does; a shorter one is zero-padded.
+  if (secret_.size() > k_block) {
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size(), d);
+    secret_.assign(reinterpret_cast<const char*>(d), sizeof d);
+    OPENSSL_cleanse(d, sizeof d);
+  }
+  secret_.resize(k_block, '\0');
+  SHA256_CTX c;
+  if (SHA256_Init(&c) != 1 || SHA256_Update(&c, secret_.data(), secret_.size()) != 1)
+    throw std::runtime_error("cannot set up SHA-256 for the password cache");
+  std::memcpy(keyed_.data(), &c, sizeof c);
+  OPENSSL_cleanse(&c, sizeof c);
 }
 
 std::size_t AuthCache::KeyHash::operator()(const Key& k) const {
   std::size_t h;
-  std::memcpy(&h, k.data(), sizeof h);  // the key is an HMAC: its bytes are uniform already
+  std::memcpy(&h, k.data(), sizeof h);  // the key is a keyed hash: its bytes are uniform already
   return h;
 }
 
 AuthCache::Key AuthCache::key_for(std::string_view user, std::string_view password, std::string_view hash) const {
   Key out{};
-  // A NULL key restarts the MAC under the key it has: no allocation per request.
-  EVP_MAC_CTX* c = keyed_;
-  if (EVP_MAC_init(c, nullptr, 0, nullptr) != 1) throw std::runtime_error("HMAC-SHA256 restart failed");
-  static const unsigned char k_nul = 0;
-  auto feed = [c](std::string_view s) { EVP_MAC_update(c, reinterpret_cast<const unsigned char*>(s.data()), s.size()); };
-  feed(user);
-  EVP_MAC_update(c, &k_nul, 1);
-  feed(password);
-  EVP_MAC_update(c, &k_nul, 1);
-  feed(hash);
-  std::size_t len = 0;
-  EVP_MAC_final(c, out.data(), &len, out.size());
+  SHA256_CTX c;
+  std::memcpy(&c, keyed_.data(), sizeof c);
+  auto feed_sized = [&c](std::string_view s) {
+    std::uint32_t n = static_cast<std::uint32_t>(s.size());
+    unsigned char len[4] = {static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+                            static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
+    SHA256_Update(&c, len, sizeof len);
+    SHA256_Update(&c, s.data(), s.size());
+  };
+  feed_sized(user);
+  feed_sized(password);
+  SHA256_Update(&c, hash.data(), hash.size());
+  SHA256_Final(out.data(), &c);
+  OPENSSL_cleanse(&c, sizeof c);
   return out;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The memory of a worker's password checks: successes kept for a while
-// (keyed by an HMAC, never the password), and failed attempts per client
+// (keyed by a keyed SHA-256, never the password), and failed attempts per client
 // address for the 429 limit. Both are bounded; neither does I/O.
 #include <array>
 #include <chrono>
@@ -10,7 +10,6 @@
 #include <string_view>
 #include <unordered_map>
 
-typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
 namespace filehttpd {
 
@@ -40,7 +39,8 @@ class AuthCache {
   AuthCache(const AuthCache&) = delete;
   AuthCache& operator=(const AuthCache&) = delete;
 
-  // Returns HMAC-SHA256(key, user NUL password NUL hash).
+  // Returns SHA-256(key block, len user, user, len password, password, hash):
+  // each length is 4 bytes big-endian, so no two triples share an input.
   Key key_for(std::string_view user, std::string_view password, std::string_view hash) const;
   // Returns true when key was stored and has not expired by now.
   bool hit(const Key& key, auth_clock::time_point now);
@@ -53,11 +53,15 @@ class AuthCache {
   struct KeyHash {
     std::size_t operator()(const Key& k) const;
   };
-  // Makes keyed_ from secret_: HMAC-SHA256 fetched and keyed once, restarted for each key_for().
+  // Pads secret_ to one SHA-256 block and absorbs it into keyed_, so
+  // key_for() starts from a copy of that state and allocates nothing.
   void make_keyed();
 
-  std::string secret_;
-  EVP_MAC_CTX* keyed_ = nullptr;
+  std::string secret_;  // one 64-byte block: the key, zero-padded
+  // SHA256_CTX's bytes: the state after the key block. OpenSSL 3.0's EVP
+  // digests free and allocate their context on every restart, which cost
+  // more than the hash itself on the cached-password path.
+  alignas(8) std::array<unsigned char, 112> keyed_{};
   std::size_t capacity_;
   auth_clock::duration ttl_;
   std::unordered_map<Key, auth_clock::time_point, KeyHash> entries_;  // key -> expiry

@@ -186,7 +186,14 @@ TEST(AuthCache, KeyedExpiringAndBounded) {
   EXPECT_NE(a, other.key_for("alice", "secret", k_sha512)) << "the key is keyed";
   EXPECT_NE(a, cache.key_for("alice", "secreT", k_sha512));
   EXPECT_NE(a, cache.key_for("alice", "secret", k_bcrypt)) << "a changed hash misses";
-  EXPECT_NE(cache.key_for("a", "b\0c", "h"), cache.key_for("a\0b", "c", "h"));
+  using std::string_view_literals::operator""sv;
+  EXPECT_NE(cache.key_for("a", "b\0c"sv, "h"), cache.key_for("a\0b"sv, "c", "h")) << "field bounds are kept";
+  EXPECT_NE(cache.key_for("ab", "c", "h"), cache.key_for("a", "bc", "h"));
+  EXPECT_NE(cache.key_for("a", "bc", "h"), cache.key_for("a", "b", "ch"));
+  EXPECT_EQ(a, cache.key_for("alice", "secret", k_sha512)) << "the same triple, the same key";
+  std::string long_key(100, 'x');
+  EXPECT_NE(AuthCache(long_key).key_for("a", "b", "h"), AuthCache(long_key + "y").key_for("a", "b", "h"))
+      << "a key longer than a block still counts whole";
   EXPECT_FALSE(cache.hit(a, t0));
   cache.store(a, t0);
   EXPECT_TRUE(cache.hit(a, t0 + std::chrono::seconds(9)));
