@@ -286,13 +286,9 @@ bool Exchange::guard(Request& req, int depth) {
       respond_error(503, false);
       return false;
     case AuthVerdict::pending:
-      if (depth > 0) {
-        // A script's local redirect into a path whose credentials are not known yet: not followed.
-        w_.auth().cancel(&reply_.host.auth_waiter());
-        challenge(*o.rule);
-        return false;
-      }
+      // A script's local redirect waits too: req is the exchange's own request, rewritten in place.
       waiting_req_ = &req;
+      waiting_depth_ = depth;
       waiting_rule_ = o.rule;
       waiting_user_ = std::move(o.user);
       w_.watch_auth();
@@ -314,7 +310,7 @@ void Exchange::auth_verified(bool ok) {
   remote_user_ = std::move(waiting_user_);
   reply_.passed_rule = waiting_rule_;
   verified_ = true;
-  dispatch(*req, 0);
+  dispatch(*req, waiting_depth_);
 }
 
 bool Exchange::route_guarded(const Route& r) {

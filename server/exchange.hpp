@@ -101,6 +101,7 @@ class Exchange {
   int redirects_ = 0;                        // local redirects followed for this request
   Request* waiting_req_ = nullptr;           // the request whose password is being verified
   const AuthRule* waiting_rule_ = nullptr;   // and the rule it is verified for
+  int waiting_depth_ = 0;                    // the local redirects behind the waiting request
   std::string waiting_user_;                 // and the user it claims to be
   std::string remote_user_;                  // the user the request's [[auth]] rule let in
   bool verified_ = false;                    // the verification just passed: guard() lets it through once

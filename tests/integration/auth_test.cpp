@@ -310,3 +310,25 @@ TEST_F(Auth, HtpasswdReloadsWithTheWatch) {
   EXPECT_EQ(status_of(fetch("/staging/s.txt", basic("alice", "secret"))), 401) << "alice is gone";
   EXPECT_NE(server_->stderr_text().find(users_ + " changed"), std::string::npos) << server_->stderr_text();
 }
+
+// A script's local redirect into a protected path is checked like a request
+// for that path: valid credentials not yet verified wait for their check and
+// get the page on the first try; none get the challenge; the script's own
+// path stays open. Over HTTP/1.1 and over h2c.
+TEST_F(Auth, ALocalRedirectIntoAProtectedPathWaitsForTheVerification) {
+  put("open/go.cgi", "#!/bin/sh\nprintf 'Location: /staging/s.txt\\r\\n\\r\\n'\n", 0755);
+  write_users("alice:" + make_hash("$2b$", 8, "secret") + "\nbob:" + make_hash("$2b$", 8, "pw") + "\n");
+  start_config("profile = \"http\"\nh2c = true\n" + auth_rule("/staging/"));
+  std::string r = fetch("/open/go.cgi", basic("alice", "secret"));
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(body_of(r), "staged secret\n");
+  r = fetch("/open/go.cgi");
+  EXPECT_EQ(status_of(r), 401) << r;
+  EXPECT_EQ(header(r, "WWW-Authenticate"), k_challenge);
+  EXPECT_EQ(status_of(fetch("/open/go.cgi", basic("alice", "wrong"))), 401);
+  std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/open/go.cgi";
+  RunResult h2 = run({"curl", "-s", "--http2-prior-knowledge", "-u", "bob:pw", "-w", " %{http_code} %{http_version}",
+                      url});
+  EXPECT_EQ(h2.out, "staged secret\n 200 2");
+  EXPECT_EQ(status_of(fetch("/open/go.cgi", basic("alice", "secret"))), 200) << "a cached check passes too";
+}
