@@ -29,6 +29,27 @@ struct TicketKeys {
 // secret and period give the same keys in every process.
 TicketKeys derive_ticket_keys(const unsigned char* secret, std::uint64_t period);
 
+// The keys of the two most recent periods asked for, each derived once: a
+// handshake needs this period's keys, and a ticket from the previous period
+// needs that one's. Every call must pass the same secret.
+class TicketKeyCache {
+ public:
+  // Returns the keys of period under secret, deriving them only on a miss
+  // (which replaces the older of the two). Valid until the next get().
+  const TicketKeys& get(const unsigned char* secret, std::uint64_t period);
+  // Returns how many times keys were derived.
+  std::uint64_t derivations() const { return derivations_; }
+
+ private:
+  struct Slot {
+    std::uint64_t period = 0;
+    bool set = false;
+    TicketKeys keys{};
+  };
+  Slot slots_[2];
+  std::uint64_t derivations_ = 0;
+};
+
 // Makes the process's ticket secret if it has none yet. Returns false when
 // the random generator fails.
 bool make_ticket_secret();

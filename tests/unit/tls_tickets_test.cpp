@@ -41,3 +41,25 @@ TEST(TlsTickets, KeysDependOnSecretAndPeriodOnly) {
   EXPECT_NE(std::memcmp(k1.aes_key, k1.mac_key, sizeof k1.aes_key), 0);
   EXPECT_NE(std::memcmp(k1.name, k1.aes_key, sizeof k1.name), 0);
 }
+
+TEST(TlsTickets, CacheDerivesEachPeriodOnceAndKeepsTheTwoNewest) {
+  unsigned char secret[32];
+  for (int i = 0; i < 32; ++i) secret[i] = static_cast<unsigned char>(7 * i);
+  TicketKeyCache cache;
+  auto same = [&](std::uint64_t period) {
+    TicketKeys want = derive_ticket_keys(secret, period);
+    const TicketKeys& got = cache.get(secret, period);
+    return std::memcmp(&want, &got, sizeof want) == 0;
+  };
+  EXPECT_TRUE(same(100));
+  EXPECT_TRUE(same(100));
+  EXPECT_EQ(cache.derivations(), 1u) << "a second handshake in the period derives nothing";
+  EXPECT_TRUE(same(99));  // a ticket from the previous period
+  EXPECT_TRUE(same(100));
+  EXPECT_EQ(cache.derivations(), 2u);
+  EXPECT_TRUE(same(101));  // the next period replaces the oldest, 99
+  EXPECT_TRUE(same(100));
+  EXPECT_EQ(cache.derivations(), 3u);
+  EXPECT_TRUE(same(99));
+  EXPECT_EQ(cache.derivations(), 4u) << "99 was the one dropped";
+}
