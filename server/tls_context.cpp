@@ -11,6 +11,7 @@
 
 #include "listener.hpp"
 #include "tls_tickets.hpp"
+#include "tls_transport.hpp"
 
 namespace filehttpd {
 
@@ -93,7 +94,10 @@ SSL_CTX* new_context(int min_version, bool http2) {
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
   SSL_CTX_set_cipher_list(ctx, k_tls12_ciphers);
   SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_ENABLE_KTLS);
+                               SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // Where the kernel has no TLS, OpenSSL would still try it at each change of keys: two failing
+  // setsockopt calls, and the handshake's flight written in two parts.
+  if (ktls_usable()) SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   // One socket read takes a record's header and body together, and any records after it (pending() sees them).
   SSL_CTX_set_read_ahead(ctx, 1);

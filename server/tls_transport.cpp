@@ -1,5 +1,8 @@
 #include "tls_transport.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -14,6 +17,7 @@
 #include <sstream>
 
 #include "metrics.hpp"
+#include "unique_fd.hpp"
 
 namespace filehttpd {
 
@@ -50,6 +54,25 @@ std::string ktls_note_here() {
   struct stat st{};
   bool module = uname(&u) == 0 && stat((std::string("/lib/modules/") + u.release + "/kernel/net/tls").c_str(), &st) == 0;
   return ktls_note(ulps.str(), module);
+}
+
+bool ktls_usable() {
+  static const bool usable = [] {
+    unique_fd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    // The ULP needs an established connection; the listener's backlog completes it without an accept.
+    if (!listener || !client || bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        listen(listener.get(), 1) != 0 || getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+        connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      return true;
+    static const char k_ulp[] = "tls";
+    return setsockopt(client.get(), IPPROTO_TCP, TCP_ULP, k_ulp, sizeof k_ulp - 1) == 0 || errno != ENOENT;
+  }();
+  return usable;
 }
 
 TlsTransport::~TlsTransport() {

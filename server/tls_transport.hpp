@@ -34,6 +34,12 @@ std::string ktls_note(std::string_view available_ulps, bool module_present);
 // ktls_note() for this machine's kernel.
 std::string ktls_note_here();
 
+// Returns false when this kernel cannot take TLS keys on a TCP socket:
+// setsockopt(TCP_ULP, "tls") on a loopback connection fails with ENOENT
+// (it loads the module where one is installed). True when the probe cannot
+// run. Probed once per process.
+bool ktls_usable();
+
 class TlsTransport final : public Transport {
  public:
   // Takes ownership of ssl, which is set up over fd in accept state.
