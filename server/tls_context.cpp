@@ -104,6 +104,9 @@ SSL_CTX* new_context(int min_version, bool http2) {
   static int offer_h2 = 1;  // any non-null argument
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, http2 ? &offer_h2 : nullptr);
   use_shared_ticket_keys(ctx);
+  // One ticket per handshake, not OpenSSL's two under TLS 1.3: a client keeps one (a resumption
+  // brings a fresh one), and the second cost a session encoding and a sealing per full handshake.
+  SSL_CTX_set_num_tickets(ctx, 1);
   return ctx;
 }
 

@@ -489,6 +489,25 @@ print(gone(), get(first)[1])
 }  // namespace
 
 // The ticket secret outlives a reload: the new workers resume sessions the old ones made.
+// One session ticket per handshake (OpenSSL's default is two under TLS 1.3):
+// a client keeps one, and the second cost a session encoding and a
+// sealing on every full handshake.
+TEST_F(Tls, AFullHandshakeIssuesOneTicket) {
+  start();
+  for (const char* version : {"-tls1_3", "-tls1_2"}) {
+    RunResult r = run({"sh", "-c",
+                       "printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' | "
+                       "openssl s_client -quiet -msg -connect 127.0.0.1:" + std::to_string(tls_port_) + " " + version},
+                      20s);
+    std::size_t tickets = 0;
+    for (std::size_t at = r.out.find("NewSessionTicket"); at != std::string::npos;
+         at = r.out.find("NewSessionTicket", at + 1))
+      ++tickets;
+    EXPECT_EQ(tickets, 1u) << version << "\n" << r.out.substr(0, 2000);
+    EXPECT_NE(r.out.find("HTTP/1.1 200 OK"), std::string::npos) << version;
+  }
+}
+
 TEST_F(Tls, SessionsResumeAcrossAReload) {
   start();
   std::vector<pid_t> workers = children_of(server_->pid());
