@@ -4,7 +4,9 @@
 // status, fields and the SHA-256 of the body.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "transport_fixture.hpp"
 
@@ -232,4 +234,41 @@ TEST_P(TransportFiles, Http2FileDataGoesByReferenceWhereTheTransportCopiesNothin
       }
       break;
   }
+}
+
+// A compressible file for a client that takes none of our codings is its
+// identity variant: Vary, 304 and ranges as for any file, and no compressed
+// copy made until a client asks for a coding, which then gets one.
+TEST_P(TransportFiles, ACompressibleFileForANoCodingClientIsItsIdentityVariant) {
+  std::string js = "console.log('identity');\n" + pattern(3000, 11) + "\n";
+  for (char& c : js) c = static_cast<char>('a' + static_cast<unsigned char>(c) % 26);  // text, so it compresses
+  put("app.js", js);
+  start("[status]\npath = \"/-/metrics\"");
+  std::string tag;
+  for (int i = 0; i < 3; ++i) {
+    Reply r = fetch("/app.js");
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.field("Vary"), "Accept-Encoding");
+    EXPECT_EQ(r.field("Content-Encoding"), "");
+    EXPECT_EQ(r.body, js);
+    tag = r.field("ETag");
+  }
+  Reply nm = fetch("/app.js", {"-H", "If-None-Match: " + tag});
+  EXPECT_EQ(nm.status, 304) << nm.error;
+  EXPECT_EQ(nm.field("Vary"), "Accept-Encoding");
+  Reply part = fetch("/app.js", {"-H", "Range: bytes=10-19"});
+  EXPECT_EQ(part.status, 206) << part.error;
+  EXPECT_EQ(part.body, js.substr(10, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  RunResult m = curl({"--http1.1", "http://127.0.0.1:" + std::to_string(port_) + "/-/metrics"});
+  EXPECT_EQ(sample_of(m.out, "filehttpd_compress_cache_fills_total"), 0) << "no client asked for a coding";
+  // A client that takes gzip gets the identity body at once, then the compressed copy.
+  Reply gz;
+  for (int i = 0; i < 50 && gz.field("Content-Encoding") != "gzip"; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gz = fetch("/app.js", {"-H", "Accept-Encoding: gzip"});
+  }
+  EXPECT_EQ(gz.field("Content-Encoding"), "gzip") << gz.error;
+  EXPECT_EQ(gz.field("Vary"), "Accept-Encoding");
+  EXPECT_LT(gz.body.size(), js.size());
 }
