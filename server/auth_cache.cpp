@@ -18,35 +18,36 @@ constexpr std::size_t k_block = 64;  // SHA-256's block
 }  // namespace
 
 AuthCache::AuthCache() : capacity_(k_auth_cache_entries), ttl_(k_auth_cache_ttl) {
-  secret_.resize(32);
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret_.data()), static_cast<int>(secret_.size())) != 1)
+  std::string key(32, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1)
     throw std::runtime_error("RAND_bytes failed for the password cache key");
-  make_keyed();
+  make_keyed(std::move(key));
 }
 
 AuthCache::AuthCache(std::string_view key, std::size_t capacity, auth_clock::duration ttl)
-    : secret_(key), capacity_(capacity), ttl_(ttl) {
-  make_keyed();
+    : capacity_(capacity), ttl_(ttl) {
+  make_keyed(std::string(key));
 }
 
 AuthCache::~AuthCache() {
   OPENSSL_cleanse(keyed_.data(), keyed_.size());
-  OPENSSL_cleanse(secret_.data(), secret_.size());
 }
 
-void AuthCache::make_keyed() {
+void AuthCache::make_keyed(std::string key) {
   static_assert(sizeof(SHA256_CTX) <= sizeof keyed_, "keyed_ holds a SHA256_CTX");
   // A key longer than a block is hashed first, as HMAC does; a shorter one is zero-padded.
-  if (secret_.size() > k_block) {
+  if (key.size() > k_block) {
     unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size(), d);
-    secret_.assign(reinterpret_cast<const char*>(d), sizeof d);
+    SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), d);
+    OPENSSL_cleanse(key.data(), key.size());
+    key.assign(reinterpret_cast<const char*>(d), sizeof d);
     OPENSSL_cleanse(d, sizeof d);
   }
-  secret_.resize(k_block, '\0');
+  key.resize(k_block, '\0');
   SHA256_CTX c;
-  if (SHA256_Init(&c) != 1 || SHA256_Update(&c, secret_.data(), secret_.size()) != 1)
-    throw std::runtime_error("cannot set up SHA-256 for the password cache");
+  bool ok = SHA256_Init(&c) == 1 && SHA256_Update(&c, key.data(), key.size()) == 1;
+  OPENSSL_cleanse(key.data(), key.size());  // only the state after the key block is kept
+  if (!ok) throw std::runtime_error("cannot set up SHA-256 for the password cache");
   std::memcpy(keyed_.data(), &c, sizeof c);
   OPENSSL_cleanse(&c, sizeof c);
 }

@@ -10,7 +10,6 @@
 #include <string_view>
 #include <unordered_map>
 
-
 namespace filehttpd {
 
 using auth_clock = std::chrono::steady_clock;
@@ -53,11 +52,10 @@ class AuthCache {
   struct KeyHash {
     std::size_t operator()(const Key& k) const;
   };
-  // Pads secret_ to one SHA-256 block and absorbs it into keyed_, so
-  // key_for() starts from a copy of that state and allocates nothing.
-  void make_keyed();
+  // Pads key to one SHA-256 block and absorbs it into keyed_, so key_for()
+  // starts from a copy of that state and allocates nothing; key is wiped.
+  void make_keyed(std::string key);
 
-  std::string secret_;  // one 64-byte block: the key, zero-padded
   // SHA256_CTX's bytes: the state after the key block. OpenSSL 3.0's EVP
   // digests free and allocate their context on every restart, which cost
   // more than the hash itself on the cached-password path.
