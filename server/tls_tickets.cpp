@@ -15,8 +15,8 @@ namespace {
 
 unsigned char g_secret[32];
 bool g_have_secret = false;
-TicketKeyCache g_keys;  // each derivation is three HMACs: once per period, not per handshake
-EVP_CIPHER* g_aes = nullptr;  // AES-256-CBC fetched once, not looked up by name per ticket
+TicketKeyCache g_keys(g_secret);  // each derivation is three HMACs: once per period, not per handshake
+EVP_CIPHER* g_aes = nullptr;      // AES-256-CBC, fetched with the secret, not looked up by name per ticket
 
 // HMAC-SHA256(secret, label || period) into out (32 bytes).
 void derive(const unsigned char* secret, const char* label, std::uint64_t period, unsigned char* out) {
@@ -36,17 +36,16 @@ bool set_mac(EVP_MAC_CTX* hctx, unsigned char* key) {
 // OpenSSL's ticket key callback: enc seals with this period's keys; opening
 // takes this period's (1) or the previous one's (2: sealed again).
 int ticket_cb(SSL*, unsigned char key_name[16], unsigned char* iv, EVP_CIPHER_CTX* cctx, EVP_MAC_CTX* hctx, int enc) {
-  if (!g_aes && !(g_aes = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr))) return -1;
   std::uint64_t now = ticket_period(std::time(nullptr));
   if (enc) {
-    TicketKeys k = g_keys.get(g_secret, now);
+    TicketKeys k = g_keys.get(now);
     if (RAND_bytes(iv, 16) != 1) return -1;
     std::memcpy(key_name, k.name, sizeof k.name);
     if (EVP_EncryptInit_ex(cctx, g_aes, nullptr, k.aes_key, iv) != 1) return -1;
     return set_mac(hctx, k.mac_key) ? 1 : -1;
   }
   for (std::uint64_t back = 0; back < 2 && back <= now; ++back) {
-    TicketKeys k = g_keys.get(g_secret, now - back);
+    TicketKeys k = g_keys.get(now - back);
     if (std::memcmp(key_name, k.name, sizeof k.name) != 0) continue;
     if (EVP_DecryptInit_ex(cctx, g_aes, nullptr, k.aes_key, iv) != 1) return -1;
     if (!set_mac(hctx, k.mac_key)) return -1;
@@ -71,13 +70,13 @@ TicketKeys derive_ticket_keys(const unsigned char* secret, std::uint64_t period)
   return k;
 }
 
-const TicketKeys& TicketKeyCache::get(const unsigned char* secret, std::uint64_t period) {
+const TicketKeys& TicketKeyCache::get(std::uint64_t period) {
   for (Slot& s : slots_)
     if (s.set && s.period == period) return s.keys;
   Slot& victim = !slots_[0].set ? slots_[0]
                  : !slots_[1].set ? slots_[1]
                  : slots_[0].period < slots_[1].period ? slots_[0] : slots_[1];
-  victim.keys = derive_ticket_keys(secret, period);
+  victim.keys = derive_ticket_keys(secret_, period);
   victim.period = period;
   victim.set = true;
   ++derivations_;
@@ -85,9 +84,9 @@ const TicketKeys& TicketKeyCache::get(const unsigned char* secret, std::uint64_t
 }
 
 bool make_ticket_secret() {
-  if (g_have_secret) return true;
-  g_have_secret = RAND_priv_bytes(g_secret, sizeof g_secret) == 1;
-  return g_have_secret;
+  if (!g_aes) g_aes = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  if (!g_have_secret) g_have_secret = RAND_priv_bytes(g_secret, sizeof g_secret) == 1;
+  return g_aes && g_have_secret;
 }
 
 void use_shared_ticket_keys(SSL_CTX* ctx) {

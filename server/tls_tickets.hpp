@@ -31,12 +31,14 @@ TicketKeys derive_ticket_keys(const unsigned char* secret, std::uint64_t period)
 
 // The keys of the two most recent periods asked for, each derived once: a
 // handshake needs this period's keys, and a ticket from the previous period
-// needs that one's. Every call must pass the same secret.
+// needs that one's.
 class TicketKeyCache {
  public:
-  // Returns the keys of period under secret, deriving them only on a miss
-  // (which replaces the older of the two). Valid until the next get().
-  const TicketKeys& get(const unsigned char* secret, std::uint64_t period);
+  // Derives from secret (32 bytes), which must outlive the cache.
+  explicit TicketKeyCache(const unsigned char* secret) : secret_(secret) {}
+  // Returns the keys of period, deriving them only on a miss (which replaces
+  // the older of the two). Valid until the next get().
+  const TicketKeys& get(std::uint64_t period);
   // Returns how many times keys were derived.
   std::uint64_t derivations() const { return derivations_; }
 
@@ -46,12 +48,13 @@ class TicketKeyCache {
     bool set = false;
     TicketKeys keys{};
   };
+  const unsigned char* secret_;
   Slot slots_[2];
   std::uint64_t derivations_ = 0;
 };
 
-// Makes the process's ticket secret if it has none yet. Returns false when
-// the random generator fails.
+// Makes the process's ticket secret, and fetches the ticket cipher, if it has
+// not yet. Returns false when the random generator or the fetch fails.
 bool make_ticket_secret();
 
 // Has ctx seal and open tickets with the shared keys (make_ticket_secret() first).

@@ -45,10 +45,10 @@ TEST(TlsTickets, KeysDependOnSecretAndPeriodOnly) {
 TEST(TlsTickets, CacheDerivesEachPeriodOnceAndKeepsTheTwoNewest) {
   unsigned char secret[32];
   for (int i = 0; i < 32; ++i) secret[i] = static_cast<unsigned char>(7 * i);
-  TicketKeyCache cache;
+  TicketKeyCache cache(secret);
   auto same = [&](std::uint64_t period) {
     TicketKeys want = derive_ticket_keys(secret, period);
-    const TicketKeys& got = cache.get(secret, period);
+    const TicketKeys& got = cache.get(period);
     return std::memcmp(&want, &got, sizeof want) == 0;
   };
   EXPECT_TRUE(same(100));
