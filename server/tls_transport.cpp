@@ -47,6 +47,9 @@ std::string ktls_note(std::string_view available_ulps, bool module_present) {
 }
 
 std::string ktls_note_here() {
+  // The probe first: it loads the module where one is installed, so the list
+  // read below says what the TLS contexts were set up with.
+  ktls_usable();
   std::ifstream in("/proc/sys/net/ipv4/tcp_available_ulp");
   std::stringstream ulps;
   ulps << in.rdbuf();
