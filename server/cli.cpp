@@ -461,16 +461,15 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
   // In the classic form ::1 is bound only where the host has IPv6.
   cfg.optional_v6_loopback = classic_ports;
 
-  if (check_only) {
-    out.action = CliAction::check_config;
-    if (config_file.empty()) return bad("-t needs -c FILE");
-  }
-  if (config_file.empty() && positional.empty() && !http_flags && !check_only) return bad("missing PORT DIR");
+  if (config_file.empty() && positional.empty() && !http_flags)
+    return bad(check_only ? "-t needs -c FILE, PORT DIR or --root" : "missing PORT DIR");
+  if (check_only) out.action = CliAction::check_config;
   std::string err = validate_config(cfg);
   if (!err.empty()) {
-    if (!config_file.empty()) {
+    // -t reports a bad command line as a failed test, as it does a bad file.
+    if (!config_file.empty() || check_only) {
       out.action = CliAction::config_error;
-      out.message = one_line_message(config_file + ": " + err);
+      out.message = one_line_message(config_file.empty() ? err : config_file + ": " + err);
       return out;
     }
     return bad(err);

@@ -44,21 +44,24 @@ int main(int argc, char** argv) {
     case filehttpd::CliAction::usage_error: std::fprintf(stderr, "%s\n", out.message.c_str()); return 2;
     case filehttpd::CliAction::config_error:
       std::fprintf(stderr, "filehttpd: %s\n", out.message.c_str());
-      if (test_only(argc, argv)) std::fprintf(stderr, "filehttpd: configuration test failed\n");
+      if (test_only(argc, argv))
+        std::fprintf(stderr, "filehttpd: %sconfiguration test failed\n", cfg.config_file.empty() ? "command-line " : "");
       return 1;
     case filehttpd::CliAction::check_config: {
       std::vector<std::string> warnings, notes;
       std::string err = filehttpd::check_config(cfg, warnings, notes);
       for (const std::string& w : warnings) std::fprintf(stderr, "filehttpd: warning: %s\n", w.c_str());
       for (const std::string& n : notes) std::fprintf(stderr, "filehttpd: %s\n", n.c_str());
+      // Without a file, the command line alone made the configuration.
+      std::string what = cfg.config_file.empty() ? "command-line configuration" : "configuration file " + cfg.config_file;
       if (!err.empty()) {
         // An error that names its place in the file (FILE:LINE:COL) needs no second file name.
-        bool placed = err.rfind(cfg.config_file + ":", 0) == 0;
-        std::fprintf(stderr, "filehttpd: %s%s%s\nfilehttpd: configuration file %s test failed\n",
-                     placed ? "" : cfg.config_file.c_str(), placed ? "" : ": ", err.c_str(), cfg.config_file.c_str());
+        bool placed = cfg.config_file.empty() || err.rfind(cfg.config_file + ":", 0) == 0;
+        std::fprintf(stderr, "filehttpd: %s%s%s\nfilehttpd: %s test failed\n", placed ? "" : cfg.config_file.c_str(),
+                     placed ? "" : ": ", err.c_str(), what.c_str());
         return 1;
       }
-      std::printf("filehttpd: configuration file %s test is successful\n", cfg.config_file.c_str());
+      std::printf("filehttpd: %s test is successful\n", what.c_str());
       return 0;
     }
     case filehttpd::CliAction::run: break;

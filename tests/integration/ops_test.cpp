@@ -67,6 +67,30 @@ TEST_F(Ops, TestFlagChecksWithoutBinding) {
       << spool.err;
 }
 
+// -t without a file checks the configuration the command line makes, so a
+// one-liner (flags, or PORT DIR) can be checked before it is run.
+TEST_F(Ops, TestFlagChecksACommandLineWithoutAFile) {
+  std::string listen = "127.0.0.1:" + std::to_string(port_);
+  RunResult ok = run({FILEHTTPD_BIN, "-t", "--root", root_, "--listen", listen});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "filehttpd: command-line configuration test is successful\n");
+  RunResult classic = run({FILEHTTPD_BIN, "-t", std::to_string(port_), root_});
+  EXPECT_EQ(classic.exit_code, 0) << classic.err;
+  EXPECT_EQ(classic.out, "filehttpd: command-line configuration test is successful\n");
+  RunResult missing = run({FILEHTTPD_BIN, "-t", "--root", root_ + "/missing", "--listen", listen});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("cannot use root '" + root_ + "/missing'"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("filehttpd: command-line configuration test failed\n"), std::string::npos) << missing.err;
+  RunResult bad_listen = run({FILEHTTPD_BIN, "-t", "--root", root_, "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(bad_listen.exit_code, 1);
+  EXPECT_NE(bad_listen.err.find("port must be 1-65535"), std::string::npos) << bad_listen.err;
+  EXPECT_NE(bad_listen.err.find("filehttpd: command-line configuration test failed\n"), std::string::npos)
+      << bad_listen.err;
+  RunResult nothing = run({FILEHTTPD_BIN, "-t"});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("-t needs -c FILE, PORT DIR or --root"), std::string::npos) << nothing.err;
+}
+
 TEST_F(Ops, ShippedExampleConfigIsValid) {
   std::string text = read_file(std::string(SOURCE_DIR) + "/config/filehttpd.toml");
   ASSERT_FALSE(text.empty());

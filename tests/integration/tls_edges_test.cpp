@@ -1,6 +1,6 @@
 // HTTPS around the edges: redirect_http for a request without Host, an
-// address moving between listen and tls.listen on SIGHUP, and TLS sockets
-// from systemd socket activation.
+// address moving between listen and tls.listen on SIGHUP, TLS sockets from
+// systemd socket activation, and -t on a command line's certificates.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -72,4 +72,24 @@ TEST_F(Tls, SocketActivationTellsTlsSocketsByNameOrAddress) {
                                "https://localhost:" + std::to_string(third) + "/"});
   EXPECT_EQ(by_address.out, "hello over tls\n") << "the socket tls.listen names: " << by_address.err;
   EXPECT_NE(server_->stderr_text().find(t + " (TLS)"), std::string::npos) << server_->stderr_text();
+}
+
+// -t checks the certificates of a command line without a file: each pair
+// loads, the names it serves are listed, and a key of another certificate fails.
+TEST_F(Tls, TestFlagChecksTheCertificatesOfACommandLine) {
+  std::vector<std::string> base = {FILEHTTPD_BIN, "-t", "--root", root_, "--listen", "127.0.0.1:1", "--tls-listen",
+                                   "127.0.0.1:2", "--tls-cert", pki_ + "/a.pem"};
+  std::vector<std::string> good = base;
+  good.insert(good.end(), {"--tls-key", pki_ + "/a.key", "--tls-cert", pki_ + "/b.pem", "--tls-key", pki_ + "/b.key"});
+  RunResult r = run(good);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "filehttpd: command-line configuration test is successful\n");
+  EXPECT_NE(r.err.find(pki_ + "/a.pem serves a.test, localhost (the default)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(pki_ + "/b.pem serves b.test, *.b.test"), std::string::npos) << r.err;
+  std::vector<std::string> mismatched = base;
+  mismatched.insert(mismatched.end(), {"--tls-key", pki_ + "/b.key"});
+  r = run(mismatched);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("b.key: the key does not match the certificate " + pki_ + "/a.pem"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("filehttpd: command-line configuration test failed\n"), std::string::npos) << r.err;
 }
