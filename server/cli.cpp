@@ -280,7 +280,9 @@ CliOutcome parse_cli(int argc, char** argv, Config& cfg) {
     return out;
   };
 
-  optind = 1;
+  // 0, not 1: glibc then starts a fresh scan, with none of the last parse's
+  // state (a reload parses again, and that state may point into freed words).
+  optind = 0;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":c:thV", k_options, nullptr)) != -1) {

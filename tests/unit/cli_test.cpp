@@ -1,8 +1,12 @@
 // Durations and sizes from flags and config keys: a table, overflow included;
-// and the cross-key checks of validate_config.
+// the cross-key checks of validate_config; and what -t does with each kind
+// of command line.
 #include "cli.hpp"
 
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 using namespace filehttpd;
 
@@ -80,4 +84,39 @@ TEST(ValidateConfig, AnAddressInBothListenAndTlsListenIsRefused) {
   EXPECT_EQ(validate_config(cfg), "listen spec '127.0.0.1:8443' is in both listen and tls.listen");
   cfg.listen = {"127.0.0.1:8080"};
   EXPECT_EQ(validate_config(cfg), "");
+}
+
+// -t with a file, with flags or with PORT DIR checks that configuration; with
+// none of them it is a usage error. A bad command line under -t is a failed
+// check (exit 1), as a bad file is; without -t it stays a usage error. The
+// cases run one after another, as a reload parses again.
+TEST(ParseCli, TestFlagTable) {
+  struct Case {
+    std::vector<std::string> args;
+    CliAction action;
+    std::string message_has;
+  };
+  const Case cases[] = {
+      {{"-t"}, CliAction::usage_error, "-t needs -c FILE, PORT DIR or --root"},
+      {{}, CliAction::usage_error, "missing PORT DIR"},
+      {{"-t", "--root", "/srv/www", "--listen", "127.0.0.1:8080"}, CliAction::check_config, ""},
+      {{"-t", "8080", "/srv/www"}, CliAction::check_config, ""},
+      {{"-t", "--root", "/srv/www"}, CliAction::config_error, "no listen address given"},
+      {{"--test-config", "--listen", "127.0.0.1:8080"}, CliAction::config_error, "no document root given"},
+      {{"--root", "/srv/www"}, CliAction::usage_error, "no listen address given"},
+      {{"--root", "/srv/www", "--listen", "127.0.0.1:8080"}, CliAction::run, ""},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> words = {"filehttpd"};
+    words.insert(words.end(), c.args.begin(), c.args.end());
+    std::vector<char*> argv;
+    for (std::string& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    Config cfg;
+    CliOutcome out = parse_cli(static_cast<int>(words.size()), argv.data(), cfg);
+    std::string line;
+    for (const std::string& a : c.args) line += a + " ";
+    EXPECT_EQ(out.action, c.action) << line << "-> " << out.message;
+    EXPECT_NE(out.message.find(c.message_has), std::string::npos) << line << "-> " << out.message;
+  }
 }
