@@ -66,7 +66,15 @@ std::string TempDir::mkdir(const std::string& rel) const {
 }
 
 int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  // The socket stays bound (never listening) until the test process ends: the
+  // kernel then gives the port to no other socket, neither as another test's
+  // free port nor as the source port of a client connection, which took it
+  // between the pick and the server's bind when ctest ran tests side by side.
+  // SO_REUSEADDR on both sides lets the server (and every peer the tests
+  // start, which all set it) bind and listen on the port all the same.
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -74,7 +82,6 @@ int free_port() {
   bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
   return ntohs(a.sin_port);
 }
 

@@ -39,7 +39,8 @@ class TempDir {
   std::string path_;
 };
 
-// Returns a TCP port on 127.0.0.1 that was free a moment ago.
+// Returns a TCP port on 127.0.0.1 held for this test process: bound, never
+// listening, so only a socket with SO_REUSEADDR (every server here) binds it.
 int free_port();
 
 struct RunResult {
