@@ -429,7 +429,6 @@ print(gone(), get(first)[1])
 
 }  // namespace
 
-// The ticket secret outlives a reload: the new workers resume sessions the old ones made.
 // One session ticket per handshake (OpenSSL's default is two under TLS 1.3):
 // a client keeps one, and the second cost a session encoding and a
 // sealing on every full handshake.
@@ -449,6 +448,7 @@ TEST_F(Tls, AFullHandshakeIssuesOneTicket) {
   }
 }
 
+// The ticket secret outlives a reload: the new workers resume sessions the old ones made.
 TEST_F(Tls, SessionsResumeAcrossAReload) {
   start();
   std::vector<pid_t> workers = children_of(server_->pid());
